@@ -1,0 +1,50 @@
+# Tessera — every entry point. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+RUN := $(UV) run --frozen --all-packages
+PYTEST_ARGS ?=
+
+.PHONY: help bootstrap up down status logs test test-unit lint fmt lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+bootstrap: ## Install uv (if missing) and the Python workspace into .venv
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@$(UV) sync --frozen --all-packages --quiet
+
+up: bootstrap ## Start the whole stack locally (Postgres shards, Redis, Kafka, services)
+	@$(RUN) tessera-stack up
+
+down: ## Stop exactly what `make up` started
+	@$(RUN) tessera-stack down
+
+status: ## Show each component and its health
+	@$(RUN) tessera-stack status
+
+logs: ## Follow the logs (make logs C=gateway for one component)
+	@$(RUN) tessera-stack logs $(C)
+
+test: bootstrap ## Run every test; starts what the tests need and stops it after
+	@$(RUN) pytest $(PYTEST_ARGS)
+
+test-unit: bootstrap ## Run the unit tests only (no infrastructure)
+	@$(RUN) pytest tests/unit $(PYTEST_ARGS)
+
+lint: bootstrap ## ruff, mypy and the import-linter contracts
+	@$(RUN) ruff check .
+	@$(RUN) ruff format --check .
+	@$(RUN) mypy
+	@$(RUN) lint-imports
+
+fmt: bootstrap ## Format and autofix
+	@$(RUN) ruff format .
+	@$(RUN) ruff check --fix .
+
+lock: ## Refresh uv.lock after a dependency change
+	@$(UV) lock
+
+clean: down ## Stop the stack and delete its data (.run)
+	@rm -rf .run

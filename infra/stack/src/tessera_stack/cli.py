@@ -1,0 +1,55 @@
+"""`tessera-stack up|down|status|logs`: the local stack, as `make` runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import typer
+from rich.table import Table
+
+from tessera_stack.progress import console
+from tessera_stack.stack import LocalStack
+
+app = typer.Typer(add_completion=False, no_args_is_help=True)
+
+
+@app.command()
+def up() -> None:
+    """Install what is missing, start everything, wait until it is ready."""
+    started = time.monotonic()
+    LocalStack().up()
+    console.print(f"[bold green]stack up[/] in {time.monotonic() - started:.1f}s")
+
+
+@app.command()
+def down() -> None:
+    """Stop exactly what `up` started."""
+    LocalStack().down()
+
+
+@app.command()
+def status() -> None:
+    """Each component and its health."""
+    table = Table("component", "address", "state")
+    rows = LocalStack().status()
+    for component, address, state in rows:
+        colour = "green" if state == "up" else "red"
+        table.add_row(component, address, f"[{colour}]{state}[/]")
+    console.print(table)
+    if any(state != "up" for _, _, state in rows):
+        raise typer.Exit(1)
+
+
+@app.command()
+def logs(component: str = typer.Argument("", help="e.g. gateway, kafka; empty for all")) -> None:
+    """Follow the logs under .run/logs."""
+    logs_dir = LocalStack().layout.logs_dir
+    files = sorted(logs_dir.glob(f"*{component}*.log"))
+    if not files:
+        raise typer.BadParameter(f"no log matches {component!r} in {logs_dir}")
+    subprocess.run(["tail", "-n", "50", "-F", *map(str, files)], check=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,122 @@
+"""Where the local stack lives on disk and which loopback ports it uses."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tessera_common.settings import DEFAULT_INTERNAL_TOKEN_SECRET, DEFAULT_OPERATOR_KEY
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+HOST = "127.0.0.1"
+PG_USER = "tessera"
+PG_PASSWORD = "tessera"  # local stack only; bound to loopback
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    name: str
+    port: int
+    role: str  # "shard" or "read"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://{PG_USER}:{PG_PASSWORD}@{HOST}:{self.port}"
+
+
+@dataclass(frozen=True)
+class ServiceProcess:
+    name: str
+    port: int
+    command: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StackLayout:
+    root: Path = REPO_ROOT
+    postgres: tuple[PostgresServer, ...] = (
+        PostgresServer("shard-0", 55432, "shard"),
+        PostgresServer("shard-1", 55433, "shard"),
+        PostgresServer("shard-2", 55434, "shard"),
+        PostgresServer("read", 55440, "read"),
+    )
+    redis_port: int = 56379
+    kafka_port: int = 59092
+    kafka_controller_port: int = 59093
+    kafka_version: str = "4.0.1"
+    kafka_heap: str = "512m"
+    service_ports: dict[str, int] = field(
+        default_factory=lambda: {
+            "accounts": 8101,
+            "billing": 8102,
+            "usage": 8103,
+            "query": 8104,
+            "projector": 8105,
+            "gateway": 8000,
+        }
+    )
+
+    @property
+    def run_dir(self) -> Path:
+        return self.root / ".run"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.run_dir / "logs"
+
+    @property
+    def pids_dir(self) -> Path:
+        return self.run_dir / "pids"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / ".cache"
+
+    @property
+    def shards(self) -> list[PostgresServer]:
+        return [server for server in self.postgres if server.role == "shard"]
+
+    @property
+    def read_server(self) -> PostgresServer:
+        return next(server for server in self.postgres if server.role == "read")
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"{HOST}:{self.kafka_port}"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://{HOST}:{self.redis_port}/0"
+
+    def service_url(self, name: str) -> str:
+        return f"http://{HOST}:{self.service_ports[name]}"
+
+
+def service_environment(
+    layout: StackLayout,
+    *,
+    shard_urls: dict[str, str],
+    read_server_url: str,
+    kafka_bootstrap: str,
+    redis_url: str,
+) -> dict[str, str]:
+    """The variables every service process gets (see .env.example)."""
+    upstreams = {
+        name: [layout.service_url(name)] for name in ("accounts", "billing", "usage", "query")
+    }
+    env = {
+        "SHARD_SERVERS": json.dumps(shard_urls),
+        "DIRECTORY_DB_URL": f"{read_server_url}/directory",
+        "READ_DB_URL": f"{read_server_url}/read_models",
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "REDIS_URL": redis_url,
+        "TESSERA_OPERATOR_KEY": os.environ.get("TESSERA_OPERATOR_KEY", DEFAULT_OPERATOR_KEY),
+        "TESSERA_INTERNAL_TOKEN_SECRET": os.environ.get(
+            "TESSERA_INTERNAL_TOKEN_SECRET", DEFAULT_INTERNAL_TOKEN_SECRET
+        ),
+        "GATEWAY_UPSTREAMS": json.dumps(upstreams),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+    }
+    return env

@@ -1,0 +1,141 @@
+"""The local stack, without Docker: Postgres shards, the read server, Redis, Kafka, services."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import httpx
+
+from tessera_common.kafka.topics import ensure_topics
+from tessera_common.settings import KafkaSettings
+from tessera_stack.kafka import KafkaBroker
+from tessera_stack.layout import StackLayout, service_environment
+from tessera_stack.postgres import PostgresCluster
+from tessera_stack.progress import note, step
+from tessera_stack.redis_server import RedisServer
+from tessera_stack.services import (
+    SERVICES,
+    run_migrations,
+    service_process,
+    start_services,
+    stop_services,
+)
+from tessera_stack.system import ensure_system_dependencies, postgres_bindir
+
+
+@dataclass
+class LocalStack:
+    layout: StackLayout = field(default_factory=StackLayout)
+
+    def __post_init__(self) -> None:
+        self.kafka = KafkaBroker(self.layout)
+        self.redis = RedisServer(self.layout)
+        self._clusters: list[PostgresCluster] | None = None
+
+    @property
+    def clusters(self) -> list[PostgresCluster]:
+        if self._clusters is None:
+            bindir = postgres_bindir()
+            if bindir is None:
+                raise RuntimeError("PostgreSQL server binaries are not installed")
+            self._clusters = [
+                PostgresCluster(self.layout, server, bindir) for server in self.layout.postgres
+            ]
+        return self._clusters
+
+    def cluster(self, name: str) -> PostgresCluster:
+        return next(c for c in self.clusters if c.server.name == name)
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return service_environment(
+            self.layout,
+            shard_urls={s.name: s.url for s in self.layout.shards},
+            read_server_url=self.layout.read_server.url,
+            kafka_bootstrap=self.layout.kafka_bootstrap,
+            redis_url=self.layout.redis_url,
+        )
+
+    def up(self) -> None:
+        for path in (self.layout.logs_dir, self.layout.pids_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        ensure_system_dependencies()
+        self._up_postgres()
+        self._up_redis()
+        self._up_kafka()
+        run_migrations(self.environment)
+        start_services(self.layout, self.environment)
+        note(f"gateway: {self.layout.service_url('gateway')}   logs: {self.layout.logs_dir}")
+
+    def _up_postgres(self) -> None:
+        for cluster in self.clusters:
+            label = f"postgres {cluster.server.name} on :{cluster.server.port}"
+            with step(label):
+                if not cluster.initialised():
+                    cluster.init()
+                if not cluster.running():
+                    cluster.start()
+                cluster.ensure_role()
+
+    def _up_redis(self) -> None:
+        with step(f"redis on :{self.layout.redis_port}"):
+            if not self.redis.process.running():
+                self.redis.start()
+
+    def _up_kafka(self) -> None:
+        if not self.kafka.jars_present():
+            with step(f"fetching Kafka {self.layout.kafka_version} jars from Maven Central"):
+                self.kafka.fetch_jars()
+        with step(f"kafka (KRaft) on :{self.layout.kafka_port}"):
+            self.kafka.render_config()
+            if not self.kafka.formatted():
+                self.kafka.format_storage()
+            if not self.kafka.process.running():
+                self.kafka.start()
+        with step("kafka topics"):
+            kafka = KafkaSettings(bootstrap_servers=self.layout.kafka_bootstrap)
+            created = asyncio.run(ensure_topics(kafka))
+            if created:
+                note(f"created {', '.join(created)}")
+
+    def down(self) -> None:
+        with step("services"):
+            stopped = stop_services(self.layout)
+            if stopped:
+                note(f"stopped {', '.join(stopped)}")
+        with step("kafka"):
+            self.kafka.process.stop(timeout=30)
+        with step("redis"):
+            self.redis.process.stop()
+        if postgres_bindir() is None:
+            return
+        for cluster in self.clusters:
+            with step(f"postgres {cluster.server.name}"):
+                cluster.stop()
+
+    def status(self) -> list[tuple[str, str, str]]:
+        """(component, address, state) for every component."""
+        rows = []
+        for cluster in self.clusters if postgres_bindir() else []:
+            state = "up" if cluster.accepts() else "down"
+            rows.append((f"postgres {cluster.server.name}", f":{cluster.server.port}", state))
+        redis_state = "up" if self.redis.answers() else "down"
+        rows.append(("redis", f":{self.layout.redis_port}", redis_state))
+        kafka_state = "up" if self.kafka.process.running() and self.kafka.answers() else "down"
+        rows.append(("kafka", f":{self.layout.kafka_port}", kafka_state))
+        for name in SERVICES:
+            url = self.layout.service_url(name)
+            rows.append((name, url, _service_state(url, service_process(self.layout, name))))
+        return rows
+
+    def healthy(self) -> bool:
+        return all(state == "up" for _, _, state in self.status())
+
+
+def _service_state(url: str, process: object) -> str:
+    try:
+        response = httpx.get(f"{url}/readyz", timeout=2.0)
+    except httpx.HTTPError:
+        return "down"
+    return "up" if response.status_code == 200 else f"not ready ({response.status_code})"

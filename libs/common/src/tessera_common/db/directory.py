@@ -1,0 +1,83 @@
+"""The tenant directory: where each tenant lives, in a small database, cached in process.
+
+A placement is written before the tenant's rows, so a tenant is never unroutable;
+a placement whose shard write failed points at a shard without that tenant, which
+reads as "not found". Placements never change once written, so the cache never
+goes stale.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from cachetools import LRUCache
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tessera_common.db.errors import ShardUnavailableError, is_unreachable
+from tessera_common.vocabulary import Region
+
+metadata = MetaData()
+
+tenant_placements = Table(
+    "tenant_placements",
+    metadata,
+    Column("tenant_id", Uuid, primary_key=True),
+    Column("region", String(16), nullable=False),
+    Column("shard", String(64), nullable=False, index=True),
+    Column("placed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+@dataclass(frozen=True)
+class Placement:
+    tenant_id: uuid.UUID
+    region: Region
+    shard: str
+
+
+class TenantDirectory:
+    def __init__(self, engine: AsyncEngine, cache_size: int) -> None:
+        self._engine = engine
+        self._cache: LRUCache[uuid.UUID, Placement] = LRUCache(maxsize=max(cache_size, 1))
+
+    async def ping(self) -> None:
+        async with self._engine.connect() as conn:
+            await conn.execute(select(1))
+
+    async def dispose(self) -> None:
+        await self._engine.dispose()
+
+    async def place(self, placement: Placement) -> None:
+        stmt = insert(tenant_placements).values(
+            tenant_id=placement.tenant_id, region=placement.region.value, shard=placement.shard
+        )
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(stmt)
+        except Exception as exc:
+            if is_unreachable(exc):
+                raise ShardUnavailableError("directory") from exc
+            raise
+        self._cache[placement.tenant_id] = placement
+
+    async def find(self, tenant_id: uuid.UUID) -> Placement | None:
+        if (cached := self._cache.get(tenant_id)) is not None:
+            return cached
+        query = select(tenant_placements.c.region, tenant_placements.c.shard).where(
+            tenant_placements.c.tenant_id == tenant_id
+        )
+        try:
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(query)).first()
+        except Exception as exc:
+            if is_unreachable(exc):
+                raise ShardUnavailableError("directory") from exc
+            raise
+        if row is None:
+            return None
+        placement = Placement(tenant_id, Region(row.region), row.shard)
+        self._cache[tenant_id] = placement
+        return placement

@@ -1,0 +1,57 @@
+"""One async engine (an asyncpg pool) per shard, for one service's database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from tessera_common.db.urls import sqlalchemy_async_url, with_database
+from tessera_common.settings import ShardSettings
+from tessera_common.sharding.geo import UnknownShardError
+
+
+def create_engine(url: str, pool_size: int) -> AsyncEngine:
+    return create_async_engine(
+        sqlalchemy_async_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"timeout": 3, "command_timeout": 10},
+    )
+
+
+class ShardEngines:
+    """The engines of one service database on every shard server."""
+
+    def __init__(self, engines: Mapping[str, AsyncEngine]) -> None:
+        self._engines = dict(engines)
+
+    @classmethod
+    def connect(cls, settings: ShardSettings, database: str) -> ShardEngines:
+        return cls(
+            {
+                name: create_engine(with_database(url, database), settings.pool_size)
+                for name, url in settings.servers.items()
+            }
+        )
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._engines)
+
+    def __getitem__(self, shard: str) -> AsyncEngine:
+        try:
+            return self._engines[shard]
+        except KeyError:
+            raise UnknownShardError(shard) from None
+
+    async def ping(self, shard: str) -> None:
+        async with self[shard].connect() as conn:
+            await conn.execute(text("select 1"))
+
+    async def dispose(self) -> None:
+        for engine in self._engines.values():
+            await engine.dispose()

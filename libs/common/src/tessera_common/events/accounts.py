@@ -1,0 +1,65 @@
+"""Contracts of the accounts bounded context, published on `accounts.events`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole, UserStatus
+
+
+class _Contract(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+
+class TenantCreated(_Contract):
+    event_type: ClassVar[str] = "TenantCreated"
+
+    tenant_id: uuid.UUID
+    name: str
+    region: Region
+    plan: Plan
+    currency: Currency
+    status: TenantStatus
+    shard: str
+    created_at: datetime
+
+
+class UserAdded(_Contract):
+    event_type: ClassVar[str] = "UserAdded"
+
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    email: str
+    name: str
+    role: UserRole
+    status: UserStatus
+    created_at: datetime
+
+
+class ApiKeyIssued(_Contract):
+    """Carries the key's SHA-256 digest, never the key itself."""
+
+    event_type: ClassVar[str] = "ApiKeyIssued"
+
+    key_id: uuid.UUID
+    tenant_id: uuid.UUID
+    key_digest: str
+    prefix: str
+    issued_at: datetime
+
+
+ACCOUNTS_CONTRACTS: dict[str, type[_Contract]] = {
+    c.event_type: c for c in (TenantCreated, UserAdded, ApiKeyIssued)
+}
+
+
+def parse_accounts_payload(event_type: str, payload: dict[str, object]) -> _Contract:
+    """The typed payload of an accounts event; KeyError for an unknown type."""
+    return ACCOUNTS_CONTRACTS[event_type].model_validate(payload)

@@ -1,0 +1,69 @@
+"""The skeleton every HTTP service shares: errors, request ids, metrics, health, caller."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated, Any, Callable
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import ORJSONResponse
+
+from tessera_common.auth.internal_token import (
+    HEADER,
+    Caller,
+    InvalidInternalTokenError,
+    verify_internal_token,
+)
+from tessera_common.http.health import ReadinessCheck, health_router
+from tessera_common.http.request_context import RequestIdMiddleware
+from tessera_common.observability.metrics import RequestMetricsMiddleware
+from tessera_common.problems import Problem, install_problem_handlers
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
+
+
+def create_service_app(
+    service: str,
+    *,
+    lifespan: Lifespan,
+    readiness: Mapping[str, ReadinessCheck],
+    internal_token_secret: str,
+    **fastapi_kwargs: Any,
+) -> FastAPI:
+    app = FastAPI(
+        title=f"Tessera {service}",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+        **fastapi_kwargs,
+    )
+    app.state.internal_token_secret = internal_token_secret
+    install_problem_handlers(app)
+    app.add_middleware(RequestMetricsMiddleware, service=service)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health_router(readiness))
+    return app
+
+
+def current_caller(request: Request) -> Caller:
+    """The caller named by the gateway's internal token; 401 without a valid one."""
+    try:
+        return verify_internal_token(
+            request.headers.get(HEADER), request.app.state.internal_token_secret
+        )
+    except InvalidInternalTokenError as exc:
+        raise Problem(
+            401, "unauthenticated", "Missing or invalid internal token", str(exc)
+        ) from exc
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+def require_operator(caller: CallerDep) -> Caller:
+    if not caller.operator:
+        raise Problem(403, "forbidden", "Operator only", "this action needs the operator key")
+    return caller
+
+
+OperatorDep = Annotated[Caller, Depends(require_operator)]

@@ -1,0 +1,73 @@
+"""Prometheus metrics: RED per route for every HTTP service, plus shared helpers."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+HTTP_REQUESTS = Counter(
+    "tessera_http_requests_total",
+    "HTTP requests served, by route template and status code.",
+    ["service", "method", "route", "status"],
+)
+HTTP_ERRORS = Counter(
+    "tessera_http_errors_total",
+    "HTTP responses with a 5xx status, by route template.",
+    ["service", "method", "route"],
+)
+HTTP_DURATION = Histogram(
+    "tessera_http_request_duration_seconds",
+    "Time to serve an HTTP request, by route template.",
+    ["service", "method", "route"],
+    buckets=LATENCY_BUCKETS,
+)
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else "unmatched"
+
+
+class RequestMetricsMiddleware:
+    """Pure ASGI middleware recording rate, errors and duration per route template."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = _route_template(scope)
+            method = scope["method"]
+            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
+            HTTP_DURATION.labels(self.service, method, route).observe(
+                time.perf_counter() - started
+            )
+            if status >= 500:
+                HTTP_ERRORS.labels(self.service, method, route).inc()
+
+
+async def metrics_endpoint(_: Request) -> Response:
+    """The Prometheus text exposition of this process's registry."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

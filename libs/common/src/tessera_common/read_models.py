@@ -1,0 +1,35 @@
+"""Key layout of the Redis read models, shared by the projector (writer) and readers."""
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+
+def tenant_profile_key(tenant_id: uuid.UUID | str) -> str:
+    return f"tessera:tenant:{tenant_id}"
+
+
+def api_key_digest_key(digest: str) -> str:
+    return f"tessera:apikey:{digest}"
+
+
+def tenant_profile_document(row: Mapping[str, Any]) -> bytes:
+    """A tenant row of the read DB as the profile document served to clients.
+
+    Deterministic bytes (sorted keys), so a replay writes byte-identical values.
+    """
+    document = {
+        "tenant_id": str(row["id"]),
+        "name": row["name"],
+        "region": row["region"],
+        "plan": row["plan"],
+        "currency": row["currency"],
+        "status": row["status"],
+        "version": row["version"],
+        "user_count": row["user_count"],
+        "created_at": row["created_at"].isoformat(),
+        "updated_at": row["updated_at"].isoformat(),
+    }
+    return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)

@@ -1,0 +1,64 @@
+"""What the handlers need from the outside world, as protocols (adapters implement them)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from accounts.domain.api_key import ApiKey
+from accounts.domain.tenant import Tenant
+from accounts.domain.user import User
+from tessera_common.db.directory import Placement
+from tessera_common.events.envelope import EventEnvelope
+from tessera_common.vocabulary import Region
+
+Clock = Callable[[], datetime]
+
+
+class TenantStore(Protocol):
+    async def get(self, tenant_id: uuid.UUID) -> Tenant | None: ...
+
+    async def add(self, tenant: Tenant) -> None: ...
+
+
+class UserStore(Protocol):
+    async def add(self, user: User) -> None: ...
+
+
+class ApiKeyStore(Protocol):
+    async def add(self, key: ApiKey) -> None: ...
+
+    async def find_by_digest(self, digest: str) -> ApiKey | None: ...
+
+
+class UnitOfWork(Protocol):
+    tenants: TenantStore
+    users: UserStore
+    api_keys: ApiKeyStore
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit_tenant(self, tenant: Tenant) -> list[EventEnvelope]: ...
+
+
+UnitOfWorkFactory = Callable[[str, uuid.UUID], UnitOfWork]
+
+
+class Directory(Protocol):
+    async def place(self, placement: Placement) -> None: ...
+
+    async def find(self, tenant_id: uuid.UUID) -> Placement | None: ...
+
+
+class Placer(Protocol):
+    def place(self, tenant_id: uuid.UUID, region: Region) -> str: ...

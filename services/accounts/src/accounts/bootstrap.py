@@ -1,0 +1,74 @@
+"""The composition root of the accounts process: engines, directory, relays."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+
+from accounts.adapters.unit_of_work import AccountsUnitOfWork
+from accounts.settings import DATABASE, AccountsSettings
+from tessera_common.db.directory import TenantDirectory
+from tessera_common.db.engines import ShardEngines, create_engine
+from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.kafka.clients import create_producer
+from tessera_common.outbox.relay import OutboxRelay
+from tessera_common.sharding.geo import RegionShardGroups
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Accounts:
+    settings: AccountsSettings
+    engines: ShardEngines
+    directory: TenantDirectory
+    placer: RegionShardGroups
+    relays: list[OutboxRelay]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def unit_of_work(self, shard: str, correlation_id: uuid.UUID) -> AccountsUnitOfWork:
+        return AccountsUnitOfWork(self.engines, shard, correlation_id)
+
+    def start(self) -> None:
+        self.tasks = [asyncio.create_task(relay.run()) for relay in self.relays]
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.engines.dispose()
+        await self.directory.dispose()
+
+
+def bootstrap(settings: AccountsSettings) -> Accounts:
+    placer = RegionShardGroups(settings.shards.regions)
+    unknown = set(placer.shards) - set(settings.shards.servers)
+    if unknown:
+        raise ValueError(f"SHARD_REGIONS names shards without a server: {sorted(unknown)}")
+    producer_factory = partial(
+        create_producer, settings.kafka, f"accounts-relay-{settings.observability.service_instance}"
+    )
+    relays = [
+        OutboxRelay(
+            service="accounts",
+            shard=shard,
+            dsn=asyncpg_dsn(with_database(url, DATABASE)),
+            producer_factory=producer_factory,
+            settings=settings.outbox,
+        )
+        for shard, url in settings.shards.servers.items()
+    ]
+    return Accounts(
+        settings=settings,
+        engines=ShardEngines.connect(settings.shards, DATABASE),
+        directory=TenantDirectory(
+            create_engine(settings.directory.db_url, pool_size=5), settings.directory.cache_size
+        ),
+        placer=placer,
+        relays=relays,
+    )

@@ -1,0 +1,47 @@
+"""Domain events of the accounts service: facts, past tense, stdlib only."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole, UserStatus
+
+
+@dataclass(frozen=True)
+class TenantCreated:
+    tenant_id: uuid.UUID
+    version: int
+    name: str
+    region: Region
+    plan: Plan
+    currency: Currency
+    status: TenantStatus
+    shard: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class UserAdded:
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID
+    version: int
+    email: str
+    name: str
+    role: UserRole
+    status: UserStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ApiKeyIssued:
+    tenant_id: uuid.UUID
+    key_id: uuid.UUID
+    version: int
+    key_digest: str
+    prefix: str
+    issued_at: datetime
+
+
+DomainEvent = TenantCreated | UserAdded | ApiKeyIssued

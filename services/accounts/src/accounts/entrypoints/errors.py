@@ -1,0 +1,40 @@
+"""Domain errors -> problem responses."""
+
+from fastapi import FastAPI, Request
+from fastapi.responses import ORJSONResponse
+
+from accounts.domain.errors import (
+    DomainError,
+    DuplicateEmailError,
+    InvalidFieldError,
+    TenantNotActiveError,
+    TenantNotFoundError,
+)
+from tessera_common.problems import Problem, problem_response
+
+
+def to_problem(exc: DomainError) -> Problem:
+    match exc:
+        case InvalidFieldError():
+            return Problem(
+                422, "validation-error", "Invalid request", f"invalid field(s): {exc.field}",
+                errors=[{"field": exc.field, "message": exc.message}],
+            )
+        case TenantNotFoundError():
+            return Problem(404, "not-found", "Tenant not found")
+        case TenantNotActiveError():
+            return Problem(409, "tenant-not-active", "Tenant is not active", str(exc))
+        case DuplicateEmailError():
+            return Problem(
+                409, "duplicate-email", "Email already in use", "a user of this tenant has it",
+                errors=[{"field": "email", "message": "already in use in this tenant"}],
+            )
+    return Problem(400, "domain-error", "Request breaks a rule", str(exc))
+
+
+def install_domain_error_handler(app: FastAPI) -> None:
+    async def on_domain_error(request: Request, exc: Exception) -> ORJSONResponse:
+        assert isinstance(exc, DomainError)
+        return problem_response(to_problem(exc), request.url.path)
+
+    app.add_exception_handler(DomainError, on_domain_error)

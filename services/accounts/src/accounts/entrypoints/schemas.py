@@ -1,0 +1,61 @@
+"""HTTP request and response bodies of the accounts API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole, UserStatus
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CreateTenantRequest(_Request):
+    name: str = Field(min_length=1, max_length=200)
+    region: Region
+    plan: Plan = Plan.FREE
+    currency: Currency = Currency.USD
+
+
+class TenantBody(BaseModel):
+    tenant_id: uuid.UUID
+    name: str
+    region: Region
+    plan: Plan
+    currency: Currency
+    status: TenantStatus
+    shard: str
+    version: int
+    created_at: datetime
+
+
+class CreatedTenantBody(TenantBody):
+    api_key: str = Field(description="Shown once; store it now.")
+    api_key_id: uuid.UUID
+
+
+class AddUserRequest(_Request):
+    email: str = Field(min_length=3, max_length=254)
+    name: str = Field(min_length=1, max_length=200)
+    role: UserRole = UserRole.MEMBER
+
+
+class UserBody(BaseModel):
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    email: str
+    name: str
+    role: UserRole
+    status: UserStatus
+    version: int
+    created_at: datetime
+
+
+class ApiKeyBody(BaseModel):
+    key_id: uuid.UUID
+    tenant_id: uuid.UUID
+    revoked: bool

@@ -1,0 +1,49 @@
+"""The accounts service: `uvicorn accounts.main:create_app --factory`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+from fastapi import FastAPI
+
+from accounts.bootstrap import Accounts, bootstrap
+from accounts.entrypoints.api import router
+from accounts.entrypoints.errors import install_domain_error_handler
+from accounts.settings import AccountsSettings
+from tessera_common.http.service_app import create_service_app
+from tessera_common.observability.logging import configure_logging
+
+
+def create_app(settings: AccountsSettings | None = None) -> FastAPI:
+    settings = settings or AccountsSettings()
+    configure_logging("accounts", settings.observability.log_level)
+    accounts = bootstrap(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.accounts = accounts
+        accounts.start()
+        try:
+            yield
+        finally:
+            await accounts.stop()
+
+    readiness = {
+        **{f"shard:{name}": partial(_ping, accounts, name) for name in accounts.engines.names},
+        "directory": accounts.directory.ping,
+    }
+    app = create_service_app(
+        "accounts",
+        lifespan=lifespan,
+        readiness=readiness,
+        internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
+    )
+    install_domain_error_handler(app)
+    app.include_router(router)
+    return app
+
+
+async def _ping(accounts: Accounts, shard: str) -> None:
+    await accounts.engines.ping(shard)

@@ -1,0 +1,82 @@
+"""The routing table, as data: method + path template -> upstream pool and access rule."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Access(StrEnum):
+    PUBLIC = "public"  # no key
+    OPERATOR = "operator"  # the operator key only
+    TENANT = "tenant"  # the operator, or a key of the tenant named in the path
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    pool: str
+    access: Access
+    pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template)
+        object.__setattr__(self, "pattern", re.compile(f"^{regex}$"))
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/v1/tenants", "accounts", Access.OPERATOR),
+    Route("POST", "/v1/tenants/{tenant_id}/users", "accounts", Access.TENANT),
+    Route("GET", "/v1/tenants/{tenant_id}", "query", Access.TENANT),
+    Route("GET", "/v1/tenants/{tenant_id}/users", "query", Access.TENANT),
+    Route("GET", "/v1/tenants/{tenant_id}/users/{user_id}", "query", Access.TENANT),
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    route: Route
+    params: dict[str, str]
+
+    @property
+    def tenant_id(self) -> uuid.UUID | None:
+        """The tenant named in the path; None when absent or not a UUID."""
+        raw = self.params.get("tenant_id")
+        if raw is None:
+            return None
+        try:
+            return uuid.UUID(raw)
+        except ValueError:
+            return None
+
+
+class RoutingTable:
+    def __init__(self, routes: tuple[Route, ...] = ROUTES) -> None:
+        self.routes = routes
+
+    def resolve(self, method: str, path: str) -> Match:
+        """The route of a request; NoRouteError (404) or MethodNotAllowedError (405)."""
+        allowed: list[str] = []
+        for route in self.routes:
+            found = route.pattern.match(path)
+            if found is None:
+                continue
+            if route.method == method:
+                return Match(route, found.groupdict())
+            allowed.append(route.method)
+        if allowed:
+            raise MethodNotAllowedError(allowed)
+        raise NoRouteError(path)
+
+
+class NoRouteError(LookupError):
+    pass
+
+
+class MethodNotAllowedError(LookupError):
+    def __init__(self, allowed: list[str]) -> None:
+        super().__init__(", ".join(allowed))
+        self.allowed = allowed

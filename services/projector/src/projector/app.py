@@ -1,0 +1,117 @@
+"""The Faust worker: one thin agent per topic around the pure projections."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import faust
+import structlog
+from faust.web import Request, Response, View
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+
+from projector.projector import Projector, triage
+from projector.settings import ProjectorSettings
+from projector.stores.postgres import PostgresReadStore
+from projector.stores.redis import RedisReadStore
+from tessera_common.db.urls import asyncpg_dsn
+from tessera_common.events.topics import ACCOUNTS_EVENTS, dlq_of
+from tessera_common.redis_client import create_redis
+
+log = structlog.get_logger(__name__)
+
+DEAD_LETTERS = Counter(
+    "tessera_projector_dead_letters_total", "Events sent to a dead-letter topic.", ["topic"]
+)
+
+
+class Resources:
+    """Read-model stores, opened once inside the worker's event loop."""
+
+    def __init__(self, settings: ProjectorSettings) -> None:
+        self._settings = settings
+        self._lock = asyncio.Lock()
+        self._projector: Projector | None = None
+
+    async def projector(self) -> Projector:
+        async with self._lock:
+            if self._projector is None:
+                postgres = await PostgresReadStore.connect(
+                    asyncpg_dsn(self._settings.read_db.url), self._settings.read_db.pool_size
+                )
+                redis = RedisReadStore(create_redis(self._settings.redis))
+                self._projector = Projector(postgres, redis)
+        return self._projector
+
+    async def close(self) -> None:
+        if self._projector is not None:
+            await self._projector.postgres.close()
+            await self._projector.redis.close()
+
+
+def create_faust_app(settings: ProjectorSettings) -> faust.App:
+    worker = settings.worker
+    app = faust.App(
+        worker.group_id,
+        broker=f"kafka://{settings.kafka.bootstrap_servers}",
+        value_serializer="raw",
+        key_serializer="raw",
+        topic_replication_factor=settings.kafka.replication_factor,
+        topic_allow_declare=False,
+        consumer_auto_offset_reset="earliest",
+        web_host=worker.web_host,
+        web_port=worker.web_port,
+        web_in_thread=False,
+        store="memory://",
+        producer_acks=-1,
+    )
+    resources = Resources(settings)
+    app.resources = resources  # type: ignore[attr-defined]
+
+    def source(topic: str) -> faust.TopicT:
+        return app.topic(topic, value_type=bytes, key_type=bytes, allow_empty=True)
+
+    dead_letters = app.topic(dlq_of(ACCOUNTS_EVENTS), value_type=bytes, key_type=bytes)
+
+    @app.agent(source(ACCOUNTS_EVENTS), concurrency=1)
+    async def project_accounts(stream: faust.StreamT[bytes]) -> None:
+        async for batch in stream.take_events(worker.batch_size, within=worker.batch_window_seconds):
+            projector = await resources.projector()
+            projected, rejected = triage(ACCOUNTS_EVENTS, [e.value for e in batch])
+            for poison in rejected:
+                log.warning("dead_letter", topic=ACCOUNTS_EVENTS, error=poison.error)
+                await dead_letters.send(
+                    value=poison.raw, headers={"error": poison.error.encode()}
+                )
+                DEAD_LETTERS.labels(ACCOUNTS_EVENTS).inc()
+            await projector.apply(ACCOUNTS_EVENTS, projected)
+
+    _add_health_pages(app, resources)
+    return app
+
+
+def _add_health_pages(app: faust.App, resources: Resources) -> None:
+    @app.page("/healthz")
+    class Healthz(View):
+        async def get(self, request: Request) -> Response:
+            return self.json({"status": "ok"})
+
+    @app.page("/readyz")
+    class Readyz(View):
+        async def get(self, request: Request) -> Response:
+            components: dict[str, Any] = {}
+            try:
+                projector = await resources.projector()
+                await projector.postgres.ping()
+                components["read-db"] = "up"
+                await projector.redis.ping()
+                components["redis"] = "up"
+            except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+                components["error"] = f"{type(exc).__name__}: {exc}"
+                return self.json({"status": "not-ready", "components": components}, status=503)
+            return self.json({"status": "ready", "components": components})
+
+    @app.page("/metrics")
+    class Metrics(View):
+        async def get(self, request: Request) -> Response:
+            return self.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)

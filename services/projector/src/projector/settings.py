@@ -1,0 +1,24 @@
+"""Everything the projector reads from its environment."""
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tessera_common.settings import KafkaSettings, ObservabilitySettings, ReadDbSettings, RedisSettings
+
+
+class WorkerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PROJECTOR_", extra="ignore", frozen=True)
+
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8105, ge=1, le=65535)
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    batch_window_seconds: float = Field(default=0.02, gt=0, le=5)
+    group_id: str = "tessera-projector"
+
+
+class ProjectorSettings(BaseModel):
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    read_db: ReadDbSettings = Field(default_factory=ReadDbSettings)
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)

@@ -1,0 +1,47 @@
+"""The query service: `uvicorn query.main:create_app --factory`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from fastapi import FastAPI
+
+from query.api import router
+from query.readers import ReadModels
+from query.settings import QuerySettings
+from tessera_common.db.urls import asyncpg_dsn
+from tessera_common.http.service_app import create_service_app
+from tessera_common.observability.logging import configure_logging
+from tessera_common.redis_client import create_redis
+
+
+def create_app(settings: QuerySettings | None = None) -> FastAPI:
+    settings = settings or QuerySettings()
+    configure_logging("query", settings.observability.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await asyncpg.create_pool(
+            asyncpg_dsn(settings.read_db.url), min_size=1, max_size=settings.read_db.pool_size
+        )
+        redis = create_redis(settings.redis)
+        app.state.read_models = ReadModels(pool, redis)
+        try:
+            yield
+        finally:
+            await pool.close()
+            await redis.aclose()
+
+    async def read_models_ready() -> None:
+        await app.state.read_models.ping()
+
+    app = create_service_app(
+        "query",
+        lifespan=lifespan,
+        readiness={"read-models": read_models_ready},
+        internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
+    )
+    app.include_router(router)
+    return app

@@ -1,0 +1,76 @@
+"""Reads of the read models: Redis first for hot documents, the read DB behind it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import orjson
+from redis.asyncio import Redis
+
+from tessera_common.read_models import tenant_profile_document, tenant_profile_key
+
+_TENANT = """
+SELECT id, name, region, plan, currency, status, version, user_count, created_at, updated_at
+FROM tenants WHERE id = $1
+"""
+_USERS_PAGE = """
+SELECT id, tenant_id, email, name, role, status, version, created_at FROM users
+WHERE tenant_id = $1 AND (created_at, id) > ($2, $3)
+ORDER BY created_at, id LIMIT $4
+"""
+_USER = """
+SELECT id, tenant_id, email, name, role, status, version, created_at FROM users
+WHERE tenant_id = $1 AND id = $2
+"""
+_EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+_NIL = uuid.UUID(int=0)
+
+
+def user_document(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "user_id": str(row["id"]),
+        "tenant_id": str(row["tenant_id"]),
+        "email": row["email"],
+        "name": row["name"],
+        "role": row["role"],
+        "status": row["status"],
+        "version": row["version"],
+        "created_at": row["created_at"].isoformat(),
+    }
+
+
+class ReadModels:
+    def __init__(self, pool: asyncpg.Pool, redis: Redis) -> None:
+        self._pool = pool
+        self._redis = redis
+
+    async def tenant(self, tenant_id: uuid.UUID) -> dict[str, Any] | None:
+        cached = await self._redis.get(tenant_profile_key(tenant_id))
+        if cached is not None:
+            document: dict[str, Any] = orjson.loads(cached)
+            return document
+        row = await self._pool.fetchrow(_TENANT, tenant_id)
+        if row is None:
+            return None
+        raw = tenant_profile_document(row)
+        # NX: never overwrite a newer profile the projector wrote meanwhile.
+        await self._redis.set(tenant_profile_key(tenant_id), raw, nx=True)
+        loaded: dict[str, Any] = orjson.loads(raw)
+        return loaded
+
+    async def users_page(
+        self, tenant_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None, limit: int
+    ) -> list[asyncpg.Record]:
+        created_at, row_id = after or (_EPOCH, _NIL)
+        return list(await self._pool.fetch(_USERS_PAGE, tenant_id, created_at, row_id, limit))
+
+    async def user(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> asyncpg.Record | None:
+        row: asyncpg.Record | None = await self._pool.fetchrow(_USER, tenant_id, user_id)
+        return row
+
+    async def ping(self) -> None:
+        await self._pool.fetchval("SELECT 1")
+        await self._redis.ping()
