@@ -1,7 +1,8 @@
 """Processes the stack starts: detached, logged to a file, remembered by a pid file.
 
-`down` stops a process only if its pid file names a live process whose command
-line still carries the stack's marker, so it never kills anything it did not start.
+`down` stops a process only if its pid file names a live process with the start
+time recorded at launch (a pid alone may have been reused), so it never kills
+anything it did not start.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-MARKER_ENV = "TESSERA_STACK_COMPONENT"
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,11 @@ class ManagedProcess:
 
     def pid(self) -> int | None:
         try:
-            pid = int(self.pid_file.read_text().strip())
+            pid_text, started = self.pid_file.read_text().split()
+            pid = int(pid_text)
         except (FileNotFoundError, ValueError):
             return None
-        return pid if _is_ours(pid, self.name) else None
+        return pid if _alive(pid) and _start_time(pid) == started else None
 
     def running(self) -> bool:
         return self.pid() is not None
@@ -38,7 +39,7 @@ class ManagedProcess:
     ) -> int:
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        full_env = {**os.environ, **env, MARKER_ENV: self.name}
+        full_env = {**os.environ, **env}
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(  # noqa: S603 - commands are built by the stack
                 list(command),
@@ -49,7 +50,7 @@ class ManagedProcess:
                 cwd=cwd,
                 start_new_session=True,
             )
-        self.pid_file.write_text(str(process.pid))
+        self.pid_file.write_text(f"{process.pid} {_start_time(process.pid)}")
         return process.pid
 
     def stop(self, timeout: float = 20.0) -> bool:
@@ -88,16 +89,15 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(")")[-1].split()[0] != "Z"
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
 
 
-def _is_ours(pid: int, name: str) -> bool:
-    if not _alive(pid):
-        return False
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (field 22 of /proc/PID/stat)."""
     try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    except (FileNotFoundError, PermissionError):
-        return False
-    return f"{MARKER_ENV}={name}".encode() in environ
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (FileNotFoundError, IndexError):
+        return None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_BASE = "https://tessera.dev/problems/"
@@ -55,13 +56,15 @@ def not_found(what: str, detail: str | None = None) -> Problem:
     return Problem(404, "not-found", f"{what} not found", detail)
 
 
-def problem_response(problem: Problem, instance: str | None = None) -> ORJSONResponse:
-    return ORJSONResponse(
-        problem.body(instance),
-        status_code=problem.status,
-        media_type=PROBLEM_JSON,
-        headers=problem.headers,
-    )
+class ProblemResponse(Response):
+    media_type = PROBLEM_JSON
+
+    def render(self, content: object) -> bytes:
+        return orjson.dumps(content)
+
+
+def problem_response(problem: Problem, instance: str | None = None) -> ProblemResponse:
+    return ProblemResponse(problem.body(instance), problem.status, problem.headers)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -83,21 +86,21 @@ def validation_problem(exc: RequestValidationError) -> Problem:
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error, expected or not, as problem+json."""
 
-    async def on_problem(request: Request, exc: Exception) -> ORJSONResponse:
+    async def on_problem(request: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, Problem)
         return problem_response(exc, request.url.path)
 
-    async def on_validation(request: Request, exc: Exception) -> ORJSONResponse:
+    async def on_validation(request: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, RequestValidationError)
         return problem_response(validation_problem(exc), request.url.path)
 
-    async def on_http(request: Request, exc: Exception) -> ORJSONResponse:
+    async def on_http(request: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, StarletteHTTPException)
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         problem = Problem(exc.status_code, slug, str(exc.detail), headers=exc.headers or None)
         return problem_response(problem, request.url.path)
 
-    async def on_unexpected(request: Request, exc: Exception) -> ORJSONResponse:
+    async def on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
         log.exception("unhandled_error", path=request.url.path)
         problem = Problem(500, "internal-error", "Internal error", "the error was logged")
         return problem_response(problem, request.url.path)

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import APIRouter
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 
 from tessera_common.observability.metrics import metrics_endpoint
 from tessera_common.problems import PROBLEM_JSON
@@ -32,16 +32,16 @@ def health_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
         return {"status": "ok"}
 
     @router.get("/readyz")
-    async def readyz() -> ORJSONResponse:
+    async def readyz() -> JSONResponse:
         """Every dependency answers."""
         results = await asyncio.gather(*(_run(check) for check in checks.values()))
         components = dict(zip(checks, results, strict=True))
         ready = all(state == "up" for state in results)
         body = {"status": "ready" if ready else "not-ready", "components": components}
         if ready:
-            return ORJSONResponse(body)
+            return JSONResponse(body)
         body |= {"type": "https://tessera.dev/problems/not-ready", "title": "Not ready"}
-        return ORJSONResponse(body, status_code=503, media_type=PROBLEM_JSON)
+        return JSONResponse(body, status_code=503, media_type=PROBLEM_JSON)
 
     router.add_api_route("/metrics", metrics_endpoint, methods=["GET"])
     return router

@@ -7,7 +7,6 @@ from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, Callable
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import ORJSONResponse
 
 from tessera_common.auth.internal_token import (
     HEADER,
@@ -34,7 +33,6 @@ def create_service_app(
     app = FastAPI(
         title=f"Tessera {service}",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
         **fastapi_kwargs,
     )
     app.state.internal_token_secret = internal_token_secret

@@ -1,7 +1,6 @@
 """Domain errors -> problem responses."""
 
 from fastapi import FastAPI, Request
-from fastapi.responses import ORJSONResponse
 
 from accounts.domain.errors import (
     DomainError,
@@ -10,7 +9,7 @@ from accounts.domain.errors import (
     TenantNotActiveError,
     TenantNotFoundError,
 )
-from tessera_common.problems import Problem, problem_response
+from tessera_common.problems import Problem, ProblemResponse, problem_response
 
 
 def to_problem(exc: DomainError) -> Problem:
@@ -33,7 +32,7 @@ def to_problem(exc: DomainError) -> Problem:
 
 
 def install_domain_error_handler(app: FastAPI) -> None:
-    async def on_domain_error(request: Request, exc: Exception) -> ORJSONResponse:
+    async def on_domain_error(request: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, DomainError)
         return problem_response(to_problem(exc), request.url.path)
 

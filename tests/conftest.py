@@ -1,0 +1,69 @@
+"""Shared fixtures. Tests under integration/ and e2e/ need the running stack.
+
+The stack is chosen at run time (see tessera_stack.endpoints): servers named by
+environment variables, else testcontainers, else the local stack — started once
+per session and stopped at the end if this session started it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import pytest
+
+from tessera_stack.endpoints import Endpoints, acquire
+
+T = TypeVar("T")
+STACK_DIRS = ("integration", "e2e", "chaos", "bench")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(part in STACK_DIRS for part in Path(str(item.fspath)).parts):
+            item.add_marker(pytest.mark.stack)
+
+
+@pytest.fixture(scope="session")
+def endpoints() -> Iterator[Endpoints]:
+    found, stop = acquire()
+    try:
+        yield found
+    finally:
+        stop()
+
+
+@pytest.fixture(scope="session")
+async def gateway(endpoints: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=endpoints.gateway_url, timeout=15.0) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def operator(endpoints: Endpoints) -> dict[str, str]:
+    """Headers of the operator."""
+    return {"Authorization": f"Bearer {endpoints.operator_key}"}
+
+
+Probe = Callable[[], Awaitable[T | None]]
+
+
+async def eventually(probe: Probe[T], *, timeout: float = 15.0, interval: float = 0.05) -> T:
+    """Poll `probe` until it returns something other than None (convergence, not timing)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no convergence within {timeout}s")
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture
+def converge() -> Callable[..., Awaitable[object]]:
+    return eventually

@@ -1,0 +1,149 @@
+"""The projector on real Postgres, Redis and Kafka: idempotent, and poison goes to the DLQ."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from redis.asyncio import Redis
+
+from projector.projector import Projector, triage
+from projector.stores.postgres import PostgresReadStore
+from projector.stores.redis import RedisReadStore
+from tessera_common.db.urls import asyncpg_dsn
+from tessera_common.events import accounts as contracts
+from tessera_common.events.envelope import EventEnvelope, new_event
+from tessera_common.events.topics import ACCOUNTS_EVENTS, dlq_of
+from tessera_common.kafka.clients import create_producer
+from tessera_common.read_models import api_key_digest_key, tenant_profile_key
+from tessera_common.settings import KafkaSettings
+from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole, UserStatus
+from tessera_stack.endpoints import Endpoints
+
+Converge = Callable[..., Awaitable[Any]]
+
+
+def tenant_events(tenant: uuid.UUID) -> list[EventEnvelope]:
+    now = datetime.now(UTC)
+    user, key = uuid.uuid4(), uuid.uuid4()
+    common = {"tenant_id": tenant, "correlation_id": uuid.uuid4(), "aggregate_version": 1}
+    return [
+        new_event(
+            contracts.TenantCreated(
+                tenant_id=tenant, name="Idem", region=Region.US_EAST, plan=Plan.PRO,
+                currency=Currency.USD, status=TenantStatus.ACTIVE, shard="shard-0", created_at=now,
+            ),
+            aggregate_type="tenant", aggregate_id=tenant, **common,
+        ),
+        new_event(
+            contracts.UserAdded(
+                user_id=user, tenant_id=tenant, email=f"{user.hex}@idem.io", name="U",
+                role=UserRole.MEMBER, status=UserStatus.ACTIVE, created_at=now,
+            ),
+            aggregate_type="user", aggregate_id=user, **common,
+        ),
+        new_event(
+            contracts.ApiKeyIssued(
+                key_id=key, tenant_id=tenant, key_digest=uuid.uuid4().hex * 2, prefix="tsk_x",
+                issued_at=now,
+            ),
+            aggregate_type="api_key", aggregate_id=key, **common,
+        ),
+    ]
+
+
+@pytest.fixture
+async def read_db(endpoints: Endpoints) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(asyncpg_dsn(endpoints.read_db_url), min_size=1, max_size=3)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def redis(endpoints: Endpoints) -> AsyncIterator[Redis]:
+    client = Redis.from_url(endpoints.redis_url)
+    yield client
+    await client.aclose()
+
+
+async def snapshot(pool: asyncpg.Pool, redis: Redis, events: list[EventEnvelope]) -> dict[str, Any]:
+    tenant = events[0].tenant_id
+    digest = events[2].payload["key_digest"]
+    return {
+        "tenant": [dict(r) for r in await pool.fetch("SELECT * FROM tenants WHERE id=$1", tenant)],
+        "users": [dict(r) for r in await pool.fetch(
+            "SELECT * FROM users WHERE tenant_id=$1 ORDER BY id", tenant)],
+        "keys": [dict(r) for r in await pool.fetch(
+            "SELECT * FROM api_keys WHERE tenant_id=$1 ORDER BY id", tenant)],
+        "profile": await redis.get(tenant_profile_key(tenant)),
+        "key": await redis.get(api_key_digest_key(digest)),
+    }
+
+
+async def test_applying_the_same_events_twice_changes_nothing(
+    endpoints: Endpoints, read_db: asyncpg.Pool, redis: Redis
+) -> None:
+    events = tenant_events(uuid.uuid4())
+    projected, rejected = triage(ACCOUNTS_EVENTS, [e.to_json() for e in events])
+    assert rejected == []
+    store = PostgresReadStore(read_db)
+    projector = Projector(store, RedisReadStore(redis))
+
+    await projector.apply(ACCOUNTS_EVENTS, projected)
+    first = await snapshot(read_db, redis, events)
+    await projector.apply(ACCOUNTS_EVENTS, projected)
+    await projector.apply(ACCOUNTS_EVENTS, projected[::-1])
+    second = await snapshot(read_db, redis, events)
+
+    assert first["tenant"][0]["user_count"] == 1
+    assert first["profile"] is not None and first["key"] is not None
+    assert second == first
+
+
+async def dlq_end(kafka: KafkaSettings) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers)
+    await consumer.start()
+    try:
+        partition = TopicPartition(dlq_of(ACCOUNTS_EVENTS), 0)
+        return int((await consumer.end_offsets([partition]))[partition])
+    finally:
+        await consumer.stop()
+
+
+async def test_the_worker_dedupes_redelivery_and_dead_letters_poison(
+    endpoints: Endpoints, read_db: asyncpg.Pool, converge: Converge
+) -> None:
+    kafka = KafkaSettings(bootstrap_servers=endpoints.kafka_bootstrap)
+    tenant = uuid.uuid4()
+    events = tenant_events(tenant)
+    dlq_before = await dlq_end(kafka)
+    producer = create_producer(kafka, "test-projector")
+    await producer.start()
+    try:
+        key = str(tenant).encode()
+        poison = b'{"event_type": "TenantCreated", "payload": "not an envelope"}'
+        await producer.send_and_wait(ACCOUNTS_EVENTS, poison, key=key)
+        for envelope in [*events, *events]:  # every event delivered twice
+            await producer.send_and_wait(ACCOUNTS_EVENTS, envelope.to_json(), key=key)
+    finally:
+        await producer.stop()
+
+    async def projected_once() -> list[asyncpg.Record] | None:
+        rows = await read_db.fetch("SELECT user_count, version FROM tenants WHERE id=$1", tenant)
+        return rows if rows and rows[0]["user_count"] == 1 else None
+
+    (row,) = await converge(projected_once)
+    assert row["version"] == 1
+    users = await read_db.fetchval("SELECT count(*) FROM users WHERE tenant_id=$1", tenant)
+    assert users == 1
+
+    async def dead_lettered() -> int | None:
+        end = await dlq_end(kafka)
+        return end if end > dlq_before else None
+
+    assert await converge(dead_lettered) == dlq_before + 1
