@@ -52,15 +52,15 @@ def operator(endpoints: Endpoints) -> dict[str, str]:
 Probe = Callable[[], Awaitable[T | None]]
 
 
-async def eventually(probe: Probe[T], *, timeout: float = 15.0, interval: float = 0.05) -> T:
+async def eventually(probe: Probe[T], *, within: float = 15.0, interval: float = 0.05) -> T:
     """Poll `probe` until it returns something other than None (convergence, not timing)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         result = await probe()
         if result is not None:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"no convergence within {timeout}s")
+            raise AssertionError(f"no convergence within {within}s")
         await asyncio.sleep(interval)
 
 

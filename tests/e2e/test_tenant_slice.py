@@ -83,9 +83,15 @@ async def test_a_tenant_lives_on_its_regions_shard_and_reads_back_with_its_user(
         return dict(response.json())
 
     profile = await converge(profile_with_user)
-    assert {k: profile[k] for k in ("tenant_id", "name", "region", "plan", "currency", "status")} == {
-        "tenant_id": tenant_id, "name": f"Acme {region}", "region": region, "plan": "pro",
-        "currency": "EUR", "status": "active",
+    assert {
+        k: profile[k] for k in ("tenant_id", "name", "region", "plan", "currency", "status")
+    } == {
+        "tenant_id": tenant_id,
+        "name": f"Acme {region}",
+        "region": region,
+        "plan": "pro",
+        "currency": "EUR",
+        "status": "active",
     }
 
     listed = await gateway.get(f"/v1/tenants/{tenant_id}/users", headers=bearer(key))
@@ -213,7 +219,8 @@ async def test_malformed_json_is_a_400_and_unknown_ids_are_404s(
     assert nowhere.status_code == 404
     assert nowhere.headers["content-type"] == PROBLEM_JSON
     orphan = await gateway.post(
-        f"/v1/tenants/{uuid.uuid4()}/users", json={"email": "a@b.io", "name": "A"},
+        f"/v1/tenants/{uuid.uuid4()}/users",
+        json={"email": "a@b.io", "name": "A"},
         headers=operator,
     )
     assert orphan.status_code == 404

@@ -90,19 +90,32 @@ async def scratch(endpoints: Endpoints) -> AsyncIterator[Scratch]:
 
 def event(tenant: uuid.UUID, version: int) -> EventEnvelope:
     payload = contracts.TenantCreated(
-        tenant_id=tenant, name=f"v{version}", region=Region.APAC, plan=Plan.FREE,
-        currency=Currency.USD, status=TenantStatus.ACTIVE, shard=SHARD,
+        tenant_id=tenant,
+        name=f"v{version}",
+        region=Region.APAC,
+        plan=Plan.FREE,
+        currency=Currency.USD,
+        status=TenantStatus.ACTIVE,
+        shard=SHARD,
         created_at=datetime.now(UTC),
     )
-    return new_event(payload, tenant_id=tenant, aggregate_type="tenant", aggregate_id=tenant,
-                     aggregate_version=version, correlation_id=uuid.uuid4())
+    return new_event(
+        payload,
+        tenant_id=tenant,
+        aggregate_type="tenant",
+        aggregate_id=tenant,
+        aggregate_version=version,
+        correlation_id=uuid.uuid4(),
+    )
 
 
 async def consume(scratch: Scratch, count: int, settle: float = 1.5) -> list[EventEnvelope]:
     """Read the topic until `count` messages arrived and nothing more comes for `settle` s."""
     consumer = AIOKafkaConsumer(
-        scratch.topic, bootstrap_servers=scratch.kafka.bootstrap_servers,
-        auto_offset_reset="earliest", enable_auto_commit=False,
+        scratch.topic,
+        bootstrap_servers=scratch.kafka.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await consumer.start()
     received: list[EventEnvelope] = []

@@ -31,28 +31,54 @@ Converge = Callable[..., Awaitable[Any]]
 def tenant_events(tenant: uuid.UUID) -> list[EventEnvelope]:
     now = datetime.now(UTC)
     user, key = uuid.uuid4(), uuid.uuid4()
-    common = {"tenant_id": tenant, "correlation_id": uuid.uuid4(), "aggregate_version": 1}
+    correlation = uuid.uuid4()
     return [
         new_event(
             contracts.TenantCreated(
-                tenant_id=tenant, name="Idem", region=Region.US_EAST, plan=Plan.PRO,
-                currency=Currency.USD, status=TenantStatus.ACTIVE, shard="shard-0", created_at=now,
+                tenant_id=tenant,
+                name="Idem",
+                region=Region.US_EAST,
+                plan=Plan.PRO,
+                currency=Currency.USD,
+                status=TenantStatus.ACTIVE,
+                shard="shard-0",
+                created_at=now,
             ),
-            aggregate_type="tenant", aggregate_id=tenant, **common,
+            aggregate_type="tenant",
+            aggregate_id=tenant,
+            tenant_id=tenant,
+            correlation_id=correlation,
+            aggregate_version=1,
         ),
         new_event(
             contracts.UserAdded(
-                user_id=user, tenant_id=tenant, email=f"{user.hex}@idem.io", name="U",
-                role=UserRole.MEMBER, status=UserStatus.ACTIVE, created_at=now,
+                user_id=user,
+                tenant_id=tenant,
+                email=f"{user.hex}@idem.io",
+                name="U",
+                role=UserRole.MEMBER,
+                status=UserStatus.ACTIVE,
+                created_at=now,
             ),
-            aggregate_type="user", aggregate_id=user, **common,
+            aggregate_type="user",
+            aggregate_id=user,
+            tenant_id=tenant,
+            correlation_id=correlation,
+            aggregate_version=1,
         ),
         new_event(
             contracts.ApiKeyIssued(
-                key_id=key, tenant_id=tenant, key_digest=uuid.uuid4().hex * 2, prefix="tsk_x",
+                key_id=key,
+                tenant_id=tenant,
+                key_digest=uuid.uuid4().hex * 2,
+                prefix="tsk_x",
                 issued_at=now,
             ),
-            aggregate_type="api_key", aggregate_id=key, **common,
+            aggregate_type="api_key",
+            aggregate_id=key,
+            tenant_id=tenant,
+            correlation_id=correlation,
+            aggregate_version=1,
         ),
     ]
 
@@ -76,10 +102,16 @@ async def snapshot(pool: asyncpg.Pool, redis: Redis, events: list[EventEnvelope]
     digest = events[2].payload["key_digest"]
     return {
         "tenant": [dict(r) for r in await pool.fetch("SELECT * FROM tenants WHERE id=$1", tenant)],
-        "users": [dict(r) for r in await pool.fetch(
-            "SELECT * FROM users WHERE tenant_id=$1 ORDER BY id", tenant)],
-        "keys": [dict(r) for r in await pool.fetch(
-            "SELECT * FROM api_keys WHERE tenant_id=$1 ORDER BY id", tenant)],
+        "users": [
+            dict(r)
+            for r in await pool.fetch("SELECT * FROM users WHERE tenant_id=$1 ORDER BY id", tenant)
+        ],
+        "keys": [
+            dict(r)
+            for r in await pool.fetch(
+                "SELECT * FROM api_keys WHERE tenant_id=$1 ORDER BY id", tenant
+            )
+        ],
         "profile": await redis.get(tenant_profile_key(tenant)),
         "key": await redis.get(api_key_digest_key(digest)),
     }
@@ -101,7 +133,8 @@ async def test_applying_the_same_events_twice_changes_nothing(
     second = await snapshot(read_db, redis, events)
 
     assert first["tenant"][0]["user_count"] == 1
-    assert first["profile"] is not None and first["key"] is not None
+    assert first["profile"] is not None
+    assert first["key"] is not None
     assert second == first
 
 

@@ -17,8 +17,13 @@ NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 def new_tenant(name: str = "Acme") -> Tenant:
     return Tenant.create(
-        tenant_id=uuid.uuid4(), name=name, region=Region.EU_WEST, plan=Plan.PRO,
-        currency=Currency.EUR, shard="shard-2", now=NOW,
+        tenant_id=uuid.uuid4(),
+        name=name,
+        region=Region.EU_WEST,
+        plan=Plan.PRO,
+        currency=Currency.EUR,
+        shard="shard-2",
+        now=NOW,
     )
 
 
@@ -67,8 +72,9 @@ def test_a_suspended_tenant_takes_no_new_user() -> None:
     tenant = new_tenant()
     tenant.status = TenantStatus.SUSPENDED
     with pytest.raises(TenantNotActiveError):
-        tenant.add_user(user_id=uuid.uuid4(), email="a@b.io", name="A", role=UserRole.MEMBER,
-                        now=NOW)
+        tenant.add_user(
+            user_id=uuid.uuid4(), email="a@b.io", name="A", role=UserRole.MEMBER, now=NOW
+        )
 
 
 def test_an_issued_key_names_its_tenant_and_is_stored_only_as_a_digest() -> None:
@@ -90,7 +96,13 @@ def test_two_keys_differ() -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["", "tsk_", "tsk_nothex_secret", "abc_" + "0" * 32 + "_" + "s" * 43, "tsk_" + "0" * 32 + "_short"],
+    [
+        "",
+        "tsk_",
+        "tsk_nothex_secret",
+        "abc_" + "0" * 32 + "_" + "s" * 43,
+        "tsk_" + "0" * 32 + "_short",
+    ],
 )
 def test_malformed_keys_name_no_tenant(key: str) -> None:
     assert tenant_of_key(key) is None

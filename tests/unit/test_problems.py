@@ -52,8 +52,11 @@ def test_a_raised_problem_keeps_its_status_and_type() -> None:
     response = make_client().get("/conflict")
     assert response.status_code == 409
     assert response.json() == {
-        "type": "https://tessera.dev/problems/conflict", "title": "Conflict", "status": 409,
-        "detail": "already there", "instance": "/conflict",
+        "type": "https://tessera.dev/problems/conflict",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "already there",
+        "instance": "/conflict",
     }
 
 

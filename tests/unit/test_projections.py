@@ -17,17 +17,30 @@ NOW = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
 TENANT = uuid.uuid4()
 
 
-def envelope(payload: contracts._Contract, aggregate_id: uuid.UUID, version: int = 1) -> EventEnvelope:
+def envelope(
+    payload: contracts._Contract, aggregate_id: uuid.UUID, version: int = 1
+) -> EventEnvelope:
     return new_event(
-        payload, tenant_id=TENANT, aggregate_type="x", aggregate_id=aggregate_id,
-        aggregate_version=version, correlation_id=uuid.uuid4(), occurred_at=NOW,
+        payload,
+        tenant_id=TENANT,
+        aggregate_type="x",
+        aggregate_id=aggregate_id,
+        aggregate_version=version,
+        correlation_id=uuid.uuid4(),
+        occurred_at=NOW,
     )
 
 
 def tenant_created(version: int = 1) -> EventEnvelope:
     payload = contracts.TenantCreated(
-        tenant_id=TENANT, name="Acme", region=Region.APAC, plan=Plan.FREE,
-        currency=Currency.GBP, status=TenantStatus.ACTIVE, shard="shard-2", created_at=NOW,
+        tenant_id=TENANT,
+        name="Acme",
+        region=Region.APAC,
+        plan=Plan.FREE,
+        currency=Currency.GBP,
+        status=TenantStatus.ACTIVE,
+        shard="shard-2",
+        created_at=NOW,
     )
     return envelope(payload, TENANT, version)
 
@@ -35,21 +48,36 @@ def tenant_created(version: int = 1) -> EventEnvelope:
 def test_tenant_created_upserts_the_tenant_at_the_event_version() -> None:
     (change,) = project_accounts(tenant_created(version=3))
     assert change == UpsertTenant(
-        tenant_id=TENANT, version=3, name="Acme", region="apac", plan="free", currency="GBP",
-        status="active", created_at=NOW, updated_at=NOW,
+        tenant_id=TENANT,
+        version=3,
+        name="Acme",
+        region="apac",
+        plan="free",
+        currency="GBP",
+        status="active",
+        created_at=NOW,
+        updated_at=NOW,
     )
 
 
 def test_user_added_upserts_the_user() -> None:
     user_id = uuid.uuid4()
     payload = contracts.UserAdded(
-        user_id=user_id, tenant_id=TENANT, email="a@b.io", name="A", role=UserRole.OWNER,
-        status=UserStatus.ACTIVE, created_at=NOW,
+        user_id=user_id,
+        tenant_id=TENANT,
+        email="a@b.io",
+        name="A",
+        role=UserRole.OWNER,
+        status=UserStatus.ACTIVE,
+        created_at=NOW,
     )
     (change,) = project_accounts(envelope(payload, user_id))
     assert isinstance(change, UpsertUser)
     assert (change.user_id, change.tenant_id, change.role, change.version) == (
-        user_id, TENANT, "owner", 1,
+        user_id,
+        TENANT,
+        "owner",
+        1,
     )
 
 
@@ -60,8 +88,13 @@ def test_api_key_issued_records_the_digest_not_revoked() -> None:
     )
     (change,) = project_accounts(envelope(payload, key_id))
     assert change == UpsertApiKey(
-        key_id=key_id, tenant_id=TENANT, version=1, digest="ab" * 32, prefix="tsk_0123",
-        issued_at=NOW, revoked=False,
+        key_id=key_id,
+        tenant_id=TENANT,
+        version=1,
+        digest="ab" * 32,
+        prefix="tsk_0123",
+        issued_at=NOW,
+        revoked=False,
     )
 
 

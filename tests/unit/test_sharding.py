@@ -17,8 +17,9 @@ GROUPS = RegionShardGroups(
         Region.APAC: ["shard-2"],
     }
 )
-shard_names = st.lists(st.text("abcdefgh0123456789-", min_size=1, max_size=8), min_size=1,
-                       max_size=12, unique=True)
+shard_names = st.lists(
+    st.text("abcdefgh0123456789-", min_size=1, max_size=8), min_size=1, max_size=12, unique=True
+)
 
 
 @given(key=st.text(max_size=40), shards=shard_names)

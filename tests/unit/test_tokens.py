@@ -1,6 +1,7 @@
 """The internal token and the consistency token."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
@@ -34,8 +35,13 @@ def test_the_operator_may_access_any_tenant_and_a_tenant_only_itself() -> None:
 
 @pytest.mark.parametrize(
     "token",
-    [None, "", "garbage", sign_internal_token(OPERATOR, "another-secret-of-forty-characters-long!", 60),
-     sign_internal_token(OPERATOR, SECRET, -120)],
+    [
+        None,
+        "",
+        "garbage",
+        sign_internal_token(OPERATOR, "another-secret-of-forty-characters-long!", 60),
+        sign_internal_token(OPERATOR, SECRET, -120),
+    ],
 )
 def test_a_missing_forged_or_expired_internal_token_is_refused(token: str | None) -> None:
     with pytest.raises(InvalidInternalTokenError):
@@ -45,12 +51,21 @@ def test_a_missing_forged_or_expired_internal_token_is_refused(token: str | None
 def test_a_consistency_token_carries_the_latest_version_of_each_aggregate() -> None:
     tenant, key = uuid.uuid4(), uuid.uuid4()
     payload = contracts.ApiKeyIssued(
-        key_id=key, tenant_id=tenant, key_digest="0" * 64, prefix="p",
-        issued_at="2026-01-01T00:00:00Z",  # type: ignore[arg-type]
+        key_id=key,
+        tenant_id=tenant,
+        key_digest="0" * 64,
+        prefix="p",
+        issued_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
     events = [
-        new_event(payload, tenant_id=tenant, aggregate_type="t", aggregate_id=aggregate,
-                  aggregate_version=version, correlation_id=uuid.uuid4())
+        new_event(
+            payload,
+            tenant_id=tenant,
+            aggregate_type="t",
+            aggregate_id=aggregate,
+            aggregate_version=version,
+            correlation_id=uuid.uuid4(),
+        )
         for aggregate, version in [(tenant, 1), (key, 1), (tenant, 2)]
     ]
     assert parse_consistency_token(consistency_token(events)) == {tenant: 2, key: 1}

@@ -33,8 +33,9 @@ def _server_url(container: PostgresContainer) -> str:
 
 def start_containers() -> tuple[Endpoints, Stop]:
     postgres = {
-        name: PostgresContainer(POSTGRES_IMAGE, username="tessera", password="tessera",
-                                dbname="postgres")
+        name: PostgresContainer(
+            POSTGRES_IMAGE, username="tessera", password="tessera", dbname="postgres"
+        )
         for name in (*SHARDS, "read")
     }
     redis = RedisContainer(REDIS_IMAGE)
@@ -57,8 +58,11 @@ def start_containers() -> tuple[Endpoints, Stop]:
         shard_urls = {name: _server_url(postgres[name]) for name in SHARDS}
         read_url = _server_url(postgres["read"])
         env = service_environment(
-            layout, shard_urls=shard_urls, read_server_url=read_url,
-            kafka_bootstrap=bootstrap, redis_url=redis_url,
+            layout,
+            shard_urls=shard_urls,
+            read_server_url=read_url,
+            kafka_bootstrap=bootstrap,
+            redis_url=redis_url,
         )
         run_migrations(env)
         start_services(layout, env)

@@ -41,9 +41,14 @@ class KafkaBroker:
         self.libs.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [
-                "mvn", "-q", "-B", "-f", str(RECIPE_DIR / "pom.xml"),
+                "mvn",
+                "-q",
+                "-B",
+                "-f",
+                str(RECIPE_DIR / "pom.xml"),
                 f"-Dkafka.version={self.layout.kafka_version}",
-                "dependency:copy-dependencies", "-DincludeScope=runtime",
+                "dependency:copy-dependencies",
+                "-DincludeScope=runtime",
                 f"-DoutputDirectory={self.libs}",
             ],
             check=True,
@@ -67,8 +72,15 @@ class KafkaBroker:
         cluster_id = _kafka_uuid()
         subprocess.run(
             [
-                "java", "-cp", self.classpath, "kafka.tools.StorageTool", "format",
-                "-t", cluster_id, "-c", str(self.config),
+                "java",
+                "-cp",
+                self.classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.config),
             ],
             check=True,
             stdout=subprocess.DEVNULL,
@@ -91,8 +103,12 @@ class KafkaBroker:
         ]
         self.process.start(command, env={})
         wait_until(
-            self.answers, "kafka", timeout=90, alive=self.process.running,
-            log_file=self.process.log_file, interval=0.5,
+            self.answers,
+            "kafka",
+            timeout=90,
+            alive=self.process.running,
+            log_file=self.process.log_file,
+            interval=0.5,
         )
 
     def answers(self) -> bool:
@@ -104,7 +120,7 @@ async def _metadata_answers(bootstrap: str) -> bool:
     try:
         await admin.start()
         await admin.list_topics()
-    except Exception:  # noqa: BLE001 - any failure means "not yet"
+    except Exception:
         return False
     finally:
         await admin.close()

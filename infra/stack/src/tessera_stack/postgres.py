@@ -51,11 +51,21 @@ class PostgresCluster:
         chown_to_postgres(Path(pwfile.name))
         try:
             subprocess.run(
-                as_postgres([
-                    self._tool("initdb"), "-D", str(self.data_dir), "-U", "postgres",
-                    "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
-                    "--locale=C.UTF-8", f"--pwfile={pwfile.name}",
-                ]),
+                as_postgres(
+                    [
+                        self._tool("initdb"),
+                        "-D",
+                        str(self.data_dir),
+                        "-U",
+                        "postgres",
+                        "--auth-local=trust",
+                        "--auth-host=scram-sha-256",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                        f"--pwfile={pwfile.name}",
+                    ]
+                ),
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
@@ -81,6 +91,7 @@ class PostgresCluster:
         status = subprocess.run(
             as_postgres([self._tool("pg_ctl"), "-D", str(self.data_dir), "status"]),
             capture_output=True,
+            check=False,
         )
         return status.returncode == 0
 
@@ -90,35 +101,57 @@ class PostgresCluster:
         chown_to_postgres(self.log_file)
         self.write_settings()
         subprocess.run(
-            as_postgres([
-                self._tool("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file),
-                "-w", "-t", "60", "start",
-            ]),
+            as_postgres(
+                [
+                    self._tool("pg_ctl"),
+                    "-D",
+                    str(self.data_dir),
+                    "-l",
+                    str(self.log_file),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        wait_until(self.accepts, f"postgres {self.server.name}", timeout=30,
-                   log_file=self.log_file)
+        wait_until(self.accepts, f"postgres {self.server.name}", timeout=30, log_file=self.log_file)
 
     def accepts(self) -> bool:
         probe = subprocess.run(
             [self._tool("pg_isready"), "-h", HOST, "-p", str(self.server.port), "-q"],
+            check=False,
         )
         return probe.returncode == 0
 
     def ensure_role(self) -> None:
         sql = (
-            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{u}') THEN "
-            "CREATE ROLE {u} LOGIN CREATEDB PASSWORD '{p}'; END IF; END $$;"
-        ).format(u=PG_USER, p=PG_PASSWORD)
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PG_USER}') THEN "
+            f"CREATE ROLE {PG_USER} LOGIN CREATEDB PASSWORD '{PG_PASSWORD}'; END IF; END $$;"
+        )
         self.psql(sql)
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         result = subprocess.run(
-            as_postgres([
-                self._tool("psql"), "-h", str(self.socket_dir), "-p", str(self.server.port),
-                "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAtc", sql,
-            ]),
+            as_postgres(
+                [
+                    self._tool("psql"),
+                    "-h",
+                    str(self.socket_dir),
+                    "-p",
+                    str(self.server.port),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    database,
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-qAtc",
+                    sql,
+                ]
+            ),
             check=True,
             capture_output=True,
             text=True,
@@ -129,9 +162,17 @@ class PostgresCluster:
         if not self.running():
             return False
         subprocess.run(
-            as_postgres([
-                self._tool("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "stop",
-            ]),
+            as_postgres(
+                [
+                    self._tool("pg_ctl"),
+                    "-D",
+                    str(self.data_dir),
+                    "-m",
+                    mode,
+                    "-w",
+                    "stop",
+                ]
+            ),
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -149,7 +190,7 @@ def _data_root(layout: StackLayout) -> Path:
         return preferred
     preferred.rmdir()
     digest = hashlib.sha256(str(layout.root).encode()).hexdigest()[:10]
-    fallback = Path("/var/tmp") / f"tessera-pg-{digest}"  # noqa: S108 - owned by postgres
+    fallback = Path("/var/tmp") / f"tessera-pg-{digest}"
     fallback.mkdir(parents=True, exist_ok=True)
     chown_to_postgres(fallback)
     preferred.symlink_to(fallback, target_is_directory=True)

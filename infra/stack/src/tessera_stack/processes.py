@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-
 @dataclass(frozen=True)
 class ManagedProcess:
     name: str
@@ -34,14 +33,12 @@ class ManagedProcess:
     def running(self) -> bool:
         return self.pid() is not None
 
-    def start(
-        self, command: Sequence[str], env: Mapping[str, str], cwd: Path | None = None
-    ) -> int:
+    def start(self, command: Sequence[str], env: Mapping[str, str], cwd: Path | None = None) -> int:
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         full_env = {**os.environ, **env}
         with self.log_file.open("ab") as log:
-            process = subprocess.Popen(  # noqa: S603 - commands are built by the stack
+            process = subprocess.Popen(
                 list(command),
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -21,23 +21,38 @@ class RedisServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         command = [
             "redis-server",
-            "--bind", HOST,
-            "--port", str(self.layout.redis_port),
-            "--dir", str(self.data_dir),
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--save", "",
-            "--maxmemory", "512mb",
-            "--maxmemory-policy", "noeviction",
-            "--daemonize", "no",
+            "--bind",
+            HOST,
+            "--port",
+            str(self.layout.redis_port),
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--maxmemory",
+            "512mb",
+            "--maxmemory-policy",
+            "noeviction",
+            "--daemonize",
+            "no",
         ]
         self.process.start(command, env={})
-        wait_until(self.answers, "redis", timeout=20, alive=self.process.running,
-                   log_file=self.process.log_file)
+        wait_until(
+            self.answers,
+            "redis",
+            timeout=20,
+            alive=self.process.running,
+            log_file=self.process.log_file,
+        )
 
     def answers(self) -> bool:
         try:
-            return bool(redis.Redis(host=HOST, port=self.layout.redis_port,
-                                    socket_timeout=1).ping())
+            return bool(
+                redis.Redis(host=HOST, port=self.layout.redis_port, socket_timeout=1).ping()
+            )
         except redis.RedisError:
             return False

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from functools import partial
 
 from tessera_stack.layout import HOST, StackLayout
 from tessera_stack.processes import ManagedProcess
@@ -21,9 +22,20 @@ def service_command(name: str, port: int) -> list[str]:
     if name == "projector":
         return [sys.executable, "-m", "projector"]
     return [
-        sys.executable, "-m", "uvicorn", f"{name}.main:create_app", "--factory",
-        "--host", HOST, "--port", str(port), "--loop", "uvloop", "--no-access-log",
-        "--timeout-graceful-shutdown", "10",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        f"{name}.main:create_app",
+        "--factory",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "10",
     ]
 
 
@@ -37,7 +49,9 @@ def run_migrations(env: Mapping[str, str]) -> None:
     for module in MIGRATIONS:
         with step(f"migrations: {module.split('.')[0]}"):
             subprocess.run(
-                [sys.executable, "-m", module], check=True, env={**os.environ, **env},
+                [sys.executable, "-m", module],
+                check=True,
+                env={**os.environ, **env},
                 stdout=subprocess.DEVNULL,
             )
 
@@ -61,7 +75,7 @@ def start_services(layout: StackLayout, env: Mapping[str, str]) -> None:
                 cwd=layout.root,
             )
             wait_until(
-                lambda port=port: http_ok(f"http://{HOST}:{port}/readyz"),
+                partial(http_ok, f"http://{HOST}:{port}/readyz"),
                 name,
                 timeout=90,
                 alive=process.running,
@@ -71,4 +85,3 @@ def start_services(layout: StackLayout, env: Mapping[str, str]) -> None:
 
 def stop_services(layout: StackLayout) -> list[str]:
     return [name for name in reversed(SERVICES) if service_process(layout, name).stop()]
-

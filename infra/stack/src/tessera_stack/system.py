@@ -36,10 +36,10 @@ def apt_install(packages: Sequence[str]) -> None:
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     if not _apt_updated:
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)  # noqa: S607
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
         _apt_updated = True
     subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],  # noqa: S607
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
         check=True,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -84,5 +84,7 @@ def postgres_can_use(path: Path) -> bool:
     """Whether the `postgres` user can reach and write `path`."""
     if not is_root():
         return os.access(path, os.W_OK | os.X_OK)
-    probe = subprocess.run(as_postgres(["test", "-w", str(path), "-a", "-x", str(path)]))
+    probe = subprocess.run(
+        as_postgres(["test", "-w", str(path), "-a", "-x", str(path)]), check=False
+    )
     return probe.returncode == 0

@@ -97,7 +97,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, StarletteHTTPException)
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        problem = Problem(exc.status_code, slug, str(exc.detail), headers=exc.headers or None)
+        problem = Problem(exc.status_code, slug, str(exc.detail), headers=dict(exc.headers or {}))
         return problem_response(problem, request.url.path)
 
     async def on_unexpected(request: Request, exc: Exception) -> ProblemResponse:

@@ -12,6 +12,7 @@ from accounts.bootstrap import Accounts, bootstrap
 from accounts.entrypoints.api import router
 from accounts.entrypoints.errors import install_domain_error_handler
 from accounts.settings import AccountsSettings
+from tessera_common.http.health import ReadinessCheck
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.logging import configure_logging
 
@@ -30,7 +31,7 @@ def create_app(settings: AccountsSettings | None = None) -> FastAPI:
         finally:
             await accounts.stop()
 
-    readiness = {
+    readiness: dict[str, ReadinessCheck] = {
         **{f"shard:{name}": partial(_ping, accounts, name) for name in accounts.engines.names},
         "directory": accounts.directory.ping,
     }

@@ -1,4 +1,4 @@
-"""`python -m billing.migrate`: the billing database on every shard (its tables arrive with its commands)."""
+"""`python -m billing.migrate`: the billing database on every shard."""
 
 import asyncio
 

@@ -74,8 +74,9 @@ class Authenticator:
             KEY_LOOKUPS.labels("redis").inc()
         caller = None
         if document and document["tenant_id"] == str(tenant_id) and not document["revoked"]:
-            caller = Caller(subject=f"key:{document['key_id']}", operator=False,
-                            tenant_id=tenant_id)
+            caller = Caller(
+                subject=f"key:{document['key_id']}", operator=False, tenant_id=tenant_id
+            )
         (self._positive if caller else self._negative)[digest] = _Verdict(caller)
         return caller
 

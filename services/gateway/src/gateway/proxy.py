@@ -13,14 +13,31 @@ from tessera_common.problems import Problem
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Hop-by-hop headers (RFC 9110 §7.6.1) and those the gateway sets itself.
-_DROP_REQUEST = frozenset({
-    "host", "connection", "keep-alive", "proxy-authorization", "te", "trailer",
-    "transfer-encoding", "upgrade", "authorization", "content-length",
-    INTERNAL_TOKEN_HEADER.lower(),
-})
-_DROP_RESPONSE = frozenset({
-    "connection", "keep-alive", "transfer-encoding", "content-length", "server", "date",
-})
+_DROP_REQUEST = frozenset(
+    {
+        "host",
+        "connection",
+        "keep-alive",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "authorization",
+        "content-length",
+        INTERNAL_TOKEN_HEADER.lower(),
+    }
+)
+_DROP_RESPONSE = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "content-length",
+        "server",
+        "date",
+    }
+)
 
 
 class Proxy:
@@ -58,7 +75,9 @@ class Proxy:
             )
         except UpstreamUnavailableError as exc:
             raise Problem(
-                503, "upstream-unavailable", "Service unavailable",
+                503,
+                "upstream-unavailable",
+                "Service unavailable",
                 f"the {exc.pool} service did not answer ({exc.reason}); retry later",
                 headers={"Retry-After": "1"},
             ) from exc
@@ -72,8 +91,11 @@ class Proxy:
             return self._routes.resolve(method, path)
         except MethodNotAllowedError as exc:
             raise Problem(
-                405, "method-not-allowed", "Method not allowed",
-                f"{method} is not allowed here", headers={"Allow": ", ".join(exc.allowed)},
+                405,
+                "method-not-allowed",
+                "Method not allowed",
+                f"{method} is not allowed here",
+                headers={"Allow": ", ".join(exc.allowed)},
             ) from exc
         except NoRouteError as exc:
             raise Problem(404, "not-found", "Not found", f"no route for {path}") from exc
@@ -84,7 +106,9 @@ class Proxy:
         caller = await self._auth.authenticate(authorization)
         if caller is None:
             raise Problem(
-                401, "unauthenticated", "Missing or invalid API key",
+                401,
+                "unauthenticated",
+                "Missing or invalid API key",
                 "send Authorization: Bearer <key>",
                 headers={"WWW-Authenticate": 'Bearer realm="tessera"'},
             )

@@ -3,7 +3,12 @@
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tessera_common.settings import KafkaSettings, ObservabilitySettings, ReadDbSettings, RedisSettings
+from tessera_common.settings import (
+    KafkaSettings,
+    ObservabilitySettings,
+    ReadDbSettings,
+    RedisSettings,
+)
 
 
 class WorkerSettings(BaseSettings):

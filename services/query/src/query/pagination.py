@@ -21,6 +21,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return datetime.fromisoformat(created_at), uuid.UUID(row_id)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Problem(
-            422, "validation-error", "Invalid request", "invalid field(s): cursor",
+            422,
+            "validation-error",
+            "Invalid request",
+            "invalid field(s): cursor",
             errors=[{"field": "cursor", "message": "not a cursor this API returned"}],
         ) from exc

@@ -2,7 +2,12 @@
 
 from pydantic import BaseModel, Field
 
-from tessera_common.settings import AuthSettings, ObservabilitySettings, ReadDbSettings, RedisSettings
+from tessera_common.settings import (
+    AuthSettings,
+    ObservabilitySettings,
+    ReadDbSettings,
+    RedisSettings,
+)
 
 
 class QuerySettings(BaseModel):

@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from usage.settings import DATABASE, UsageSettings
 from tessera_common.db.engines import ShardEngines
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.logging import configure_logging
+from usage.settings import DATABASE, UsageSettings
 
 
 def create_app(settings: UsageSettings | None = None) -> FastAPI:

@@ -1,10 +1,10 @@
-"""`python -m usage.migrate`: the usage database on every shard (its tables arrive with its commands)."""
+"""`python -m usage.migrate`: the usage database on every shard."""
 
 import asyncio
 
-from usage.settings import DATABASE, UsageSettings
 from tessera_common.db.migrations import ensure_database
 from tessera_common.db.urls import with_database
+from usage.settings import DATABASE, UsageSettings
 
 
 def main() -> None:

@@ -2,7 +2,12 @@
 
 from pydantic import BaseModel, Field
 
-from tessera_common.settings import AuthSettings, KafkaSettings, ObservabilitySettings, ShardSettings
+from tessera_common.settings import (
+    AuthSettings,
+    KafkaSettings,
+    ObservabilitySettings,
+    ShardSettings,
+)
 
 DATABASE = "usage"
 

@@ -61,7 +61,7 @@ class ShardUnitOfWork:
                 if conn.in_transaction():
                     await conn.rollback()
                 await conn.close()
-            except Exception:  # noqa: BLE001, S110 - the original error matters more
+            except Exception:
                 pass
         if exc is not None and not isinstance(exc, ShardUnavailableError) and is_unreachable(exc):
             raise ShardUnavailableError(self.shard) from exc

@@ -18,7 +18,7 @@ CHECK_TIMEOUT_SECONDS = 2.0
 async def _run(check: ReadinessCheck) -> str:
     try:
         await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+    except Exception as exc:
         return f"down: {type(exc).__name__}: {exc}"[:300]
     return "up"
 

@@ -15,7 +15,7 @@ _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 def incoming_request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == REQUEST_ID_HEADER.encode():
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _VALID.match(candidate):
                 return candidate
     return uuid.uuid4().hex

@@ -15,7 +15,6 @@ def create_producer(settings: KafkaSettings, client_id: str) -> AIOKafkaProducer
         enable_idempotence=True,
         acks="all",
         linger_ms=settings.linger_ms,
-        compression_type="lz4" if _has_lz4() else None,
         request_timeout_ms=15_000,
         retry_backoff_ms=200,
     )
@@ -34,11 +33,3 @@ def create_consumer(
         auto_offset_reset="earliest",
         isolation_level="read_committed",
     )
-
-
-def _has_lz4() -> bool:
-    try:
-        import lz4  # noqa: F401, PLC0415
-    except ImportError:
-        return False
-    return True

@@ -61,9 +61,7 @@ class RequestMetricsMiddleware:
             route = _route_template(scope)
             method = scope["method"]
             HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
-            HTTP_DURATION.labels(self.service, method, route).observe(
-                time.perf_counter() - started
-            )
+            HTTP_DURATION.labels(self.service, method, route).observe(time.perf_counter() - started)
             if status >= 500:
                 HTTP_ERRORS.labels(self.service, method, route).inc()
 

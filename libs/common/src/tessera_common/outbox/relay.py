@@ -10,6 +10,7 @@ the relay, never a command: rows wait in the outbox and drain on reconnection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -31,9 +32,7 @@ RELAY_LOCK_KEY = 0x7E55E7A0
 STATS_INTERVAL_SECONDS = 5.0
 PRUNE_INTERVAL_SECONDS = 60.0
 
-OUTBOX_BACKLOG = Gauge(
-    "tessera_outbox_backlog", "Unsent outbox rows.", ["service", "shard"]
-)
+OUTBOX_BACKLOG = Gauge("tessera_outbox_backlog", "Unsent outbox rows.", ["service", "shard"])
 OUTBOX_OLDEST_AGE = Gauge(
     "tessera_outbox_oldest_unsent_age_seconds",
     "Age of the oldest unsent outbox row.",
@@ -57,7 +56,9 @@ SELECT id, topic, message_key, envelope, headers
 FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1
 """
 _MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])"
-_STATS = "SELECT count(*), extract(epoch FROM now() - min(created_at)) FROM outbox WHERE sent_at IS NULL"
+_STATS = (
+    "SELECT count(*), extract(epoch FROM now() - min(created_at)) FROM outbox WHERE sent_at IS NULL"
+)
 _PRUNE = "DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => $1)"
 
 
@@ -89,7 +90,7 @@ class OutboxRelay:
                 backoff = 0.2 if led else self._settings.poll_interval_seconds * 2
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - the relay must outlive any failure
+            except Exception as exc:
                 log.warning("outbox_relay_error", shard=self.shard, error=repr(exc))
                 backoff = min(backoff * 2, self._settings.max_backoff_seconds)
             finally:
@@ -123,10 +124,8 @@ class OutboxRelay:
             published = await self._publish_batch(conn, producer)
             await self._housekeeping(conn)
             if published < self._settings.batch_size:
-                try:
+                with contextlib.suppress(TimeoutError):  # polling is the fallback
                     await asyncio.wait_for(wake.wait(), self._settings.poll_interval_seconds)
-                except TimeoutError:
-                    pass
 
     async def _publish_batch(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
         rows = await conn.fetch(_FETCH, self._settings.batch_size)

@@ -30,14 +30,22 @@ class TenantCreatedResult:
 
 
 async def create_tenant(
-    cmd: CreateTenant, uow_factory: UnitOfWorkFactory, directory: Directory, placer: Placer,
+    cmd: CreateTenant,
+    uow_factory: UnitOfWorkFactory,
+    directory: Directory,
+    placer: Placer,
     clock: Clock,
 ) -> TenantCreatedResult:
     tenant_id = uuid.uuid4()
     shard = placer.place(tenant_id, cmd.region)
     tenant = Tenant.create(
-        tenant_id=tenant_id, name=cmd.name, region=cmd.region, plan=cmd.plan,
-        currency=cmd.currency, shard=shard, now=clock(),
+        tenant_id=tenant_id,
+        name=cmd.name,
+        region=cmd.region,
+        plan=cmd.plan,
+        currency=cmd.currency,
+        shard=shard,
+        now=clock(),
     )
     key, plaintext = tenant.issue_api_key(tenant.created_at)
     # The placement is written first, so the tenant is routable as soon as it exists.

@@ -35,9 +35,14 @@ class ApiKeyStore(Protocol):
 
 
 class UnitOfWork(Protocol):
-    tenants: TenantStore
-    users: UserStore
-    api_keys: ApiKeyStore
+    @property
+    def tenants(self) -> TenantStore: ...
+
+    @property
+    def users(self) -> UserStore: ...
+
+    @property
+    def api_keys(self) -> ApiKeyStore: ...
 
     async def __aenter__(self) -> Self: ...
 

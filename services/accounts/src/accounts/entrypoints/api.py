@@ -46,6 +46,7 @@ def _tenant_fields(tenant: Tenant) -> dict[str, object]:
 @router.post("/v1/tenants", status_code=201, response_model=CreatedTenantBody)
 async def post_tenant(
     body: CreateTenantRequest,
+    *,
     response: Response,
     accounts: AccountsDep,
     _: OperatorDep,
@@ -60,7 +61,7 @@ async def post_tenant(
     response.headers["ETag"] = f'"{result.tenant.version}"'
     response.headers[CONSISTENCY_HEADER] = consistency_token(result.events)
     return CreatedTenantBody(
-        **_tenant_fields(result.tenant),  # type: ignore[arg-type]
+        **_tenant_fields(result.tenant),
         api_key=result.api_key,
         api_key_id=result.api_key_id,
     )
@@ -70,6 +71,7 @@ async def post_tenant(
 async def post_user(
     tenant_id: uuid.UUID,
     body: AddUserRequest,
+    *,
     response: Response,
     accounts: AccountsDep,
     caller: CallerDep,

@@ -16,7 +16,10 @@ def to_problem(exc: DomainError) -> Problem:
     match exc:
         case InvalidFieldError():
             return Problem(
-                422, "validation-error", "Invalid request", f"invalid field(s): {exc.field}",
+                422,
+                "validation-error",
+                "Invalid request",
+                f"invalid field(s): {exc.field}",
                 errors=[{"field": exc.field, "message": exc.message}],
             )
         case TenantNotFoundError():
@@ -25,7 +28,10 @@ def to_problem(exc: DomainError) -> Problem:
             return Problem(409, "tenant-not-active", "Tenant is not active", str(exc))
         case DuplicateEmailError():
             return Problem(
-                409, "duplicate-email", "Email already in use", "a user of this tenant has it",
+                409,
+                "duplicate-email",
+                "Email already in use",
+                "a user of this tenant has it",
                 errors=[{"field": "email", "message": "already in use in this tenant"}],
             )
     return Problem(400, "domain-error", "Request breaks a rule", str(exc))

@@ -6,10 +6,9 @@ older version, so applying the same event twice changes nothing.
 
 from __future__ import annotations
 
+from projector.projections.changes import Change, UpsertApiKey, UpsertTenant, UpsertUser
 from tessera_common.events import accounts as contracts
 from tessera_common.events.envelope import EventEnvelope
-
-from projector.projections.changes import Change, UpsertApiKey, UpsertTenant, UpsertUser
 
 
 class UnknownEventError(ValueError):

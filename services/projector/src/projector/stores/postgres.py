@@ -47,18 +47,36 @@ def _args(change: Change) -> tuple[str, tuple[Any, ...]]:
     match change:
         case UpsertTenant():
             return _UPSERT_TENANT, (
-                change.tenant_id, change.name, change.region, change.plan, change.currency,
-                change.status, change.version, change.created_at, change.updated_at,
+                change.tenant_id,
+                change.name,
+                change.region,
+                change.plan,
+                change.currency,
+                change.status,
+                change.version,
+                change.created_at,
+                change.updated_at,
             )
         case UpsertUser():
             return _UPSERT_USER, (
-                change.user_id, change.tenant_id, change.email, change.name, change.role,
-                change.status, change.version, change.created_at,
+                change.user_id,
+                change.tenant_id,
+                change.email,
+                change.name,
+                change.role,
+                change.status,
+                change.version,
+                change.created_at,
             )
         case UpsertApiKey():
             return _UPSERT_API_KEY, (
-                change.key_id, change.tenant_id, change.digest, change.prefix, change.issued_at,
-                change.revoked, change.version,
+                change.key_id,
+                change.tenant_id,
+                change.digest,
+                change.prefix,
+                change.issued_at,
+                change.revoked,
+                change.version,
             )
 
 

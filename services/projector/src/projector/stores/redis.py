@@ -15,13 +15,12 @@ from tessera_common.read_models import (
     tenant_profile_key,
 )
 
+
 class RedisReadStore:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def write(
-        self, profiles: Iterable[Mapping[str, Any]], changes: Iterable[Change]
-    ) -> None:
+    async def write(self, profiles: Iterable[Mapping[str, Any]], changes: Iterable[Change]) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:
             for row in profiles:
                 pipe.set(tenant_profile_key(row["id"]), tenant_profile_document(row))
