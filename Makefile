@@ -6,6 +6,12 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 RUN := $(UV) run --frozen --all-packages
 PYTEST_ARGS ?=
 
+# A local `.env` (see .env.example) overrides the defaults for every command.
+ifneq (,$(wildcard .env))
+include .env
+export
+endif
+
 .PHONY: help bootstrap up down status logs test test-unit lint fmt lock clean
 
 help: ## List the targets

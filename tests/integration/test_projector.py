@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from redis.asyncio import Redis
 
 from projector.projector import Projector, triage
@@ -138,12 +138,26 @@ async def test_applying_the_same_events_twice_changes_nothing(
     assert second == first
 
 
+DLQ = TopicPartition(dlq_of(ACCOUNTS_EVENTS), 0)
+
+
 async def dlq_end(kafka: KafkaSettings) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers)
     await consumer.start()
     try:
-        partition = TopicPartition(dlq_of(ACCOUNTS_EVENTS), 0)
-        return int((await consumer.end_offsets([partition]))[partition])
+        return int((await consumer.end_offsets([DLQ]))[DLQ])
+    finally:
+        await consumer.stop()
+
+
+async def dlq_message(kafka: KafkaSettings, offset: int) -> ConsumerRecord[bytes, bytes]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers)
+    await consumer.start()
+    try:
+        consumer.assign([DLQ])
+        consumer.seek(DLQ, offset)
+        record: ConsumerRecord[bytes, bytes] = await consumer.getone()
+        return record
     finally:
         await consumer.stop()
 
@@ -180,3 +194,6 @@ async def test_the_worker_dedupes_redelivery_and_dead_letters_poison(
         return end if end > dlq_before else None
 
     assert await converge(dead_lettered) == dlq_before + 1
+    dead = await dlq_message(kafka, dlq_before)
+    assert dead.value == poison
+    assert dict(dead.headers)["error"].startswith(b"ValidationError")
