@@ -45,6 +45,7 @@ class KafkaBroker:
                 "mvn",
                 "-q",
                 "-B",
+                "-Dstyle.color=never",
                 "-f",
                 str(RECIPE_DIR / "pom.xml"),
                 f"-Dkafka.version={self.layout.kafka_version}",
