@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from query.consistency import ConsistentReadDep
 from query.pagination import decode_cursor, encode_cursor
 from query.readers import ReadModels, user_document
 from tessera_common.http.service_app import CallerDep
@@ -30,12 +31,16 @@ def _etag(document: dict[str, Any]) -> str:
 
 @router.get("/v1/tenants/{tenant_id}")
 async def get_tenant(
-    tenant_id: uuid.UUID, request: Request, caller: CallerDep, read_models: ReadModelsDep
+    tenant_id: uuid.UUID,
+    request: Request,
+    caller: CallerDep,
+    read_models: ReadModelsDep,
+    consistent: ConsistentReadDep,
 ) -> Response:
     """A tenant's profile: plan, status, user count."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
-    document = await read_models.tenant(tenant_id)
+    document = await read_models.tenant(tenant_id, fresh=consistent)
     if document is None:
         raise not_found("Tenant")
     etag = _etag(document)
@@ -50,13 +55,14 @@ async def list_users(
     tenant_id: uuid.UUID,
     caller: CallerDep,
     read_models: ReadModelsDep,
+    consistent: ConsistentReadDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """A page of a tenant's users, oldest first; follow `next_cursor` for more."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
-    if await read_models.tenant(tenant_id) is None:
+    if await read_models.tenant(tenant_id, fresh=consistent) is None:
         raise not_found("Tenant")
     after = decode_cursor(cursor) if cursor else None
     rows = await read_models.users_page(tenant_id, after, limit + 1)
@@ -67,7 +73,11 @@ async def list_users(
 
 @router.get("/v1/tenants/{tenant_id}/users/{user_id}")
 async def get_user(
-    tenant_id: uuid.UUID, user_id: uuid.UUID, caller: CallerDep, read_models: ReadModelsDep
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    caller: CallerDep,
+    read_models: ReadModelsDep,
+    _: ConsistentReadDep,
 ) -> dict[str, Any]:
     """One user of a tenant."""
     if not caller.may_access(tenant_id):

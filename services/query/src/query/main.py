@@ -28,6 +28,7 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
         )
         redis = create_redis(settings.redis)
         app.state.read_models = ReadModels(pool, redis)
+        app.state.consistency_max_wait = settings.consistency.consistency_max_wait_seconds
         try:
             yield
         finally:

@@ -25,6 +25,11 @@ _USER = """
 SELECT id, tenant_id, email, name, role, status, version, created_at FROM users
 WHERE tenant_id = $1 AND id = $2
 """
+_VERSIONS = """
+SELECT id, version FROM tenants WHERE id = ANY($1::uuid[])
+UNION ALL SELECT id, version FROM users WHERE id = ANY($1::uuid[])
+UNION ALL SELECT id, version FROM api_keys WHERE id = ANY($1::uuid[])
+"""
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 _NIL = uuid.UUID(int=0)
 
@@ -47,8 +52,9 @@ class ReadModels:
         self._pool = pool
         self._redis = redis
 
-    async def tenant(self, tenant_id: uuid.UUID) -> dict[str, Any] | None:
-        cached = await self._redis.get(tenant_profile_key(tenant_id))
+    async def tenant(self, tenant_id: uuid.UUID, *, fresh: bool = False) -> dict[str, Any] | None:
+        """The profile: from Redis, else the read DB; `fresh` reads the read DB only."""
+        cached = None if fresh else await self._redis.get(tenant_profile_key(tenant_id))
         if cached is not None:
             document: dict[str, Any] = orjson.loads(cached)
             return document
@@ -70,6 +76,12 @@ class ReadModels:
     async def user(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> asyncpg.Record | None:
         row: asyncpg.Record | None = await self._pool.fetchrow(_USER, tenant_id, user_id)
         return row
+
+    async def applied(self, versions: dict[uuid.UUID, int]) -> bool:
+        """Whether the read DB holds at least these aggregate versions."""
+        rows = await self._pool.fetch(_VERSIONS, list(versions))
+        found = {row["id"]: row["version"] for row in rows}
+        return all(found.get(aggregate, 0) >= version for aggregate, version in versions.items())
 
     async def ping(self) -> None:
         await self._pool.fetchval("SELECT 1")

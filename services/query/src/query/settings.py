@@ -1,6 +1,7 @@
 """Everything the query service reads from its environment."""
 
 from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tessera_common.settings import (
     AuthSettings,
@@ -10,7 +11,15 @@ from tessera_common.settings import (
 )
 
 
+class ConsistencySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QUERY_", extra="ignore", frozen=True)
+
+    # How long a read with X-Consistency-Token may wait for the projection.
+    consistency_max_wait_seconds: float = Field(default=2.0, gt=0, le=30)
+
+
 class QuerySettings(BaseModel):
+    consistency: ConsistencySettings = Field(default_factory=ConsistencySettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     read_db: ReadDbSettings = Field(default_factory=ReadDbSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
