@@ -36,8 +36,8 @@ logs: ## Follow the logs (make logs C=gateway for one component)
 test: bootstrap ## Run every test; starts what the tests need and stops it after
 	@$(RUN) pytest $(PYTEST_ARGS)
 
-test-unit: bootstrap ## Run the unit tests only (no infrastructure)
-	@$(RUN) pytest tests/unit $(PYTEST_ARGS)
+test-unit: bootstrap ## Run the unit and contract tests (no infrastructure)
+	@$(RUN) pytest tests/unit tests/contract $(PYTEST_ARGS)
 
 lint: bootstrap ## ruff, mypy and the import-linter contracts
 	@$(RUN) ruff check .

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no types-jsonschema in the dev group
 import pytest
 import yaml
 from pydantic import BaseModel
@@ -35,8 +35,11 @@ from tessera_common.settings import (
     DEFAULT_INTERNAL_TOKEN_SECRET,
     DEFAULT_OPERATOR_KEY,
     KafkaSettings,
+    ShardSettings,
     env_names,
 )
+from tessera_stack.layout import PG_PASSWORD, PG_USER
+from tessera_stack.postgres import SERVER_SETTINGS
 from tessera_stack.services import MIGRATIONS
 from tessera_stack.services import SERVICES as LOCAL_STACK_SERVICES
 from usage.settings import UsageSettings
@@ -48,7 +51,8 @@ DOCKERIGNORE = REPO / ".dockerignore"
 KAFKA_TEMPLATE = REPO / "infra" / "kafka" / "server.properties.template"
 SCHEMA = Path(__file__).parent / "schemas" / "compose-spec.json"
 
-INFRA = ("kafka", "shard-0", "shard-1", "shard-2", "read-db", "redis")
+POSTGRES = ("shard-0", "shard-1", "shard-2", "read-db")
+INFRA = ("kafka", *POSTGRES, "redis")
 JOBS = ("kafka-topics", "migrate")
 SERVICE_SETTINGS: dict[str, type[BaseModel]] = {
     "accounts": AccountsSettings,
@@ -292,6 +296,14 @@ def test_shared_variables_agree_across_services() -> None:
     assert disagreeing == {}
 
 
+def test_shard_servers_cover_every_shard_a_region_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SHARD_REGIONS", raising=False)
+    monkeypatch.setenv("SHARD_SERVERS", environment("accounts")["SHARD_SERVERS"])
+    settings = ShardSettings()
+    named = {shard for shards in settings.regions.values() for shard in shards}
+    assert named <= set(settings.servers)
+
+
 @pytest.mark.parametrize(
     ("variable", "default"),
     [
@@ -403,6 +415,19 @@ def test_kafka_mirrors_the_local_broker() -> None:
     assert len(cluster_id) == 16, "a KRaft cluster id is a UUID"
 
 
+@pytest.mark.parametrize("name", POSTGRES)
+def test_postgres_mirrors_the_local_servers(name: str) -> None:
+    """Same credentials and server settings as the local stack; listening stays the image's."""
+    env = environment(name)
+    assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == (PG_USER, PG_PASSWORD)
+    cmd = command(name)
+    assert cmd[0] == "postgres"
+    assert cmd[1::2] == ["-c"] * len(cmd[2::2]), "every server setting is a `-c key=value`"
+    options = {key: value for key, _, value in (option.partition("=") for option in cmd[2::2])}
+    expected = {k: v for k, v in SERVER_SETTINGS.items() if k != "listen_addresses"}
+    assert options == expected
+
+
 # --- the image and what it runs ----------------------------------------------------------
 
 
@@ -425,7 +450,7 @@ def final_stage() -> list[tuple[str, str]]:
 
 def test_dockerfile_builds_every_stage_on_python_311_slim() -> None:
     args: dict[str, str] = {}
-    stages = []
+    stages: list[str] = []
     for keyword, rest in dockerfile_instructions():
         if keyword == "ARG" and not stages:
             name, _, value = rest.partition("=")
@@ -438,11 +463,17 @@ def test_dockerfile_builds_every_stage_on_python_311_slim() -> None:
 
 
 def test_dockerfile_installs_the_locked_workspace_with_uv_from_pypi() -> None:
-    runs = " ".join(rest for keyword, rest in dockerfile_instructions() if keyword == "RUN")
-    assert re.search(r"pip install \S*uv", runs)
-    sync = re.findall(r"uv sync[^&;]*", runs)
-    assert sync, "the image does not install the workspace"
-    assert all({"--frozen", "--all-packages", "--no-dev"} <= set(s.split()) for s in sync), sync
+    shell_commands = [
+        part.strip()
+        for keyword, rest in dockerfile_instructions()
+        if keyword == "RUN"
+        for part in re.split(r"&&|\|\||;", rest)
+    ]
+    assert any(re.search(r"pip install \S*uv\b", part) for part in shell_commands)
+    syncs = [part for part in shell_commands if "uv sync" in part]
+    assert syncs, "the image does not install the workspace"
+    for sync in syncs:
+        assert {"--frozen", "--all-packages", "--no-dev"} <= set(sync.split()), sync
     copies = " ".join(rest for keyword, rest in dockerfile_instructions() if keyword == "COPY")
     assert "ghcr.io" not in copies
 

@@ -39,7 +39,7 @@ def run_migrations(env: Mapping[str, str]) -> None:
     """Every service's migrations, concurrently (they touch different databases)."""
     with step(f"migrations: {', '.join(m.split('.')[0] for m in MIGRATIONS)}"):
         running = {
-            module: subprocess.Popen(  # noqa: S603 - fixed module names
+            module: subprocess.Popen(
                 [sys.executable, "-m", module],
                 env={**os.environ, **env},
                 stdout=subprocess.DEVNULL,

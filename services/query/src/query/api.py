@@ -53,6 +53,7 @@ async def get_tenant(
 @router.get("/v1/tenants/{tenant_id}/users")
 async def list_users(
     tenant_id: uuid.UUID,
+    *,
     caller: CallerDep,
     read_models: ReadModelsDep,
     consistent: ConsistentReadDep,
