@@ -8,7 +8,7 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from accounts.bootstrap import Accounts, bootstrap
+from accounts.bootstrap import bootstrap
 from accounts.entrypoints.api import router
 from accounts.entrypoints.errors import install_domain_error_handler
 from accounts.settings import AccountsSettings
@@ -31,20 +31,16 @@ def create_app(settings: AccountsSettings | None = None) -> FastAPI:
         finally:
             await accounts.stop()
 
-    readiness: dict[str, ReadinessCheck] = {
-        **{f"shard:{name}": partial(_ping, accounts, name) for name in accounts.engines.names},
-        "directory": accounts.directory.ping,
+    shards: dict[str, ReadinessCheck] = {
+        f"shard:{name}": partial(accounts.engines.ping, name) for name in accounts.engines.names
     }
     app = create_service_app(
         "accounts",
         lifespan=lifespan,
-        readiness=readiness,
+        readiness={"directory": accounts.directory.ping},
+        degradable=shards,
         internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
     )
     install_domain_error_handler(app)
     app.include_router(router)
     return app
-
-
-async def _ping(accounts: Accounts, shard: str) -> None:
-    await accounts.engines.ping(shard)

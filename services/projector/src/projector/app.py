@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import faust
@@ -10,7 +12,8 @@ import structlog
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
-from projector.projector import Projector, triage
+from projector.projector import Projected, Projector, Rejected, triage
+from projector.resilience import apply_resiliently
 from projector.settings import ProjectorSettings
 from projector.stores.postgres import PostgresReadStore
 from projector.stores.redis import RedisReadStore
@@ -78,13 +81,19 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
         async for batch in stream.take_events(  # type: ignore[attr-defined]
             worker.batch_size, within=worker.batch_window_seconds
         ):
-            projector = await resources.projector()
             projected, rejected = triage(ACCOUNTS_EVENTS, [e.value for e in batch])
             for poison in rejected:
-                log.warning("dead_letter", topic=ACCOUNTS_EVENTS, error=poison.error)
-                await dead_letters.send(value=poison.raw, headers={"error": poison.error.encode()})
-                DEAD_LETTERS.labels(ACCOUNTS_EVENTS).inc()
-            await projector.apply(ACCOUNTS_EVENTS, projected)
+                await dead_letter(poison)
+            await apply_resiliently(partial(apply, ACCOUNTS_EVENTS), projected, dead_letter)
+
+    async def apply(topic: str, batch: Sequence[Projected]) -> None:
+        projector = await resources.projector()  # connects on first use, retried like a write
+        await projector.apply(topic, batch)
+
+    async def dead_letter(poison: Rejected) -> None:
+        log.warning("dead_letter", topic=ACCOUNTS_EVENTS, error=poison.error)
+        await dead_letters.send(value=poison.raw, headers={"error": poison.error.encode()})
+        DEAD_LETTERS.labels(ACCOUNTS_EVENTS).inc()
 
     _add_health_pages(app, resources)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -25,13 +26,10 @@ def create_app(settings: UsageSettings | None = None) -> FastAPI:
         finally:
             await engines.dispose()
 
-    async def shard_servers() -> None:
-        for shard in engines.names:
-            await engines.ping(shard)
-
     return create_service_app(
         "usage",
         lifespan=lifespan,
-        readiness={"shard-servers": shard_servers},
+        readiness={},
+        degradable={f"shard:{name}": partial(engines.ping, name) for name in engines.names},
         internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
     )

@@ -23,7 +23,15 @@ async def _run(check: ReadinessCheck) -> str:
     return "up"
 
 
-def health_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
+def health_router(
+    checks: Mapping[str, ReadinessCheck], degradable: Mapping[str, ReadinessCheck] | None = None
+) -> APIRouter:
+    """`checks` must all pass to be ready; a failed `degradable` one only degrades.
+
+    A service whose shard is down still serves every other shard's tenants, so
+    taking it out of its load balancer would turn one shard's outage into everyone's.
+    """
+    degradable = degradable or {}
     router = APIRouter(include_in_schema=False)
 
     @router.get("/healthz")
@@ -34,10 +42,13 @@ def health_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
     @router.get("/readyz")
     async def readyz() -> JSONResponse:
         """Every dependency answers."""
-        results = await asyncio.gather(*(_run(check) for check in checks.values()))
-        components = dict(zip(checks, results, strict=True))
-        ready = all(state == "up" for state in results)
-        body = {"status": "ready" if ready else "not-ready", "components": components}
+        every = {**checks, **degradable}
+        results = await asyncio.gather(*(_run(check) for check in every.values()))
+        components = dict(zip(every, results, strict=True))
+        ready = all(components[name] == "up" for name in checks)
+        whole = all(state == "up" for state in results)
+        status = "ready" if whole else "degraded" if ready else "not-ready"
+        body: dict[str, object] = {"status": status, "components": components}
         if ready:
             return JSONResponse(body)
         body |= {"type": "https://tessera.dev/problems/not-ready", "title": "Not ready"}

@@ -28,6 +28,7 @@ def create_service_app(
     lifespan: Lifespan,
     readiness: Mapping[str, ReadinessCheck],
     internal_token_secret: str,
+    degradable: Mapping[str, ReadinessCheck] | None = None,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
     app = FastAPI(
@@ -39,7 +40,7 @@ def create_service_app(
     install_problem_handlers(app)
     app.add_middleware(RequestMetricsMiddleware, service=service)
     app.add_middleware(RequestIdMiddleware)
-    app.include_router(health_router(readiness))
+    app.include_router(health_router(readiness, degradable))
     return app
 
 

@@ -1,0 +1,75 @@
+"""Applying a batch whatever happens: wait out outages, isolate poison.
+
+An outage of a store (connection refused, timeouts) is retried with backoff, for as
+long as it lasts: offsets do not advance meanwhile, so nothing is skipped. Any
+other error is the data's fault: the batch is applied event by event and the
+events that still fail go to the dead-letter topic, so one bad event never blocks
+the partition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+import asyncpg
+import structlog
+from prometheus_client import Counter
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from tenacity import AsyncRetrying, retry_if_exception, wait_exponential
+
+from projector.projector import Projected, Rejected
+
+log = structlog.get_logger(__name__)
+
+STORE_OUTAGE_RETRIES = Counter(
+    "tessera_projector_store_retries_total", "Batch applies retried because a store was down."
+)
+_TRANSIENT = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    return isinstance(exc, _TRANSIENT)
+
+
+def _log_retry(state: object) -> None:
+    STORE_OUTAGE_RETRIES.inc()
+    outcome = getattr(state, "outcome", None)
+    error = outcome.exception() if outcome is not None else None
+    log.warning("store_unavailable_retrying", error=repr(error))
+
+
+async def _until_stores_answer(apply: Callable[[], Awaitable[None]]) -> None:
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception(is_transient),
+        wait=wait_exponential(multiplier=0.1, max=5),
+        before_sleep=_log_retry,
+        reraise=True,
+    ):
+        with attempt:
+            await apply()
+
+
+async def apply_resiliently(
+    apply: Callable[[Sequence[Projected]], Awaitable[None]],
+    batch: Sequence[Projected],
+    dead_letter: Callable[[Rejected], Awaitable[None]],
+) -> None:
+    try:
+        await _until_stores_answer(lambda: apply(batch))
+    except Exception:
+        for projected in batch:
+            try:
+                await _until_stores_answer(lambda p=projected: apply([p]))  # type: ignore[misc]
+            except Exception as exc:
+                await dead_letter(
+                    Rejected(projected.event.to_json(), f"{type(exc).__name__}: {exc}"[:2000])
+                )
