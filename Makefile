@@ -46,8 +46,8 @@ lint: bootstrap ## ruff, mypy and the import-linter contracts
 	@$(RUN) lint-imports
 
 fmt: bootstrap ## Format and autofix
+	@$(RUN) ruff check --fix --quiet .
 	@$(RUN) ruff format .
-	@$(RUN) ruff check --fix .
 
 lock: ## Refresh uv.lock after a dependency change
 	@$(UV) lock

@@ -1,6 +1,5 @@
 """/readyz: required dependencies decide readiness; a degradable one only degrades it."""
 
-
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
