@@ -1,8 +1,11 @@
 """/readyz: required dependencies decide readiness; a degradable one only degrades it."""
 
+from typing import Any
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tessera_common.http.health import ReadinessCheck as Check
 from tessera_common.http.health import health_router
 
 
@@ -14,11 +17,9 @@ async def down() -> None:
     raise ConnectionRefusedError("refused")
 
 
-def readyz(
-    required: dict[str, object], degradable: dict[str, object]
-) -> tuple[int, dict[str, object]]:
+def readyz(required: dict[str, Check], degradable: dict[str, Check]) -> tuple[int, Any]:
     app = FastAPI()
-    app.include_router(health_router(required, degradable))  # type: ignore[arg-type]
+    app.include_router(health_router(required, degradable))
     response = TestClient(app).get("/readyz")
     return response.status_code, response.json()
 
