@@ -6,16 +6,11 @@ import uuid
 from datetime import UTC, datetime
 
 import httpx
+from support import PROBLEM_JSON, bearer
 
 from tessera_common.consistency import consistency_token
 from tessera_common.events import accounts as contracts
 from tessera_common.events.envelope import new_event
-
-PROBLEM_JSON = "application/problem+json"
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 async def test_an_immediate_read_after_each_write_sees_it(

@@ -6,46 +6,15 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
+from support import PROBLEM_JSON, Accounts, bearer
 
-from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.settings import ShardSettings
 from tessera_common.vocabulary import Region
 from tessera_stack.endpoints import Endpoints
 
 Converge = Callable[..., Awaitable[Any]]
-PROBLEM_JSON = "application/problem+json"
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
-async def shards_holding(endpoints: Endpoints, table: str, row_id: str) -> list[str]:
-    """The shards whose accounts database has the row (read directly, not through the API)."""
-    holders = []
-    for shard, server in sorted(endpoints.shard_servers.items()):
-        conn = await asyncpg.connect(asyncpg_dsn(with_database(server, "accounts")))
-        try:
-            if await conn.fetchval(f"SELECT 1 FROM {table} WHERE id = $1", uuid.UUID(row_id)):
-                holders.append(shard)
-        finally:
-            await conn.close()
-    return holders
-
-
-async def users_with_email(endpoints: Endpoints, email: str) -> int:
-    """How many users with this email exist on any shard (the write side, not a read model)."""
-    found = 0
-    for server in endpoints.shard_servers.values():
-        conn = await asyncpg.connect(asyncpg_dsn(with_database(server, "accounts")))
-        try:
-            found += await conn.fetchval("SELECT count(*) FROM users WHERE email = $1", email)
-        finally:
-            await conn.close()
-    return found
 
 
 async def create_tenant(
@@ -67,7 +36,7 @@ async def create_tenant(
 @pytest.mark.parametrize("region", list(Region))
 async def test_a_tenant_lives_on_its_regions_shard_and_reads_back_with_its_user(
     region: Region,
-    endpoints: Endpoints,
+    accounts_db: Accounts,
     gateway: httpx.AsyncClient,
     operator: dict[str, str],
     converge: Converge,
@@ -76,7 +45,7 @@ async def test_a_tenant_lives_on_its_regions_shard_and_reads_back_with_its_user(
     tenant_id, key = tenant["tenant_id"], tenant["api_key"]
     region_shards = ShardSettings().regions[region]
     assert tenant["shard"] in region_shards
-    assert await shards_holding(endpoints, "tenants", tenant_id) == [tenant["shard"]]
+    assert await accounts_db.holders("tenants", tenant_id) == [tenant["shard"]]
 
     added = await gateway.post(
         f"/v1/tenants/{tenant_id}/users",
@@ -86,7 +55,7 @@ async def test_a_tenant_lives_on_its_regions_shard_and_reads_back_with_its_user(
     assert added.status_code == 201, added.text
     user = added.json()
     assert user["email"] == "grace@example.com"
-    assert await shards_holding(endpoints, "users", user["user_id"]) == [tenant["shard"]]
+    assert await accounts_db.holders("users", user["user_id"]) == [tenant["shard"]]
 
     async def profile_with_user() -> dict[str, Any] | None:
         response = await gateway.get(f"/v1/tenants/{tenant_id}", headers=bearer(key))
@@ -115,7 +84,7 @@ async def test_a_tenant_lives_on_its_regions_shard_and_reads_back_with_its_user(
 
 
 async def test_a_tenant_key_reads_only_its_own_tenant(
-    endpoints: Endpoints,
+    accounts_db: Accounts,
     gateway: httpx.AsyncClient,
     operator: dict[str, str],
     converge: Converge,
@@ -143,7 +112,8 @@ async def test_a_tenant_key_reads_only_its_own_tenant(
         headers=bearer(mine["api_key"]),
     )
     assert poach.status_code == 404
-    assert await users_with_email(endpoints, "spy@mine.io") == 0
+    spies = await accounts_db.rows("SELECT id FROM users WHERE email = $1", "spy@mine.io")
+    assert not any(spies.values())
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from accounts.bootstrap import bootstrap
-from accounts.entrypoints.api import router
+from accounts.entrypoints import api_keys, tenants, users
 from accounts.entrypoints.errors import install_domain_error_handler
 from accounts.settings import AccountsSettings
 from tessera_common.http.health import ReadinessCheck
@@ -42,5 +42,6 @@ def create_app(settings: AccountsSettings | None = None) -> FastAPI:
         internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
     )
     install_domain_error_handler(app)
-    app.include_router(router)
+    for module in (tenants, users, api_keys):
+        app.include_router(module.router)
     return app

@@ -27,12 +27,24 @@ class Route:
         object.__setattr__(self, "pattern", re.compile(f"^{regex}$"))
 
 
+TENANT = "/v1/tenants/{tenant_id}"
+
 ROUTES: tuple[Route, ...] = (
+    # commands -> the owning command service
     Route("POST", "/v1/tenants", "accounts", Access.OPERATOR),
-    Route("POST", "/v1/tenants/{tenant_id}/users", "accounts", Access.TENANT),
-    Route("GET", "/v1/tenants/{tenant_id}", "query", Access.TENANT),
-    Route("GET", "/v1/tenants/{tenant_id}/users", "query", Access.TENANT),
-    Route("GET", "/v1/tenants/{tenant_id}/users/{user_id}", "query", Access.TENANT),
+    Route("PATCH", TENANT, "accounts", Access.TENANT),
+    Route("DELETE", TENANT, "accounts", Access.OPERATOR),
+    Route("POST", f"{TENANT}/suspend", "accounts", Access.OPERATOR),
+    Route("POST", f"{TENANT}/reactivate", "accounts", Access.OPERATOR),
+    Route("POST", f"{TENANT}/users", "accounts", Access.TENANT),
+    Route("PATCH", f"{TENANT}/users/{{user_id}}", "accounts", Access.TENANT),
+    Route("DELETE", f"{TENANT}/users/{{user_id}}", "accounts", Access.TENANT),
+    Route("POST", f"{TENANT}/api-keys", "accounts", Access.TENANT),
+    Route("DELETE", f"{TENANT}/api-keys/{{key_id}}", "accounts", Access.TENANT),
+    # queries -> the query service
+    Route("GET", TENANT, "query", Access.TENANT),
+    Route("GET", f"{TENANT}/users", "query", Access.TENANT),
+    Route("GET", f"{TENANT}/users/{{user_id}}", "query", Access.TENANT),
 )
 
 

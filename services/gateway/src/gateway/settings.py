@@ -26,7 +26,8 @@ class ProxySettings(BaseSettings):
     request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     connect_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
     max_body_bytes: int = Field(default=MIB, ge=1024)
-    key_cache_ttl_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # Bounds how long a revoked key keeps working.
+    key_cache_ttl_seconds: float = Field(default=5.0, ge=0, le=3600)
     key_cache_size: int = Field(default=100_000, ge=1)
 
     @field_validator("upstreams", mode="before")

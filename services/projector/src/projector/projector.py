@@ -77,9 +77,9 @@ class Projector:
         started = time.perf_counter()
         events = [projected.event for projected in batch]
         changes = [change for projected in batch for change in projected.changes]
-        profiles = await self.postgres.apply(changes)
+        delta = await self.postgres.apply(changes)
         self._observe_lag("postgres", events)
-        await self.redis.write(profiles, changes)
+        await self.redis.write(delta)
         self._observe_lag("redis", events)
         EVENTS_APPLIED.labels(topic).inc(len(events))
         BATCH_SECONDS.labels(topic).observe(time.perf_counter() - started)

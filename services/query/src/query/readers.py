@@ -14,16 +14,16 @@ from tessera_common.read_models import tenant_profile_document, tenant_profile_k
 
 _TENANT = """
 SELECT id, name, region, plan, currency, status, version, user_count, created_at, updated_at
-FROM tenants WHERE id = $1
+FROM tenants WHERE id = $1 AND status <> 'erased'
 """
 _USERS_PAGE = """
 SELECT id, tenant_id, email, name, role, status, version, created_at FROM users
-WHERE tenant_id = $1 AND (created_at, id) > ($2, $3)
+WHERE tenant_id = $1 AND status <> 'removed' AND (created_at, id) > ($2, $3)
 ORDER BY created_at, id LIMIT $4
 """
 _USER = """
 SELECT id, tenant_id, email, name, role, status, version, created_at FROM users
-WHERE tenant_id = $1 AND id = $2
+WHERE tenant_id = $1 AND id = $2 AND status <> 'removed'
 """
 _VERSIONS = """
 SELECT id, version FROM tenants WHERE id = ANY($1::uuid[])

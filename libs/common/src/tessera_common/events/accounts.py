@@ -55,8 +55,85 @@ class ApiKeyIssued(_Contract):
     issued_at: datetime
 
 
+class TenantRenamed(_Contract):
+    event_type: ClassVar[str] = "TenantRenamed"
+
+    tenant_id: uuid.UUID
+    name: str
+
+
+class TenantPlanChanged(_Contract):
+    event_type: ClassVar[str] = "TenantPlanChanged"
+
+    tenant_id: uuid.UUID
+    plan: Plan
+    previous_plan: Plan
+
+
+class TenantSuspended(_Contract):
+    event_type: ClassVar[str] = "TenantSuspended"
+
+    tenant_id: uuid.UUID
+    reason: str
+
+
+class TenantReactivated(_Contract):
+    event_type: ClassVar[str] = "TenantReactivated"
+
+    tenant_id: uuid.UUID
+
+
+class TenantErased(_Contract):
+    """GDPR erasure: every consumer deletes the tenant's personal data."""
+
+    event_type: ClassVar[str] = "TenantErased"
+
+    tenant_id: uuid.UUID
+    erased_at: datetime
+
+
+class UserUpdated(_Contract):
+    """The user's mutable fields after the change."""
+
+    event_type: ClassVar[str] = "UserUpdated"
+
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    name: str
+    role: UserRole
+
+
+class UserRemoved(_Contract):
+    event_type: ClassVar[str] = "UserRemoved"
+
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+
+
+class ApiKeyRevoked(_Contract):
+    event_type: ClassVar[str] = "ApiKeyRevoked"
+
+    key_id: uuid.UUID
+    tenant_id: uuid.UUID
+    key_digest: str
+    revoked_at: datetime
+
+
 ACCOUNTS_CONTRACTS: dict[str, type[_Contract]] = {
-    c.event_type: c for c in (TenantCreated, UserAdded, ApiKeyIssued)
+    c.event_type: c
+    for c in (
+        TenantCreated,
+        TenantRenamed,
+        TenantPlanChanged,
+        TenantSuspended,
+        TenantReactivated,
+        TenantErased,
+        UserAdded,
+        UserUpdated,
+        UserRemoved,
+        ApiKeyIssued,
+        ApiKeyRevoked,
+    )
 }
 
 

@@ -6,49 +6,63 @@ import uuid
 
 from pydantic import BaseModel
 
-from accounts.domain.events import ApiKeyIssued, DomainEvent, TenantCreated, UserAdded
+from accounts.domain import events as domain
 from tessera_common.events import accounts as contracts
 from tessera_common.events.envelope import EventEnvelope, new_event
 
 
-def _contract(event: DomainEvent) -> tuple[BaseModel, str, uuid.UUID]:
+def _contract(event: domain.DomainEvent) -> tuple[BaseModel, str, uuid.UUID]:
     """The contract payload, the aggregate type and the aggregate id of a domain event."""
+    tenant = event.tenant_id
+    payload: BaseModel
     match event:
-        case TenantCreated():
-            payload: BaseModel = contracts.TenantCreated(
-                tenant_id=event.tenant_id,
-                name=event.name,
-                region=event.region,
-                plan=event.plan,
-                currency=event.currency,
-                status=event.status,
-                shard=event.shard,
+        case domain.TenantCreated():
+            return contracts.TenantCreated(
+                tenant_id=tenant, name=event.name, region=event.region, plan=event.plan,
+                currency=event.currency, status=event.status, shard=event.shard,
                 created_at=event.created_at,
+            ), "tenant", tenant  # fmt: skip
+        case domain.TenantRenamed():
+            return contracts.TenantRenamed(tenant_id=tenant, name=event.name), "tenant", tenant
+        case domain.TenantPlanChanged():
+            payload = contracts.TenantPlanChanged(
+                tenant_id=tenant, plan=event.plan, previous_plan=event.previous_plan
             )
-            return payload, "tenant", event.tenant_id
-        case UserAdded():
-            payload = contracts.UserAdded(
-                user_id=event.user_id,
-                tenant_id=event.tenant_id,
-                email=event.email,
-                name=event.name,
-                role=event.role,
-                status=event.status,
-                created_at=event.created_at,
+            return payload, "tenant", tenant
+        case domain.TenantSuspended():
+            payload = contracts.TenantSuspended(tenant_id=tenant, reason=event.reason)
+            return payload, "tenant", tenant
+        case domain.TenantReactivated():
+            return contracts.TenantReactivated(tenant_id=tenant), "tenant", tenant
+        case domain.TenantErased():
+            payload = contracts.TenantErased(tenant_id=tenant, erased_at=event.erased_at)
+            return payload, "tenant", tenant
+        case domain.UserAdded():
+            return contracts.UserAdded(
+                user_id=event.user_id, tenant_id=tenant, email=event.email, name=event.name,
+                role=event.role, status=event.status, created_at=event.created_at,
+            ), "user", event.user_id  # fmt: skip
+        case domain.UserUpdated():
+            payload = contracts.UserUpdated(
+                user_id=event.user_id, tenant_id=tenant, name=event.name, role=event.role
             )
             return payload, "user", event.user_id
-        case ApiKeyIssued():
-            payload = contracts.ApiKeyIssued(
-                key_id=event.key_id,
-                tenant_id=event.tenant_id,
-                key_digest=event.key_digest,
-                prefix=event.prefix,
-                issued_at=event.issued_at,
-            )
-            return payload, "api_key", event.key_id
+        case domain.UserRemoved():
+            payload = contracts.UserRemoved(user_id=event.user_id, tenant_id=tenant)
+            return payload, "user", event.user_id
+        case domain.ApiKeyIssued():
+            return contracts.ApiKeyIssued(
+                key_id=event.key_id, tenant_id=tenant, key_digest=event.key_digest,
+                prefix=event.prefix, issued_at=event.issued_at,
+            ), "api_key", event.key_id  # fmt: skip
+        case domain.ApiKeyRevoked():
+            return contracts.ApiKeyRevoked(
+                key_id=event.key_id, tenant_id=tenant, key_digest=event.key_digest,
+                revoked_at=event.revoked_at,
+            ), "api_key", event.key_id  # fmt: skip
 
 
-def to_envelope(event: DomainEvent, correlation_id: uuid.UUID) -> EventEnvelope:
+def to_envelope(event: domain.DomainEvent, correlation_id: uuid.UUID) -> EventEnvelope:
     payload, aggregate_type, aggregate_id = _contract(event)
     return new_event(
         payload,

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from accounts.adapters.orm import api_keys, tenants, users
 from accounts.domain.api_key import ApiKey
-from accounts.domain.errors import DuplicateEmailError
+from accounts.domain.errors import ConcurrentUpdateError, DuplicateEmailError
 from accounts.domain.tenant import Tenant
 from accounts.domain.user import User
-from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus
+from tessera_common.outbox.table import outbox
+from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole, UserStatus
 
 
 class TenantRepository:
@@ -53,6 +55,29 @@ class TenantRepository:
             )
         )
 
+    async def update(self, tenant: Tenant, expected_version: int) -> None:
+        """Write the tenant if nobody else did since it was read; else ConcurrentUpdateError."""
+        result = await self._conn.execute(
+            update(tenants)
+            .where(tenants.c.id == tenant.id, tenants.c.version == expected_version)
+            .values(
+                name=tenant.name,
+                plan=tenant.plan.value,
+                status=tenant.status.value,
+                version=tenant.version,
+                updated_at=tenant.updated_at,
+            )
+        )
+        if result.rowcount != 1:
+            raise ConcurrentUpdateError(f"tenant {tenant.id} changed concurrently")
+
+    async def erase(self, tenant: Tenant, expected_version: int) -> None:
+        """Delete the tenant's personal data, and its events not yet pruned, keep a tombstone."""
+        await self._conn.execute(delete(users).where(users.c.tenant_id == tenant.id))
+        await self._conn.execute(delete(api_keys).where(api_keys.c.tenant_id == tenant.id))
+        await self._conn.execute(delete(outbox).where(outbox.c.message_key == str(tenant.id)))
+        await self.update(tenant, expected_version)
+
 
 class UserRepository:
     def __init__(self, conn: AsyncConnection) -> None:
@@ -77,6 +102,42 @@ class UserRepository:
         except IntegrityError as exc:
             raise DuplicateEmailError(user.email) from exc
 
+    async def get(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
+        query = select(users).where(users.c.tenant_id == tenant_id, users.c.id == user_id)
+        row = (await self._conn.execute(query)).first()
+        if row is None:
+            return None
+        return User(
+            id=row.id,
+            tenant_id=row.tenant_id,
+            email=row.email,
+            name=row.name,
+            role=UserRole(row.role),
+            status=UserStatus(row.status),
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    async def update(self, user: User, expected_version: int) -> None:
+        result = await self._conn.execute(
+            update(users)
+            .where(users.c.id == user.id, users.c.version == expected_version)
+            .values(
+                name=user.name, role=user.role.value, version=user.version,
+                updated_at=user.updated_at,
+            )
+        )  # fmt: skip
+        if result.rowcount != 1:
+            raise ConcurrentUpdateError(f"user {user.id} changed concurrently")
+
+    async def remove(self, user: User, expected_version: int) -> None:
+        result = await self._conn.execute(
+            delete(users).where(users.c.id == user.id, users.c.version == expected_version)
+        )
+        if result.rowcount != 1:
+            raise ConcurrentUpdateError(f"user {user.id} changed concurrently")
+
 
 class ApiKeyRepository:
     def __init__(self, conn: AsyncConnection) -> None:
@@ -94,7 +155,18 @@ class ApiKeyRepository:
         )
 
     async def find_by_digest(self, digest: str) -> ApiKey | None:
-        query = select(api_keys).where(api_keys.c.digest == digest)
+        return await self._one(select(api_keys).where(api_keys.c.digest == digest))
+
+    async def get(self, tenant_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
+        query = select(api_keys).where(api_keys.c.tenant_id == tenant_id, api_keys.c.id == key_id)
+        return await self._one(query)
+
+    async def revoke(self, key: ApiKey) -> None:
+        await self._conn.execute(
+            update(api_keys).where(api_keys.c.id == key.id).values(revoked_at=key.revoked_at)
+        )
+
+    async def _one(self, query: Select[Any]) -> ApiKey | None:
         row = (await self._conn.execute(query)).first()
         if row is None:
             return None

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from accounts.app.ports import Clock, Directory, UnitOfWorkFactory
-from accounts.domain.errors import TenantNotFoundError
+from accounts.app.ports import Clock, Directory, UnitOfWork, UnitOfWorkFactory
+from accounts.app.tenancy import Outcome, on_tenant
+from accounts.domain.tenant import Tenant
 from accounts.domain.user import User
-from tessera_common.events.envelope import EventEnvelope
 from tessera_common.vocabulary import UserRole
 
 
@@ -23,17 +23,12 @@ class AddUser:
 
 async def add_user(
     cmd: AddUser, uow_factory: UnitOfWorkFactory, directory: Directory, clock: Clock
-) -> tuple[User, list[EventEnvelope]]:
-    placement = await directory.find(cmd.tenant_id)
-    if placement is None:
-        raise TenantNotFoundError(str(cmd.tenant_id))
-    async with uow_factory(placement.shard, cmd.correlation_id) as uow:
-        tenant = await uow.tenants.get(cmd.tenant_id)
-        if tenant is None:
-            raise TenantNotFoundError(str(cmd.tenant_id))
+) -> Outcome[User]:
+    async def change(tenant: Tenant, uow: UnitOfWork) -> User:
         user = tenant.add_user(
             user_id=uuid.uuid4(), email=cmd.email, name=cmd.name, role=cmd.role, now=clock()
         )
         await uow.users.add(user)
-        events = await uow.commit_tenant(tenant)
-    return user, events
+        return user
+
+    return await on_tenant(cmd.tenant_id, cmd.correlation_id, directory, uow_factory, change)

@@ -22,3 +22,24 @@ class TenantNotActiveError(DomainError):
 
 class DuplicateEmailError(DomainError):
     pass
+
+
+class UserNotFoundError(DomainError):
+    pass
+
+
+class ApiKeyNotFoundError(DomainError):
+    pass
+
+
+class StaleVersionError(DomainError):
+    """The caller's If-Match names a version the aggregate has moved past."""
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"expected version {expected}, the current one is {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class ConcurrentUpdateError(DomainError):
+    """Another command changed the aggregate between our read and our write."""

@@ -44,4 +44,76 @@ class ApiKeyIssued:
     issued_at: datetime
 
 
-DomainEvent = TenantCreated | UserAdded | ApiKeyIssued
+@dataclass(frozen=True)
+class TenantRenamed:
+    tenant_id: uuid.UUID
+    version: int
+    name: str
+
+
+@dataclass(frozen=True)
+class TenantPlanChanged:
+    tenant_id: uuid.UUID
+    version: int
+    plan: Plan
+    previous_plan: Plan
+
+
+@dataclass(frozen=True)
+class TenantSuspended:
+    tenant_id: uuid.UUID
+    version: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class TenantReactivated:
+    tenant_id: uuid.UUID
+    version: int
+
+
+@dataclass(frozen=True)
+class TenantErased:
+    tenant_id: uuid.UUID
+    version: int
+    erased_at: datetime
+
+
+@dataclass(frozen=True)
+class UserUpdated:
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID
+    version: int
+    name: str
+    role: UserRole
+
+
+@dataclass(frozen=True)
+class UserRemoved:
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID
+    version: int
+
+
+@dataclass(frozen=True)
+class ApiKeyRevoked:
+    tenant_id: uuid.UUID
+    key_id: uuid.UUID
+    version: int
+    key_digest: str
+    revoked_at: datetime
+
+
+DomainEvent = (
+    TenantCreated
+    | TenantRenamed
+    | TenantPlanChanged
+    | TenantSuspended
+    | TenantReactivated
+    | TenantErased
+    | UserAdded
+    | UserUpdated
+    | UserRemoved
+    | ApiKeyIssued
+    | ApiKeyRevoked
+)

@@ -3,11 +3,15 @@
 from fastapi import FastAPI, Request
 
 from accounts.domain.errors import (
+    ApiKeyNotFoundError,
+    ConcurrentUpdateError,
     DomainError,
     DuplicateEmailError,
     InvalidFieldError,
+    StaleVersionError,
     TenantNotActiveError,
     TenantNotFoundError,
+    UserNotFoundError,
 )
 from tessera_common.problems import Problem, ProblemResponse, problem_response
 
@@ -24,6 +28,20 @@ def to_problem(exc: DomainError) -> Problem:
             )
         case TenantNotFoundError():
             return Problem(404, "not-found", "Tenant not found")
+        case UserNotFoundError():
+            return Problem(404, "not-found", "User not found")
+        case ApiKeyNotFoundError():
+            return Problem(404, "not-found", "API key not found")
+        case StaleVersionError():
+            return Problem(
+                412, "stale-version", "Precondition failed", str(exc),
+                headers={"ETag": f'"{exc.actual}"'}, current_version=exc.actual,
+            )  # fmt: skip
+        case ConcurrentUpdateError():
+            return Problem(
+                409, "concurrent-update", "Concurrent update",
+                "another request changed it first; read it again and retry",
+            )  # fmt: skip
         case TenantNotActiveError():
             return Problem(409, "tenant-not-active", "Tenant is not active", str(exc))
         case DuplicateEmailError():

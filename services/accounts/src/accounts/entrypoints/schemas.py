@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole, UserStatus
 
@@ -59,3 +60,39 @@ class ApiKeyBody(BaseModel):
     key_id: uuid.UUID
     tenant_id: uuid.UUID
     revoked: bool
+
+
+class UpdateTenantRequest(_Request):
+    """Region and currency are fixed at creation (they decide shard and billing)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    plan: Plan | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> Self:
+        if self.name is None and self.plan is None:
+            raise ValueError("send at least one of name, plan")
+        return self
+
+
+class SuspendRequest(_Request):
+    reason: str = Field(default="operator", min_length=1, max_length=200)
+
+
+class UpdateUserRequest(_Request):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: UserRole | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> Self:
+        if self.name is None and self.role is None:
+            raise ValueError("send at least one of name, role")
+        return self
+
+
+class IssuedApiKeyBody(BaseModel):
+    key_id: uuid.UUID
+    tenant_id: uuid.UUID
+    api_key: str = Field(description="Shown once; store it now.")
+    prefix: str
+    issued_at: datetime

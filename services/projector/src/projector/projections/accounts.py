@@ -1,12 +1,17 @@
-"""Projection of `accounts.events`: a pure function from one event to read-model changes.
-
-Every change carries the aggregate version, and stores apply a change only over an
-older version, so applying the same event twice changes nothing.
-"""
+"""Projection of `accounts.events`: a pure function from one event to read-model changes."""
 
 from __future__ import annotations
 
-from projector.projections.changes import Change, UpsertApiKey, UpsertTenant, UpsertUser
+from projector.projections.changes import (
+    Change,
+    EraseTenant,
+    RemoveUser,
+    UpdateTenant,
+    UpdateUser,
+    UpsertApiKey,
+    UpsertTenant,
+    UpsertUser,
+)
 from tessera_common.events import accounts as contracts
 from tessera_common.events.envelope import EventEnvelope
 
@@ -20,44 +25,57 @@ def project_accounts(event: EventEnvelope) -> list[Change]:
         payload = contracts.parse_accounts_payload(event.event_type, event.payload)
     except KeyError as exc:
         raise UnknownEventError(event.event_type) from exc
+    version, at = event.aggregate_version, event.occurred_at
     match payload:
         case contracts.TenantCreated():
             return [
                 UpsertTenant(
-                    tenant_id=payload.tenant_id,
-                    version=event.aggregate_version,
-                    name=payload.name,
-                    region=payload.region.value,
-                    plan=payload.plan.value,
-                    currency=payload.currency.value,
-                    status=payload.status.value,
-                    created_at=payload.created_at,
-                    updated_at=event.occurred_at,
+                    tenant_id=payload.tenant_id, version=version, name=payload.name,
+                    region=payload.region.value, plan=payload.plan.value,
+                    currency=payload.currency.value, status=payload.status.value,
+                    created_at=payload.created_at, updated_at=at,
                 )
-            ]
+            ]  # fmt: skip
+        case contracts.TenantRenamed():
+            return [UpdateTenant(payload.tenant_id, version, at, name=payload.name)]
+        case contracts.TenantPlanChanged():
+            return [UpdateTenant(payload.tenant_id, version, at, plan=payload.plan.value)]
+        case contracts.TenantSuspended():
+            return [UpdateTenant(payload.tenant_id, version, at, status="suspended")]
+        case contracts.TenantReactivated():
+            return [UpdateTenant(payload.tenant_id, version, at, status="active")]
+        case contracts.TenantErased():
+            return [EraseTenant(payload.tenant_id, version, payload.erased_at)]
         case contracts.UserAdded():
             return [
                 UpsertUser(
-                    user_id=payload.user_id,
-                    tenant_id=payload.tenant_id,
-                    version=event.aggregate_version,
-                    email=payload.email,
-                    name=payload.name,
-                    role=payload.role.value,
-                    status=payload.status.value,
-                    created_at=payload.created_at,
+                    user_id=payload.user_id, tenant_id=payload.tenant_id, version=version,
+                    email=payload.email, name=payload.name, role=payload.role.value,
+                    status=payload.status.value, created_at=payload.created_at,
+                )
+            ]  # fmt: skip
+        case contracts.UserUpdated():
+            return [
+                UpdateUser(
+                    payload.user_id, payload.tenant_id, version, payload.name, payload.role.value
                 )
             ]
+        case contracts.UserRemoved():
+            return [RemoveUser(payload.user_id, payload.tenant_id, version)]
         case contracts.ApiKeyIssued():
             return [
                 UpsertApiKey(
-                    key_id=payload.key_id,
-                    tenant_id=payload.tenant_id,
-                    version=event.aggregate_version,
-                    digest=payload.key_digest,
-                    prefix=payload.prefix,
-                    issued_at=payload.issued_at,
-                    revoked=False,
+                    key_id=payload.key_id, tenant_id=payload.tenant_id, version=version,
+                    digest=payload.key_digest, prefix=payload.prefix,
+                    issued_at=payload.issued_at, revoked=False,
                 )
-            ]
+            ]  # fmt: skip
+        case contracts.ApiKeyRevoked():
+            return [
+                UpsertApiKey(
+                    key_id=payload.key_id, tenant_id=payload.tenant_id, version=version,
+                    digest=payload.key_digest, prefix="", issued_at=payload.revoked_at,
+                    revoked=True,
+                )
+            ]  # fmt: skip
     raise UnknownEventError(event.event_type)

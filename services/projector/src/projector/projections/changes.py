@@ -1,4 +1,8 @@
-"""What a projection decides to change in the read models; stores carry it out."""
+"""What a projection decides to change in the read models; stores carry it out.
+
+Every change carries the aggregate version it brings the row to; stores apply it
+only over an older version, which makes every change idempotent.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,27 @@ class UpsertTenant:
 
 
 @dataclass(frozen=True)
+class UpdateTenant:
+    """Only the fields that are not None change."""
+
+    tenant_id: uuid.UUID
+    version: int
+    updated_at: datetime
+    name: str | None = None
+    plan: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class EraseTenant:
+    """Leaves a tombstone without personal data; later upserts cannot resurrect the tenant."""
+
+    tenant_id: uuid.UUID
+    version: int
+    erased_at: datetime
+
+
+@dataclass(frozen=True)
 class UpsertUser:
     user_id: uuid.UUID
     tenant_id: uuid.UUID
@@ -30,6 +55,24 @@ class UpsertUser:
     role: str
     status: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class UpdateUser:
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    version: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class RemoveUser:
+    """Leaves a tombstone (no email, no name) at the removal's version."""
+
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    version: int
 
 
 @dataclass(frozen=True)
@@ -43,4 +86,6 @@ class UpsertApiKey:
     revoked: bool
 
 
-Change = UpsertTenant | UpsertUser | UpsertApiKey
+Change = (
+    UpsertTenant | UpdateTenant | EraseTenant | UpsertUser | UpdateUser | RemoveUser | UpsertApiKey
+)

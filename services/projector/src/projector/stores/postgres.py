@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 
-from projector.projections.changes import Change, UpsertApiKey, UpsertTenant, UpsertUser
+from projector.projections.changes import (
+    Change,
+    EraseTenant,
+    RemoveUser,
+    UpdateTenant,
+    UpdateUser,
+    UpsertApiKey,
+    UpsertTenant,
+    UpsertUser,
+)
 
+_NOT_ERASED = "NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = $2 AND t.status = 'erased')"
 _UPSERT_TENANT = """
 INSERT INTO tenants (id, name, region, plan, currency, status, version, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -19,65 +29,91 @@ ON CONFLICT (id) DO UPDATE SET
   updated_at = EXCLUDED.updated_at
 WHERE tenants.version < EXCLUDED.version
 """
-_UPSERT_USER = """
+_UPDATE_TENANT = """
+UPDATE tenants SET name = coalesce($3, name), plan = coalesce($4, plan),
+  status = coalesce($5, status), version = $2, updated_at = $6
+WHERE id = $1 AND version < $2 AND status <> 'erased'
+"""
+_ERASE_TENANT = """
+INSERT INTO tenants (id, name, region, plan, currency, status, version, created_at, updated_at)
+VALUES ($1, '', '', '', '', 'erased', $2, $3, $3)
+ON CONFLICT (id) DO UPDATE SET name = '', status = 'erased', version = EXCLUDED.version,
+  user_count = 0, updated_at = EXCLUDED.updated_at
+WHERE tenants.version < EXCLUDED.version
+"""
+_ERASE_USERS = "DELETE FROM users WHERE tenant_id = $1"
+_ERASE_KEYS = "DELETE FROM api_keys WHERE tenant_id = $1 RETURNING digest"
+_UPSERT_USER = f"""
 INSERT INTO users (id, tenant_id, email, name, role, status, version, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE {_NOT_ERASED}
 ON CONFLICT (id) DO UPDATE SET
   email = EXCLUDED.email, name = EXCLUDED.name, role = EXCLUDED.role,
   status = EXCLUDED.status, version = EXCLUDED.version
 WHERE users.version < EXCLUDED.version
 """
-_UPSERT_API_KEY = """
+_UPDATE_USER = """
+UPDATE users SET name = $3, role = $4, version = $2
+WHERE id = $1 AND version < $2 AND status <> 'removed'
+"""
+_REMOVE_USER = """
+UPDATE users SET email = '', name = '', status = 'removed', version = $2
+WHERE id = $1 AND version < $2
+"""
+_UPSERT_API_KEY = f"""
 INSERT INTO api_keys (id, tenant_id, digest, prefix, issued_at, revoked, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+SELECT $1, $2, $3, $4, $5, $6, $7 WHERE {_NOT_ERASED}
 ON CONFLICT (id) DO UPDATE SET revoked = EXCLUDED.revoked, version = EXCLUDED.version
 WHERE api_keys.version < EXCLUDED.version
 """
 _RECOUNT_USERS = """
-UPDATE tenants SET user_count = (SELECT count(*) FROM users WHERE tenant_id = tenants.id)
-WHERE id = ANY($1::uuid[])
+UPDATE tenants SET user_count = (
+  SELECT count(*) FROM users WHERE tenant_id = tenants.id AND status <> 'removed'
+) WHERE id = ANY($1::uuid[]) AND status <> 'erased'
 """
 _TENANT_PROFILES = """
 SELECT id, name, region, plan, currency, status, version, user_count, created_at, updated_at
 FROM tenants WHERE id = ANY($1::uuid[])
 """
+_API_KEYS = "SELECT id, tenant_id, digest, revoked FROM api_keys WHERE id = ANY($1::uuid[])"
 
 
-def _args(change: Change) -> tuple[str, tuple[Any, ...]]:
+@dataclass
+class Delta:
+    """What the hot read models must mirror after a batch."""
+
+    profiles: list[dict[str, Any]] = field(default_factory=list)
+    api_keys: list[dict[str, Any]] = field(default_factory=list)
+    dropped_digests: list[str] = field(default_factory=list)
+
+
+def _statement(change: Change) -> tuple[str, tuple[Any, ...]]:
     match change:
         case UpsertTenant():
             return _UPSERT_TENANT, (
-                change.tenant_id,
-                change.name,
-                change.region,
-                change.plan,
-                change.currency,
-                change.status,
-                change.version,
-                change.created_at,
+                change.tenant_id, change.name, change.region, change.plan, change.currency,
+                change.status, change.version, change.created_at, change.updated_at,
+            )  # fmt: skip
+        case UpdateTenant():
+            return _UPDATE_TENANT, (
+                change.tenant_id, change.version, change.name, change.plan, change.status,
                 change.updated_at,
-            )
+            )  # fmt: skip
+        case EraseTenant():
+            return _ERASE_TENANT, (change.tenant_id, change.version, change.erased_at)
         case UpsertUser():
             return _UPSERT_USER, (
-                change.user_id,
-                change.tenant_id,
-                change.email,
-                change.name,
-                change.role,
-                change.status,
-                change.version,
-                change.created_at,
-            )
+                change.user_id, change.tenant_id, change.email, change.name, change.role,
+                change.status, change.version, change.created_at,
+            )  # fmt: skip
+        case UpdateUser():
+            return _UPDATE_USER, (change.user_id, change.version, change.name, change.role)
+        case RemoveUser():
+            return _REMOVE_USER, (change.user_id, change.version)
         case UpsertApiKey():
             return _UPSERT_API_KEY, (
-                change.key_id,
-                change.tenant_id,
-                change.digest,
-                change.prefix,
-                change.issued_at,
-                change.revoked,
-                change.version,
-            )
+                change.key_id, change.tenant_id, change.digest, change.prefix, change.issued_at,
+                change.revoked, change.version,
+            )  # fmt: skip
 
 
 class PostgresReadStore:
@@ -88,24 +124,26 @@ class PostgresReadStore:
     async def connect(cls, dsn: str, pool_size: int) -> PostgresReadStore:
         return cls(await asyncpg.create_pool(dsn, min_size=1, max_size=pool_size))
 
-    async def apply(self, changes: Sequence[Change]) -> list[dict[str, Any]]:
-        """Apply the changes in one transaction; returns the profiles of touched tenants."""
-        touched_users = {c.tenant_id for c in changes if isinstance(c, UpsertUser)}
-        touched = list({c.tenant_id for c in changes} if changes else set())
+    async def apply(self, changes: Sequence[Change]) -> Delta:
+        """Apply the changes in order, in one transaction; returns what Redis must mirror."""
+        delta = Delta()
+        tenants = list(dict.fromkeys(c.tenant_id for c in changes))
+        keys = [c.key_id for c in changes if isinstance(c, UpsertApiKey)]
         async with self._pool.acquire() as conn, conn.transaction():
             for change in changes:
-                sql, args = _args(change)
+                sql, args = _statement(change)
                 await conn.execute(sql, *args)
-            if touched_users:
-                await conn.execute(_RECOUNT_USERS, list(touched_users))
-            rows = await conn.fetch(_TENANT_PROFILES, touched)
-        return [dict(row) for row in rows]
+                if isinstance(change, EraseTenant):
+                    await conn.execute(_ERASE_USERS, change.tenant_id)
+                    rows = await conn.fetch(_ERASE_KEYS, change.tenant_id)
+                    delta.dropped_digests += [row["digest"] for row in rows]
+            await conn.execute(_RECOUNT_USERS, tenants)
+            delta.profiles = [dict(r) for r in await conn.fetch(_TENANT_PROFILES, tenants)]
+            delta.api_keys = [dict(r) for r in await conn.fetch(_API_KEYS, keys)] if keys else []
+        return delta
 
     async def ping(self) -> None:
         await self._pool.fetchval("SELECT 1")
 
     async def close(self) -> None:
         await self._pool.close()
-
-    async def tenant_ids(self) -> list[uuid.UUID]:
-        return [row["id"] for row in await self._pool.fetch("SELECT id FROM tenants")]

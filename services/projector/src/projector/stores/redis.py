@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
 import orjson
 from redis.asyncio import Redis
 
-from projector.projections.changes import Change, UpsertApiKey
+from projector.stores.postgres import Delta
 from tessera_common.read_models import (
     api_key_digest_key,
     tenant_profile_document,
@@ -20,18 +17,23 @@ class RedisReadStore:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def write(self, profiles: Iterable[Mapping[str, Any]], changes: Iterable[Change]) -> None:
+    async def write(self, delta: Delta) -> None:
+        """Mirror the read DB's state after a batch (never the events themselves)."""
         async with self._redis.pipeline(transaction=False) as pipe:
-            for row in profiles:
-                pipe.set(tenant_profile_key(row["id"]), tenant_profile_document(row))
-            for change in changes:
-                if isinstance(change, UpsertApiKey):
-                    document = {
-                        "tenant_id": str(change.tenant_id),
-                        "key_id": str(change.key_id),
-                        "revoked": change.revoked,
-                    }
-                    pipe.set(api_key_digest_key(change.digest), orjson.dumps(document))
+            for row in delta.profiles:
+                if row["status"] == "erased":
+                    pipe.delete(tenant_profile_key(row["id"]))
+                else:
+                    pipe.set(tenant_profile_key(row["id"]), tenant_profile_document(row))
+            for key in delta.api_keys:
+                document = {
+                    "tenant_id": str(key["tenant_id"]),
+                    "key_id": str(key["id"]),
+                    "revoked": key["revoked"],
+                }
+                pipe.set(api_key_digest_key(key["digest"]), orjson.dumps(document))
+            for digest in delta.dropped_digests:
+                pipe.delete(api_key_digest_key(digest))
             await pipe.execute()
 
     async def ping(self) -> None:

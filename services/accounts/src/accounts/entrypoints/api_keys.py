@@ -1,0 +1,71 @@
+"""API keys: issue (shown once), revoke; and the authoritative check for the gateway."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Path, Response
+
+from accounts.app.api_keys import IssueApiKey, RevokeApiKey, issue_api_key, revoke_api_key
+from accounts.app.verify_api_key import verify_api_key
+from accounts.bootstrap import utc_now
+from accounts.entrypoints.deps import AccountsDep, CorrelationDep
+from accounts.entrypoints.responses import command_headers
+from accounts.entrypoints.schemas import ApiKeyBody, IssuedApiKeyBody
+from tessera_common.http.service_app import CallerDep, OperatorDep
+from tessera_common.problems import Problem, not_found
+
+router = APIRouter(tags=["api-keys"])
+DIGEST = Path(pattern=r"^[0-9a-f]{64}$")
+
+
+@router.post("/v1/tenants/{tenant_id}/api-keys", status_code=201, response_model=IssuedApiKeyBody)
+async def post_api_key(
+    tenant_id: uuid.UUID,
+    *,
+    response: Response,
+    accounts: AccountsDep,
+    caller: CallerDep,
+    correlation: CorrelationDep,
+) -> IssuedApiKeyBody:
+    """Issue a new key; its plaintext is in this response only."""
+    if not caller.may_access(tenant_id):
+        raise not_found("Tenant")
+    cmd = IssueApiKey(tenant_id, correlation)
+    outcome = await issue_api_key(cmd, accounts.unit_of_work, accounts.directory, utc_now)
+    key, plaintext = outcome.result
+    command_headers(response, outcome.events, location=f"/v1/tenants/{tenant_id}/api-keys/{key.id}")
+    return IssuedApiKeyBody(
+        key_id=key.id, tenant_id=tenant_id, api_key=plaintext, prefix=key.prefix,
+        issued_at=key.issued_at,
+    )  # fmt: skip
+
+
+@router.delete("/v1/tenants/{tenant_id}/api-keys/{key_id}", status_code=204)
+async def delete_api_key(
+    tenant_id: uuid.UUID,
+    key_id: uuid.UUID,
+    *,
+    accounts: AccountsDep,
+    caller: CallerDep,
+    correlation: CorrelationDep,
+) -> Response:
+    """Revoke a key (idempotent); the gateway stops accepting it within its cache TTL."""
+    if not caller.may_access(tenant_id):
+        raise not_found("Tenant")
+    cmd = RevokeApiKey(tenant_id, key_id, correlation)
+    outcome = await revoke_api_key(cmd, accounts.unit_of_work, accounts.directory, utc_now)
+    revoked = Response(status_code=204)
+    command_headers(revoked, outcome.events)
+    return revoked
+
+
+@router.get("/internal/tenants/{tenant_id}/api-keys/{digest}", response_model=ApiKeyBody)
+async def get_api_key(
+    tenant_id: uuid.UUID, accounts: AccountsDep, _: OperatorDep, digest: str = DIGEST
+) -> ApiKeyBody:
+    """The authoritative state of a key, by its SHA-256 digest (for the gateway)."""
+    key = await verify_api_key(tenant_id, digest, accounts.unit_of_work, accounts.directory)
+    if key is None:
+        raise Problem(404, "not-found", "API key not found")
+    return ApiKeyBody(key_id=key.id, tenant_id=key.tenant_id, revoked=key.revoked_at is not None)

@@ -1,0 +1,66 @@
+"""Clients for tests through the gateway, and direct reads of the write side."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import httpx
+
+from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_stack.endpoints import Endpoints
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+class Accounts:
+    """Direct reads of the accounts shards: the write side, not a read model."""
+
+    def __init__(self, endpoints: Endpoints) -> None:
+        self._servers = endpoints.shard_servers
+
+    async def rows(self, sql: str, *args: object) -> dict[str, list[dict[str, Any]]]:
+        """The rows `sql` returns on each shard, by shard name."""
+        found = {}
+        for shard, server in sorted(self._servers.items()):
+            conn = await asyncpg.connect(asyncpg_dsn(with_database(server, "accounts")))
+            try:
+                found[shard] = [dict(row) for row in await conn.fetch(sql, *args)]
+            finally:
+                await conn.close()
+        return found
+
+    async def holders(self, table: str, row_id: str) -> list[str]:
+        """The shards whose accounts database has the row."""
+        sql = f"SELECT id FROM {table} WHERE id = $1"
+        rows = await self.rows(sql, uuid.UUID(row_id))
+        return [shard for shard, found in rows.items() if found]
+
+
+class Api:
+    """The public API as a client uses it."""
+
+    def __init__(self, gateway: httpx.AsyncClient, operator: dict[str, str]) -> None:
+        self.gateway = gateway
+        self.operator = operator
+
+    async def tenant(
+        self, region: str = "us-east", name: str = "Acme", **extra: str
+    ) -> dict[str, Any]:
+        response = await self.gateway.post(
+            "/v1/tenants", json={"name": name, "region": region, **extra}, headers=self.operator
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        body["token"] = response.headers["x-consistency-token"]
+        return body
+
+    async def read(self, path: str, token: str, key: str | None = None) -> httpx.Response:
+        """A read that waits for the write behind `token`."""
+        headers = bearer(key) if key else dict(self.operator)
+        return await self.gateway.get(path, headers={**headers, "X-Consistency-Token": token})
