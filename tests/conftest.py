@@ -15,8 +15,10 @@ from typing import TypeVar
 
 import httpx
 import pytest
+from support import Accounts, Api
 
 from tessera_stack.endpoints import Endpoints, acquire
+from tessera_stack.stack import LocalStack
 
 T = TypeVar("T")
 STACK_DIRS = ("integration", "e2e", "chaos", "bench")
@@ -26,6 +28,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if any(part in STACK_DIRS for part in Path(str(item.fspath)).parts):
             item.add_marker(pytest.mark.stack)
+    # Fault injection last: whatever it breaks, nothing else runs after it.
+    items.sort(key=lambda item: "chaos" in Path(str(item.fspath)).parts)
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +51,25 @@ async def gateway(endpoints: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
 def operator(endpoints: Endpoints) -> dict[str, str]:
     """Headers of the operator."""
     return {"Authorization": f"Bearer {endpoints.operator_key}"}
+
+
+@pytest.fixture(scope="session")
+def accounts_db(endpoints: Endpoints) -> Accounts:
+    """Direct reads of the accounts shards."""
+    return Accounts(endpoints)
+
+
+@pytest.fixture(scope="session")
+def api(gateway: httpx.AsyncClient, operator: dict[str, str]) -> Api:
+    return Api(gateway, operator)
+
+
+@pytest.fixture(scope="session")
+def local_stack(endpoints: Endpoints) -> LocalStack:
+    """The local stack, for tests that stop and start its servers."""
+    if endpoints.source != "local":
+        pytest.skip("fault injection stops servers of the local stack only")
+    return LocalStack()
 
 
 Probe = Callable[[], Awaitable[T | None]]
