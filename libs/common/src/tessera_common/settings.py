@@ -110,6 +110,13 @@ class OutboxSettings(_Block):
     retention_seconds: int = Field(default=86_400, ge=60)
 
 
+class IdempotencySettings(_Block):
+    model_config = SettingsConfigDict(env_prefix="IDEMPOTENCY_", extra="ignore", frozen=True)
+
+    # How long a key replays its first response (then it may be used afresh).
+    ttl_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
+
+
 def env_names(settings_cls: type[BaseModel]) -> set[str]:
     """Every environment variable a service's settings (and their blocks) read."""
     names: set[str] = set()

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from accounts.adapters.unit_of_work import AccountsUnitOfWork
+from accounts.adapters.unit_of_work import AccountsUnitOfWork, Render
 from accounts.settings import DATABASE, AccountsSettings
 from tessera_common.db.directory import TenantDirectory
 from tessera_common.db.engines import ShardEngines, create_engine
 from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.idempotency import IdempotencyGuard
+from tessera_common.idempotency.cipher import ResponseCipher
 from tessera_common.kafka.clients import create_producer
 from tessera_common.outbox.relay import OutboxRelay
 from tessera_common.sharding.geo import RegionShardGroups
@@ -29,10 +31,21 @@ class Accounts:
     directory: TenantDirectory
     placer: RegionShardGroups
     relays: list[OutboxRelay]
+    response_cipher: ResponseCipher
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
-    def unit_of_work(self, shard: str, correlation_id: uuid.UUID) -> AccountsUnitOfWork:
-        return AccountsUnitOfWork(self.engines, shard, correlation_id)
+    @property
+    def idempotency_ttl(self) -> timedelta:
+        return timedelta(seconds=self.settings.idempotency.ttl_seconds)
+
+    def unit_of_work(
+        self,
+        shard: str,
+        correlation_id: uuid.UUID,
+        guard: IdempotencyGuard | None = None,
+        render: Render | None = None,
+    ) -> AccountsUnitOfWork:
+        return AccountsUnitOfWork(self.engines, shard, correlation_id, guard, render)
 
     def start(self) -> None:
         self.tasks = [asyncio.create_task(relay.run()) for relay in self.relays]
@@ -71,4 +84,5 @@ def bootstrap(settings: AccountsSettings) -> Accounts:
         ),
         placer=placer,
         relays=relays,
+        response_cipher=ResponseCipher(settings.auth.internal_token_secret.get_secret_value()),
     )

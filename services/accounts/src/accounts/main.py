@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from accounts.bootstrap import bootstrap
 from accounts.entrypoints import api_keys, tenants, users
 from accounts.entrypoints.errors import install_domain_error_handler
+from accounts.entrypoints.idempotency import install_replay_handler
 from accounts.settings import AccountsSettings
 from tessera_common.http.health import ReadinessCheck
 from tessera_common.http.service_app import create_service_app
@@ -42,6 +43,7 @@ def create_app(settings: AccountsSettings | None = None) -> FastAPI:
         internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
     )
     install_domain_error_handler(app)
+    install_replay_handler(app)
     for module in (tenants, users, api_keys):
         app.include_router(module.router)
     return app

@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 from tessera_common.settings import (
     AuthSettings,
     DirectorySettings,
+    IdempotencySettings,
     KafkaSettings,
     ObservabilitySettings,
     OutboxSettings,
@@ -20,4 +21,5 @@ class AccountsSettings(BaseModel):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)

@@ -50,18 +50,30 @@ class TenantDirectory:
     async def dispose(self) -> None:
         await self._engine.dispose()
 
-    async def place(self, placement: Placement) -> None:
-        stmt = insert(tenant_placements).values(
-            tenant_id=placement.tenant_id, region=placement.region.value, shard=placement.shard
+    async def place(self, placement: Placement) -> Placement:
+        """Record a placement; if the tenant is already placed, the existing placement."""
+        stmt = (
+            insert(tenant_placements)
+            .values(
+                tenant_id=placement.tenant_id,
+                region=placement.region.value,
+                shard=placement.shard,
+            )
+            .on_conflict_do_nothing(index_elements=["tenant_id"])
         )
         try:
             async with self._engine.begin() as conn:
-                await conn.execute(stmt)
+                inserted = (await conn.execute(stmt)).rowcount == 1
         except Exception as exc:
             if is_unreachable(exc):
                 raise ShardUnavailableError("directory") from exc
             raise
+        if not inserted:
+            existing = await self.find(placement.tenant_id)
+            assert existing is not None  # placements are never deleted
+            return existing
         self._cache[placement.tenant_id] = placement
+        return placement
 
     async def find(self, tenant_id: uuid.UUID) -> Placement | None:
         if (cached := self._cache.get(tenant_id)) is not None:

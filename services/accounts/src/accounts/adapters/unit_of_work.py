@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Self
+from collections.abc import Callable
+from typing import Any, Self
 
 from accounts.adapters.integration_events import to_envelope
 from accounts.adapters.repositories import ApiKeyRepository, TenantRepository, UserRepository
@@ -12,6 +13,10 @@ from tessera_common.db.engines import ShardEngines
 from tessera_common.db.unit_of_work import ShardUnitOfWork
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.topics import ACCOUNTS_EVENTS
+from tessera_common.idempotency import IdempotencyGuard, StoredResponse
+
+# Renders a command's outcome as the HTTP response to store with its Idempotency-Key.
+Render = Callable[[Any], StoredResponse]
 
 
 class AccountsUnitOfWork(ShardUnitOfWork):
@@ -19,10 +24,17 @@ class AccountsUnitOfWork(ShardUnitOfWork):
     users: UserRepository
     api_keys: ApiKeyRepository
 
-    def __init__(self, engines: ShardEngines, shard: str, correlation_id: uuid.UUID) -> None:
-        super().__init__(engines, shard, ACCOUNTS_EVENTS)
+    def __init__(
+        self,
+        engines: ShardEngines,
+        shard: str,
+        correlation_id: uuid.UUID,
+        guard: IdempotencyGuard | None = None,
+        render: Render | None = None,
+    ) -> None:
+        super().__init__(engines, shard, ACCOUNTS_EVENTS, guard)
         self._correlation_id = correlation_id
-        self.published: list[EventEnvelope] = []
+        self._render = render
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
@@ -31,10 +43,13 @@ class AccountsUnitOfWork(ShardUnitOfWork):
         self.api_keys = ApiKeyRepository(self.connection)
         return self
 
-    async def commit_tenant(self, tenant: Tenant) -> list[EventEnvelope]:
-        """Commit, publishing the tenant's new domain events; returns their envelopes."""
+    def stage(self, tenant: Tenant) -> list[EventEnvelope]:
+        """Queue the tenant's new domain events for the outbox; returns their envelopes."""
         envelopes = [to_envelope(event, self._correlation_id) for event in tenant.events]
         tenant.events.clear()
         self.publish(envelopes)
-        await self.commit()
         return envelopes
+
+    async def finish(self, outcome: object) -> None:
+        """Commit; under an Idempotency-Key, with the response rendered from `outcome`."""
+        await self.commit(self._render(outcome) if self._render else None)

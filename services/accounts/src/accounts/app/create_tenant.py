@@ -6,14 +6,16 @@ import uuid
 from dataclasses import dataclass
 
 from accounts.app.ports import Clock, Directory, Placer, UnitOfWorkFactory
+from accounts.app.tenancy import Outcome
+from accounts.domain.errors import PlacementConflictError
 from accounts.domain.tenant import Tenant
 from tessera_common.db.directory import Placement
-from tessera_common.events.envelope import EventEnvelope
 from tessera_common.vocabulary import Currency, Plan, Region
 
 
 @dataclass(frozen=True)
 class CreateTenant:
+    tenant_id: uuid.UUID  # random, or derived from an Idempotency-Key so retries find it
     name: str
     region: Region
     plan: Plan
@@ -22,11 +24,9 @@ class CreateTenant:
 
 
 @dataclass(frozen=True)
-class TenantCreatedResult:
-    tenant: Tenant
+class FirstKey:
     api_key: str
     api_key_id: uuid.UUID
-    events: list[EventEnvelope]
 
 
 async def create_tenant(
@@ -35,23 +35,21 @@ async def create_tenant(
     directory: Directory,
     placer: Placer,
     clock: Clock,
-) -> TenantCreatedResult:
-    tenant_id = uuid.uuid4()
-    shard = placer.place(tenant_id, cmd.region)
+) -> Outcome[FirstKey]:
+    # The placement is written first, so the tenant is routable as soon as it exists;
+    # a retry under the same Idempotency-Key finds the placement its first try made.
+    wanted = Placement(cmd.tenant_id, cmd.region, placer.place(cmd.tenant_id, cmd.region))
+    placement = await directory.place(wanted)
+    if placement.region != cmd.region:
+        raise PlacementConflictError(str(cmd.tenant_id))
     tenant = Tenant.create(
-        tenant_id=tenant_id,
-        name=cmd.name,
-        region=cmd.region,
-        plan=cmd.plan,
-        currency=cmd.currency,
-        shard=shard,
-        now=clock(),
-    )
+        tenant_id=cmd.tenant_id, name=cmd.name, region=cmd.region, plan=cmd.plan,
+        currency=cmd.currency, shard=placement.shard, now=clock(),
+    )  # fmt: skip
     key, plaintext = tenant.issue_api_key(tenant.created_at)
-    # The placement is written first, so the tenant is routable as soon as it exists.
-    await directory.place(Placement(tenant_id, cmd.region, shard))
-    async with uow_factory(shard, cmd.correlation_id) as uow:
+    async with uow_factory(placement.shard, cmd.correlation_id) as uow:
         await uow.tenants.add(tenant)
         await uow.api_keys.add(key)
-        events = await uow.commit_tenant(tenant)
-    return TenantCreatedResult(tenant, plaintext, key.id, events)
+        outcome = Outcome(FirstKey(plaintext, key.id), tenant, uow.stage(tenant))
+        await uow.finish(outcome)
+    return outcome

@@ -18,12 +18,13 @@ from accounts.domain.tenant import Tenant
 from tessera_common.events.envelope import EventEnvelope
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 Change = Callable[[Tenant, UnitOfWork], Awaitable[T]]
 
 
 @dataclass(frozen=True)
-class Outcome(Generic[T]):
-    result: T
+class Outcome(Generic[T_co]):
+    result: T_co
     tenant: Tenant
     events: list[EventEnvelope]
 
@@ -48,5 +49,6 @@ async def on_tenant(
             await uow.tenants.erase(tenant, read_version)
         elif tenant.version != read_version:
             await uow.tenants.update(tenant, read_version)
-        events = await uow.commit_tenant(tenant)
-    return Outcome(result, tenant, events)
+        outcome = Outcome(result, tenant, uow.stage(tenant))
+        await uow.finish(outcome)
+    return outcome

@@ -43,3 +43,7 @@ class StaleVersionError(DomainError):
 
 class ConcurrentUpdateError(DomainError):
     """Another command changed the aggregate between our read and our write."""
+
+
+class PlacementConflictError(DomainError):
+    """A tenant id already placed in another region (a reused Idempotency-Key)."""

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from accounts.app.api_keys import IssueApiKey, RevokeApiKey, issue_api_key, revoke_api_key
+from accounts.app.tenancy import Outcome
 from accounts.app.verify_api_key import verify_api_key
 from accounts.bootstrap import utc_now
+from accounts.domain.api_key import ApiKey
 from accounts.entrypoints.deps import AccountsDep, CorrelationDep
-from accounts.entrypoints.responses import command_headers
+from accounts.entrypoints.idempotency import idempotency_guard, units_of_work
+from accounts.entrypoints.responses import as_response, rendered
 from accounts.entrypoints.schemas import ApiKeyBody, IssuedApiKeyBody
 from tessera_common.http.service_app import CallerDep, OperatorDep
+from tessera_common.idempotency import StoredResponse
 from tessera_common.problems import Problem, not_found
 
 router = APIRouter(tags=["api-keys"])
@@ -22,23 +26,31 @@ DIGEST = Path(pattern=r"^[0-9a-f]{64}$")
 @router.post("/v1/tenants/{tenant_id}/api-keys", status_code=201, response_model=IssuedApiKeyBody)
 async def post_api_key(
     tenant_id: uuid.UUID,
+    request: Request,
     *,
-    response: Response,
     accounts: AccountsDep,
     caller: CallerDep,
     correlation: CorrelationDep,
-) -> IssuedApiKeyBody:
+) -> Response:
     """Issue a new key; its plaintext is in this response only."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
+
+    def render(outcome: Outcome[tuple[ApiKey, str]]) -> StoredResponse:
+        key, plaintext = outcome.result
+        issued = IssuedApiKeyBody(
+            key_id=key.id, tenant_id=tenant_id, api_key=plaintext, prefix=key.prefix,
+            issued_at=key.issued_at,
+        )  # fmt: skip
+        location = f"/v1/tenants/{tenant_id}/api-keys/{key.id}"
+        return rendered(201, issued, outcome.events, location=location)
+
+    guard = idempotency_guard(request, caller, None, accounts)
     cmd = IssueApiKey(tenant_id, correlation)
-    outcome = await issue_api_key(cmd, accounts.unit_of_work, accounts.directory, utc_now)
-    key, plaintext = outcome.result
-    command_headers(response, outcome.events, location=f"/v1/tenants/{tenant_id}/api-keys/{key.id}")
-    return IssuedApiKeyBody(
-        key_id=key.id, tenant_id=tenant_id, api_key=plaintext, prefix=key.prefix,
-        issued_at=key.issued_at,
-    )  # fmt: skip
+    outcome = await issue_api_key(
+        cmd, units_of_work(accounts, guard, render), accounts.directory, utc_now
+    )
+    return as_response(render(outcome))
 
 
 @router.delete("/v1/tenants/{tenant_id}/api-keys/{key_id}", status_code=204)
@@ -55,9 +67,7 @@ async def delete_api_key(
         raise not_found("Tenant")
     cmd = RevokeApiKey(tenant_id, key_id, correlation)
     outcome = await revoke_api_key(cmd, accounts.unit_of_work, accounts.directory, utc_now)
-    revoked = Response(status_code=204)
-    command_headers(revoked, outcome.events)
-    return revoked
+    return as_response(rendered(204, None, outcome.events))
 
 
 @router.get("/internal/tenants/{tenant_id}/api-keys/{digest}", response_model=ApiKeyBody)

@@ -8,11 +8,13 @@ from accounts.domain.errors import (
     DomainError,
     DuplicateEmailError,
     InvalidFieldError,
+    PlacementConflictError,
     StaleVersionError,
     TenantNotActiveError,
     TenantNotFoundError,
     UserNotFoundError,
 )
+from tessera_common.idempotency.guard import conflict as idempotency_conflict
 from tessera_common.problems import Problem, ProblemResponse, problem_response
 
 
@@ -37,6 +39,8 @@ def to_problem(exc: DomainError) -> Problem:
                 412, "stale-version", "Precondition failed", str(exc),
                 headers={"ETag": f'"{exc.actual}"'}, current_version=exc.actual,
             )  # fmt: skip
+        case PlacementConflictError():
+            return idempotency_conflict()
         case ConcurrentUpdateError():
             return Problem(
                 409, "concurrent-update", "Concurrent update",

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from accounts.app.change_tenant_status import ChangeTenantStatus, Lifecycle, change_tenant_status
-from accounts.app.create_tenant import CreateTenant, create_tenant
+from accounts.app.create_tenant import CreateTenant, FirstKey, create_tenant
+from accounts.app.tenancy import Outcome
 from accounts.app.update_tenant import UpdateTenant, update_tenant
-from accounts.bootstrap import utc_now
+from accounts.bootstrap import Accounts, utc_now
 from accounts.entrypoints.deps import AccountsDep, CorrelationDep
+from accounts.entrypoints.idempotency import idempotency_guard, new_tenant_id, units_of_work
 from accounts.entrypoints.preconditions import RequiredVersion
-from accounts.entrypoints.responses import command_headers, tenant_body
+from accounts.entrypoints.responses import as_response, rendered, tenant_body
 from accounts.entrypoints.schemas import (
     CreatedTenantBody,
     CreateTenantRequest,
@@ -20,33 +22,45 @@ from accounts.entrypoints.schemas import (
     TenantBody,
     UpdateTenantRequest,
 )
+from tessera_common.auth.internal_token import Caller
 from tessera_common.http.service_app import CallerDep, OperatorDep
+from tessera_common.idempotency import StoredResponse
 from tessera_common.problems import not_found
 
 router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
 
 
+def _tenant_response(outcome: Outcome[object]) -> StoredResponse:
+    return rendered(200, tenant_body(outcome.tenant), outcome.events, etag=outcome.tenant.version)
+
+
 @router.post("", status_code=201, response_model=CreatedTenantBody)
 async def post_tenant(
     body: CreateTenantRequest,
+    request: Request,
     *,
-    response: Response,
     accounts: AccountsDep,
-    _: OperatorDep,
+    caller: OperatorDep,
     correlation: CorrelationDep,
-) -> CreatedTenantBody:
+) -> Response:
     """Create a tenant on a shard of its region, with its first API key."""
-    cmd = CreateTenant(body.name, body.region, body.plan, body.currency, correlation)
-    result = await create_tenant(
-        cmd, accounts.unit_of_work, accounts.directory, accounts.placer, utc_now
+
+    def render(outcome: Outcome[FirstKey]) -> StoredResponse:
+        tenant, first = outcome.tenant, outcome.result
+        created = CreatedTenantBody(
+            **tenant_body(tenant).model_dump(), api_key=first.api_key, api_key_id=first.api_key_id
+        )
+        location = f"/v1/tenants/{tenant.id}"
+        return rendered(201, created, outcome.events, etag=tenant.version, location=location)
+
+    guard = idempotency_guard(request, caller, body, accounts)
+    cmd = CreateTenant(
+        new_tenant_id(guard), body.name, body.region, body.plan, body.currency, correlation
     )
-    tenant = result.tenant
-    command_headers(
-        response, result.events, etag=tenant.version, location=f"/v1/tenants/{tenant.id}"
+    outcome = await create_tenant(
+        cmd, units_of_work(accounts, guard, render), accounts.directory, accounts.placer, utc_now
     )
-    return CreatedTenantBody(
-        **tenant_body(tenant).model_dump(), api_key=result.api_key, api_key_id=result.api_key_id
-    )
+    return as_response(render(outcome))
 
 
 @router.patch("/{tenant_id}", response_model=TenantBody)
@@ -55,74 +69,68 @@ async def patch_tenant(
     body: UpdateTenantRequest,
     *,
     version: RequiredVersion,
-    response: Response,
     accounts: AccountsDep,
     caller: CallerDep,
     correlation: CorrelationDep,
-) -> TenantBody:
+) -> Response:
     """Rename a tenant or change its plan, over the version in If-Match."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
     cmd = UpdateTenant(tenant_id, version, body.name, body.plan, correlation)
     outcome = await update_tenant(cmd, accounts.unit_of_work, accounts.directory, utc_now)
-    command_headers(response, outcome.events, etag=outcome.tenant.version)
-    return tenant_body(outcome.tenant)
+    return as_response(_tenant_response(outcome))
 
 
 async def _lifecycle(
+    request: Request,
     tenant_id: uuid.UUID,
-    action: Lifecycle,
+    cmd: ChangeTenantStatus,
+    body: SuspendRequest | None,
     *,
-    reason: str,
-    response: Response,
-    accounts: AccountsDep,
-    correlation: uuid.UUID,
-) -> TenantBody:
-    cmd = ChangeTenantStatus(tenant_id, action, reason, correlation)
-    outcome = await change_tenant_status(cmd, accounts.unit_of_work, accounts.directory, utc_now)
-    command_headers(response, outcome.events, etag=outcome.tenant.version)
-    return tenant_body(outcome.tenant)
+    accounts: Accounts,
+    caller: Caller,
+) -> Response:
+    guard = idempotency_guard(request, caller, body, accounts)
+    outcome = await change_tenant_status(
+        cmd, units_of_work(accounts, guard, _tenant_response), accounts.directory, utc_now
+    )
+    return as_response(_tenant_response(outcome))
 
 
 @router.post("/{tenant_id}/suspend", response_model=TenantBody)
 async def suspend(
     tenant_id: uuid.UUID,
+    request: Request,
     *,
     body: SuspendRequest | None = None,
-    response: Response,
     accounts: AccountsDep,
-    _: OperatorDep,
+    caller: OperatorDep,
     correlation: CorrelationDep,
-) -> TenantBody:
+) -> Response:
     """Suspend a tenant (idempotent)."""
     reason = (body or SuspendRequest()).reason
-    return await _lifecycle(
-        tenant_id, Lifecycle.SUSPEND, reason=reason, response=response, accounts=accounts,
-        correlation=correlation,
-    )  # fmt: skip
+    cmd = ChangeTenantStatus(tenant_id, Lifecycle.SUSPEND, reason, correlation)
+    return await _lifecycle(request, tenant_id, cmd, body, accounts=accounts, caller=caller)
 
 
 @router.post("/{tenant_id}/reactivate", response_model=TenantBody)
 async def reactivate(
     tenant_id: uuid.UUID,
+    request: Request,
     *,
-    response: Response,
     accounts: AccountsDep,
-    _: OperatorDep,
+    caller: OperatorDep,
     correlation: CorrelationDep,
-) -> TenantBody:
+) -> Response:
     """Reactivate a suspended tenant (idempotent)."""
-    return await _lifecycle(
-        tenant_id, Lifecycle.REACTIVATE, reason="", response=response, accounts=accounts,
-        correlation=correlation,
-    )  # fmt: skip
+    cmd = ChangeTenantStatus(tenant_id, Lifecycle.REACTIVATE, "", correlation)
+    return await _lifecycle(request, tenant_id, cmd, None, accounts=accounts, caller=caller)
 
 
 @router.delete("/{tenant_id}", status_code=204)
 async def erase(
     tenant_id: uuid.UUID,
     *,
-    response: Response,
     accounts: AccountsDep,
     _: OperatorDep,
     correlation: CorrelationDep,
@@ -130,6 +138,4 @@ async def erase(
     """Erase a tenant (GDPR): its personal data is deleted everywhere."""
     cmd = ChangeTenantStatus(tenant_id, Lifecycle.ERASE, "", correlation)
     outcome = await change_tenant_status(cmd, accounts.unit_of_work, accounts.directory, utc_now)
-    erased = Response(status_code=204)
-    command_headers(erased, outcome.events)
-    return erased
+    return as_response(rendered(204, None, outcome.events))

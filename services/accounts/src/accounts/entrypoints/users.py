@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from accounts.app.add_user import AddUser, add_user
 from accounts.app.change_user import RemoveUser, UpdateUser, remove_user, update_user
+from accounts.app.tenancy import Outcome
 from accounts.bootstrap import utc_now
+from accounts.domain.user import User
 from accounts.entrypoints.deps import AccountsDep, CorrelationDep
+from accounts.entrypoints.idempotency import idempotency_guard, units_of_work
 from accounts.entrypoints.preconditions import OptionalVersion, RequiredVersion
-from accounts.entrypoints.responses import command_headers, user_body
+from accounts.entrypoints.responses import as_response, rendered, user_body
 from accounts.entrypoints.schemas import AddUserRequest, UpdateUserRequest, UserBody
 from tessera_common.http.service_app import CallerDep
+from tessera_common.idempotency import StoredResponse
 from tessera_common.problems import not_found
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}/users", tags=["users"])
@@ -23,21 +27,27 @@ router = APIRouter(prefix="/v1/tenants/{tenant_id}/users", tags=["users"])
 async def post_user(
     tenant_id: uuid.UUID,
     body: AddUserRequest,
+    request: Request,
     *,
-    response: Response,
     accounts: AccountsDep,
     caller: CallerDep,
     correlation: CorrelationDep,
-) -> UserBody:
+) -> Response:
     """Add a user to a tenant."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
+
+    def render(outcome: Outcome[User]) -> StoredResponse:
+        user = outcome.result
+        location = f"/v1/tenants/{tenant_id}/users/{user.id}"
+        return rendered(201, user_body(user), outcome.events, etag=user.version, location=location)
+
+    guard = idempotency_guard(request, caller, body, accounts)
     cmd = AddUser(tenant_id, body.email, body.name, body.role, correlation)
-    outcome = await add_user(cmd, accounts.unit_of_work, accounts.directory, utc_now)
-    user = outcome.result
-    location = f"/v1/tenants/{tenant_id}/users/{user.id}"
-    command_headers(response, outcome.events, etag=user.version, location=location)
-    return user_body(user)
+    outcome = await add_user(
+        cmd, units_of_work(accounts, guard, render), accounts.directory, utc_now
+    )
+    return as_response(render(outcome))
 
 
 @router.patch("/{user_id}", response_model=UserBody)
@@ -47,18 +57,17 @@ async def patch_user(
     body: UpdateUserRequest,
     *,
     version: RequiredVersion,
-    response: Response,
     accounts: AccountsDep,
     caller: CallerDep,
     correlation: CorrelationDep,
-) -> UserBody:
+) -> Response:
     """Change a user's name or role, over the version in If-Match."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
     cmd = UpdateUser(tenant_id, user_id, version, body.name, body.role, correlation)
     outcome = await update_user(cmd, accounts.unit_of_work, accounts.directory, utc_now)
-    command_headers(response, outcome.events, etag=outcome.result.version)
-    return user_body(outcome.result)
+    user = outcome.result
+    return as_response(rendered(200, user_body(user), outcome.events, etag=user.version))
 
 
 @router.delete("/{user_id}", status_code=204)
@@ -76,6 +85,4 @@ async def delete_user(
         raise not_found("Tenant")
     cmd = RemoveUser(tenant_id, user_id, version, correlation)
     outcome = await remove_user(cmd, accounts.unit_of_work, accounts.directory, utc_now)
-    removed = Response(status_code=204)
-    command_headers(removed, outcome.events)
-    return removed
+    return as_response(rendered(204, None, outcome.events))

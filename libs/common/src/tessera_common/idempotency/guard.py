@@ -1,0 +1,112 @@
+"""The guard a command runs under when the caller sent an Idempotency-Key.
+
+It claims the key inside the command's own shard transaction, before the command
+runs: a concurrent twin blocks on the claim until the first commits, then replays
+its response. If the command fails, the claim rolls back with it, so a retry runs
+the command afresh. The response is recorded in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tessera_common.idempotency.cipher import ResponseCipher
+from tessera_common.idempotency.table import idempotency_keys
+from tessera_common.problems import Problem
+
+HEADER = "Idempotency-Key"
+_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class IdempotentReplayError(Exception):
+    def __init__(self, response: StoredResponse) -> None:
+        super().__init__(f"replaying a {response.status}")
+        self.response = response
+
+
+def request_fingerprint(method: str, path: str, canonical_body: bytes) -> str:
+    """What "the same request" means: method, path and the validated body, canonical."""
+    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), canonical_body])).hexdigest()
+
+
+def validate_key(key: str) -> str:
+    if not _VALID_KEY.match(key):
+        raise Problem(
+            400, "invalid-idempotency-key", "Invalid Idempotency-Key",
+            "use 1 to 255 visible ASCII characters, e.g. a UUID",
+            errors=[{"field": HEADER, "message": "1-255 visible ASCII characters"}],
+        )  # fmt: skip
+    return key
+
+
+def conflict() -> Problem:
+    return Problem(
+        422, "idempotency-key-reused", "Idempotency-Key reused",
+        "this key was used with another request; use a new key for a new request",
+        errors=[{"field": HEADER, "message": "already used with a different request"}],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IdempotencyGuard:
+    scope: str
+    key: str
+    request_hash: str
+    ttl: timedelta
+    cipher: ResponseCipher
+
+    @property
+    def _record(self) -> bytes:
+        return f"{self.scope}\n{self.key}".encode()
+
+    async def claim(self, conn: AsyncConnection) -> None:
+        """Own the key for this transaction, or raise: a replay, or a 422 for another body."""
+        now = datetime.now(UTC)
+        stmt = insert(idempotency_keys).values(
+            scope=self.scope, key=self.key, request_hash=self.request_hash, status_code=0,
+            headers={}, body=b"", expires_at=now + self.ttl,
+        )  # fmt: skip
+        claimed = stmt.on_conflict_do_update(
+            index_elements=["scope", "key"],
+            set_={"request_hash": stmt.excluded.request_hash, "status_code": 0,
+                  "headers": {}, "body": b"", "expires_at": stmt.excluded.expires_at},
+            where=idempotency_keys.c.expires_at < now,  # an expired key is free again
+        ).returning(text("1"))  # fmt: skip
+        if (await conn.execute(claimed)).first() is not None:
+            return
+        row = (
+            await conn.execute(
+                select(idempotency_keys).where(
+                    idempotency_keys.c.scope == self.scope, idempotency_keys.c.key == self.key
+                )
+            )
+        ).one()
+        if row.request_hash != self.request_hash:
+            raise conflict()
+        body = self.cipher.open(row.body, self._record)
+        raise IdempotentReplayError(StoredResponse(row.status_code, dict(row.headers), body))
+
+    async def record(self, conn: AsyncConnection, response: StoredResponse) -> None:
+        await conn.execute(
+            idempotency_keys.update()
+            .where(idempotency_keys.c.scope == self.scope, idempotency_keys.c.key == self.key)
+            .values(
+                status_code=response.status,
+                headers=response.headers,
+                body=self.cipher.seal(response.body, self._record),
+            )
+        )

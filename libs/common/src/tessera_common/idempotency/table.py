@@ -1,0 +1,21 @@
+"""The idempotency records every command service keeps on every shard."""
+
+from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, func
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(100), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    # 0 while the claiming transaction is open; the response's status once committed.
+    Column("status_code", Integer, nullable=False),
+    Column("headers", JSONB, nullable=False),
+    Column("body", LargeBinary, nullable=False),  # AES-GCM: responses may hold a new API key
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("idempotency_keys_expiry", "expires_at"),
+)
