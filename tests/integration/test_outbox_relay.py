@@ -72,13 +72,13 @@ class Scratch:
         finally:
             await conn.close()
 
-    def relay(self) -> OutboxRelay:
+    def relay(self, retention_seconds: int = 86_400) -> OutboxRelay:
         return OutboxRelay(
             service="test",
             shard=SHARD,
             dsn=asyncpg_dsn(self.url),
             producer_factory=partial(create_producer, self.kafka, f"test-{self.suffix}"),
-            settings=OutboxSettings(poll_interval_seconds=0.5),
+            settings=OutboxSettings(poll_interval_seconds=0.5, retention_seconds=retention_seconds),
         )
 
 
@@ -171,3 +171,31 @@ async def test_rows_written_while_no_relay_runs_are_published_when_one_starts(
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert [e.aggregate_version for e in received] == list(range(1, 51))
+
+
+async def test_sent_rows_are_pruned_after_the_retention_period(scratch: Scratch) -> None:
+    tenant = uuid.uuid4()
+    async with ShardUnitOfWork(scratch.engines, SHARD, scratch.topic) as uow:
+        uow.publish([event(tenant, version) for version in range(1, 7)])
+        await uow.commit()
+    async with scratch.engines[SHARD].begin() as conn:
+        # Rows 1-2 were sent two hours ago, 3-4 a minute ago; 5-6 are still unsent.
+        await conn.execute(
+            text(
+                "UPDATE outbox SET sent_at = now() - interval '2 hours' WHERE aggregate_version <= 2"
+            )
+        )
+        await conn.execute(text(
+            "UPDATE outbox SET sent_at = now() - interval '1 minute' "
+            "WHERE aggregate_version IN (3, 4)"
+        ))  # fmt: skip
+    task = asyncio.create_task(scratch.relay(retention_seconds=3600).run())
+    try:
+        received = await consume(scratch, 2)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert [e.aggregate_version for e in received] == [5, 6]
+    async with scratch.engines[SHARD].connect() as conn:
+        left = await conn.execute(text("SELECT aggregate_version FROM outbox ORDER BY 1"))
+        assert [row[0] for row in left] == [3, 4, 5, 6]

@@ -123,4 +123,8 @@ def _add_health_pages(app: faust.App, resources: Resources) -> None:
     @app.page("/metrics")
     class Metrics(View):
         async def get(self, request: Request) -> Response:
-            return self.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+            # aiohttp takes the charset apart from the media type.
+            media_type, _, charset = CONTENT_TYPE_LATEST.partition("; charset=")
+            response = self.bytes(generate_latest(), content_type=media_type)
+            response.charset = charset or "utf-8"  # type: ignore[misc]  # settable on aiohttp
+            return response
