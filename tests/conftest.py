@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import httpx
 import pytest
-from support import Accounts, Api
+from support import Accounts, Api, Billing
 
 from tessera_stack.endpoints import Endpoints, acquire
 from tessera_stack.stack import LocalStack
@@ -57,6 +57,12 @@ def operator(endpoints: Endpoints) -> dict[str, str]:
 def accounts_db(endpoints: Endpoints) -> Accounts:
     """Direct reads of the accounts shards."""
     return Accounts(endpoints)
+
+
+@pytest.fixture(scope="session")
+def billing_db(endpoints: Endpoints) -> Billing:
+    """Direct reads of the billing shards."""
+    return Billing(endpoints)
 
 
 @pytest.fixture(scope="session")

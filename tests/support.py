@@ -18,8 +18,10 @@ def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-class Accounts:
-    """Direct reads of the accounts shards: the write side, not a read model."""
+class ShardDatabases:
+    """Direct reads of one service's database on every shard: the write side."""
+
+    database = "accounts"
 
     def __init__(self, endpoints: Endpoints) -> None:
         self._servers = endpoints.shard_servers
@@ -28,7 +30,7 @@ class Accounts:
         """The rows `sql` returns on each shard, by shard name."""
         found = {}
         for shard, server in sorted(self._servers.items()):
-            conn = await asyncpg.connect(asyncpg_dsn(with_database(server, "accounts")))
+            conn = await asyncpg.connect(asyncpg_dsn(with_database(server, self.database)))
             try:
                 found[shard] = [dict(row) for row in await conn.fetch(sql, *args)]
             finally:
@@ -36,10 +38,18 @@ class Accounts:
         return found
 
     async def holders(self, table: str, row_id: str) -> list[str]:
-        """The shards whose accounts database has the row."""
+        """The shards whose database has the row."""
         sql = f"SELECT id FROM {table} WHERE id = $1"
         rows = await self.rows(sql, uuid.UUID(row_id))
         return [shard for shard, found in rows.items() if found]
+
+
+class Accounts(ShardDatabases):
+    database = "accounts"
+
+
+class Billing(ShardDatabases):
+    database = "billing"
 
 
 class Api:

@@ -180,11 +180,10 @@ async def test_sent_rows_are_pruned_after_the_retention_period(scratch: Scratch)
         await uow.commit()
     async with scratch.engines[SHARD].begin() as conn:
         # Rows 1-2 were sent two hours ago, 3-4 a minute ago; 5-6 are still unsent.
-        await conn.execute(
-            text(
-                "UPDATE outbox SET sent_at = now() - interval '2 hours' WHERE aggregate_version <= 2"
-            )
-        )
+        await conn.execute(text(
+            "UPDATE outbox SET sent_at = now() - interval '2 hours' "
+            "WHERE aggregate_version <= 2"
+        ))  # fmt: skip
         await conn.execute(text(
             "UPDATE outbox SET sent_at = now() - interval '1 minute' "
             "WHERE aggregate_version IN (3, 4)"

@@ -9,6 +9,7 @@ from projector.projections.accounts import UnknownEventError, project_accounts
 from projector.projections.changes import UpsertApiKey, UpsertTenant, UpsertUser
 from projector.projector import triage
 from tessera_common.events import accounts as contracts
+from tessera_common.events.contract import Contract
 from tessera_common.events.envelope import EventEnvelope, new_event
 from tessera_common.events.topics import ACCOUNTS_EVENTS
 from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole, UserStatus
@@ -17,9 +18,7 @@ NOW = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
 TENANT = uuid.uuid4()
 
 
-def envelope(
-    payload: contracts._Contract, aggregate_id: uuid.UUID, version: int = 1
-) -> EventEnvelope:
+def envelope(payload: Contract, aggregate_id: uuid.UUID, version: int = 1) -> EventEnvelope:
     return new_event(
         payload,
         tenant_id=TENANT,

@@ -16,6 +16,7 @@ from projector.projections.changes import (
     UpsertApiKey,
 )
 from tessera_common.events import accounts as contracts
+from tessera_common.events.contract import Contract
 from tessera_common.events.envelope import EventEnvelope, new_event
 from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole, UserStatus
 
@@ -29,7 +30,7 @@ KEY = uuid.uuid4()
 DIGEST = "cd" * 32
 
 
-def envelope(payload: contracts._Contract, aggregate_id: uuid.UUID, version: int) -> EventEnvelope:
+def envelope(payload: Contract, aggregate_id: uuid.UUID, version: int) -> EventEnvelope:
     return new_event(
         payload,
         tenant_id=TENANT,
@@ -69,7 +70,7 @@ def envelope(payload: contracts._Contract, aggregate_id: uuid.UUID, version: int
     ids=["renamed", "plan-changed", "suspended", "reactivated"],
 )
 def test_a_tenant_change_updates_only_its_field_at_the_event_version_and_time(
-    payload: contracts._Contract, expected: UpdateTenant
+    payload: Contract, expected: UpdateTenant
 ) -> None:
     assert project_accounts(envelope(payload, TENANT, 7)) == [expected]
 
@@ -81,9 +82,7 @@ def test_a_tenant_change_updates_only_its_field_at_the_event_version_and_time(
         (contracts.TenantReactivated(tenant_id=TENANT), TenantStatus.ACTIVE),
     ],
 )
-def test_status_changes_use_the_shared_vocabulary(
-    payload: contracts._Contract, status: TenantStatus
-) -> None:
+def test_status_changes_use_the_shared_vocabulary(payload: Contract, status: TenantStatus) -> None:
     (change,) = project_accounts(envelope(payload, TENANT, 2))
     assert isinstance(change, UpdateTenant)
     assert change.status == status.value
@@ -132,7 +131,7 @@ def test_api_key_revoked_upserts_a_revoked_key_at_the_event_version(version: int
 
 # every contract has a projection
 
-PAYLOADS: dict[str, Callable[[], contracts._Contract]] = {
+PAYLOADS: dict[str, Callable[[], Contract]] = {
     "TenantCreated": lambda: contracts.TenantCreated(
         tenant_id=TENANT,
         name="Acme",

@@ -1,4 +1,4 @@
-"""The billing service: health, readiness and metrics so far; its commands come next."""
+"""The billing service: `uvicorn billing.main:create_app --factory`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from billing.settings import DATABASE, BillingSettings
-from tessera_common.db.engines import ShardEngines
+from billing.bootstrap import bootstrap
+from billing.entrypoints import subscriptions
+from billing.entrypoints.errors import install_domain_error_handler
+from billing.settings import BillingSettings
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.logging import configure_logging
 
@@ -17,19 +19,24 @@ from tessera_common.observability.logging import configure_logging
 def create_app(settings: BillingSettings | None = None) -> FastAPI:
     settings = settings or BillingSettings()
     configure_logging("billing", settings.observability.log_level)
-    engines = ShardEngines.connect(settings.shards, DATABASE)
+    billing = bootstrap(settings)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.billing = billing
+        billing.start()
         try:
             yield
         finally:
-            await engines.dispose()
+            await billing.stop()
 
-    return create_service_app(
+    app = create_service_app(
         "billing",
         lifespan=lifespan,
         readiness={},
-        degradable={f"shard:{name}": partial(engines.ping, name) for name in engines.names},
+        degradable={f"shard:{n}": partial(billing.engines.ping, n) for n in billing.engines.names},
         internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
     )
+    install_domain_error_handler(app)
+    app.include_router(subscriptions.router)
+    return app

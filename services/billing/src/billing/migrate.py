@@ -1,17 +1,18 @@
-"""`python -m billing.migrate`: the billing database on every shard."""
+"""`python -m billing.migrate`: the billing schema on every shard of the ring."""
 
-import asyncio
+from pathlib import Path
 
 from billing.settings import DATABASE, BillingSettings
-from tessera_common.db.migrations import ensure_database
+from tessera_common.db.migrations import upgrade
 from tessera_common.db.urls import with_database
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def main() -> None:
-    settings = BillingSettings()
-    for shard, url in settings.shards.servers.items():
-        asyncio.run(ensure_database(with_database(url, DATABASE)))
-        print(f"billing: {shard} ready")
+    for shard, url in BillingSettings().shards.servers.items():
+        upgrade(MIGRATIONS / "shards", with_database(url, DATABASE))
+        print(f"billing: {shard} at head")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from tessera_common.settings import (
     AuthSettings,
     KafkaSettings,
     ObservabilitySettings,
+    OutboxSettings,
     ShardSettings,
 )
 
@@ -16,4 +17,5 @@ class BillingSettings(BaseModel):
     shards: ShardSettings = Field(default_factory=ShardSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)

@@ -41,6 +41,7 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", f"{TENANT}/users/{{user_id}}", "accounts", Access.TENANT),
     Route("POST", f"{TENANT}/api-keys", "accounts", Access.TENANT),
     Route("DELETE", f"{TENANT}/api-keys/{{key_id}}", "accounts", Access.TENANT),
+    Route("PUT", f"{TENANT}/subscription", "billing", Access.TENANT),
     # queries -> the query service
     Route("GET", TENANT, "query", Access.TENANT),
     Route("GET", f"{TENANT}/users", "query", Access.TENANT),

@@ -92,7 +92,8 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
 
     async def dead_letter(poison: Rejected) -> None:
         log.warning("dead_letter", topic=ACCOUNTS_EVENTS, error=poison.error)
-        await dead_letters.send(value=poison.raw, headers={"error": poison.error.encode()})
+        headers = {"error": poison.error.encode(), "consumer": worker.group_id.encode()}
+        await dead_letters.send(value=poison.raw, headers=headers)
         DEAD_LETTERS.labels(ACCOUNTS_EVENTS).inc()
 
     _add_health_pages(app, resources)

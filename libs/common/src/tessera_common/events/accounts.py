@@ -6,19 +6,11 @@ import uuid
 from datetime import datetime
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
-
+from tessera_common.events.contract import Contract
 from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole, UserStatus
 
 
-class _Contract(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    event_type: ClassVar[str]
-    schema_version: ClassVar[int] = 1
-
-
-class TenantCreated(_Contract):
+class TenantCreated(Contract):
     event_type: ClassVar[str] = "TenantCreated"
 
     tenant_id: uuid.UUID
@@ -31,7 +23,7 @@ class TenantCreated(_Contract):
     created_at: datetime
 
 
-class UserAdded(_Contract):
+class UserAdded(Contract):
     event_type: ClassVar[str] = "UserAdded"
 
     user_id: uuid.UUID
@@ -43,7 +35,7 @@ class UserAdded(_Contract):
     created_at: datetime
 
 
-class ApiKeyIssued(_Contract):
+class ApiKeyIssued(Contract):
     """Carries the key's SHA-256 digest, never the key itself."""
 
     event_type: ClassVar[str] = "ApiKeyIssued"
@@ -55,14 +47,14 @@ class ApiKeyIssued(_Contract):
     issued_at: datetime
 
 
-class TenantRenamed(_Contract):
+class TenantRenamed(Contract):
     event_type: ClassVar[str] = "TenantRenamed"
 
     tenant_id: uuid.UUID
     name: str
 
 
-class TenantPlanChanged(_Contract):
+class TenantPlanChanged(Contract):
     event_type: ClassVar[str] = "TenantPlanChanged"
 
     tenant_id: uuid.UUID
@@ -70,20 +62,20 @@ class TenantPlanChanged(_Contract):
     previous_plan: Plan
 
 
-class TenantSuspended(_Contract):
+class TenantSuspended(Contract):
     event_type: ClassVar[str] = "TenantSuspended"
 
     tenant_id: uuid.UUID
     reason: str
 
 
-class TenantReactivated(_Contract):
+class TenantReactivated(Contract):
     event_type: ClassVar[str] = "TenantReactivated"
 
     tenant_id: uuid.UUID
 
 
-class TenantErased(_Contract):
+class TenantErased(Contract):
     """GDPR erasure: every consumer deletes the tenant's personal data."""
 
     event_type: ClassVar[str] = "TenantErased"
@@ -92,7 +84,7 @@ class TenantErased(_Contract):
     erased_at: datetime
 
 
-class UserUpdated(_Contract):
+class UserUpdated(Contract):
     """The user's mutable fields after the change."""
 
     event_type: ClassVar[str] = "UserUpdated"
@@ -103,14 +95,14 @@ class UserUpdated(_Contract):
     role: UserRole
 
 
-class UserRemoved(_Contract):
+class UserRemoved(Contract):
     event_type: ClassVar[str] = "UserRemoved"
 
     user_id: uuid.UUID
     tenant_id: uuid.UUID
 
 
-class ApiKeyRevoked(_Contract):
+class ApiKeyRevoked(Contract):
     event_type: ClassVar[str] = "ApiKeyRevoked"
 
     key_id: uuid.UUID
@@ -119,7 +111,7 @@ class ApiKeyRevoked(_Contract):
     revoked_at: datetime
 
 
-ACCOUNTS_CONTRACTS: dict[str, type[_Contract]] = {
+ACCOUNTS_CONTRACTS: dict[str, type[Contract]] = {
     c.event_type: c
     for c in (
         TenantCreated,
@@ -137,6 +129,6 @@ ACCOUNTS_CONTRACTS: dict[str, type[_Contract]] = {
 }
 
 
-def parse_accounts_payload(event_type: str, payload: dict[str, object]) -> _Contract:
+def parse_accounts_payload(event_type: str, payload: dict[str, object]) -> Contract:
     """The typed payload of an accounts event; KeyError for an unknown type."""
     return ACCOUNTS_CONTRACTS[event_type].model_validate(payload)

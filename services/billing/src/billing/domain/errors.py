@@ -49,9 +49,20 @@ class PaymentConflictError(DomainError):
     """A payment id replayed with another amount or currency than it was first applied with."""
 
     def __init__(self, payment_id: uuid.UUID) -> None:
-        super().__init__(f"payment {payment_id} was already applied with another amount or currency")
+        super().__init__(
+            f"payment {payment_id} was already applied with another amount or currency"
+        )
         self.payment_id = payment_id
 
 
 class ConcurrentUpdateError(DomainError):
     """Another command changed the aggregate between our read and our write."""
+
+
+class StaleVersionError(DomainError):
+    """The caller's If-Match names a version the aggregate has moved past."""
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"expected version {expected}, the current one is {actual}")
+        self.expected = expected
+        self.actual = actual

@@ -20,7 +20,7 @@ class LineKind(StrEnum):
 
 @dataclass(frozen=True)
 class InvoiceLine:
-    """`amount` is `quantity × unit_amount`, in the invoice's minor units."""
+    """`amount` is `quantity * unit_amount`, in the invoice's minor units."""
 
     kind: LineKind
     description: str
@@ -31,7 +31,7 @@ class InvoiceLine:
 
 def overage_units(api_calls_used: int, included_api_calls: int) -> int:
     """Started thousands beyond the allowance: one call over is a whole unit."""
-    excess = max(0, api_calls_used - included_api_calls)
+    excess = api_calls_used - included_api_calls
     return -(-excess // API_CALLS_PER_OVERAGE_UNIT)
 
 
@@ -39,18 +39,15 @@ def invoice_lines(
     *, plan: Plan, seats: int, prices: Prices, period: Period, api_calls_used: int
 ) -> tuple[InvoiceLine, ...]:
     """The plan fee and seats lines always; an overage line only when it charges something."""
-    units = overage_units(api_calls_used, prices.included_api_calls)
-    lines = [
-        _line(LineKind.PLAN_FEE, f"{plan.title()} plan, {period}", 1, prices.monthly_fee),
-        _line(LineKind.SEATS, f"Seats on the {plan} plan, {period}", seats, prices.seat_price),
-        _line(
-            LineKind.API_CALLS_OVERAGE,
-            f"API calls beyond the {prices.included_api_calls:,} included, per 1,000, {period}",
-            units,
-            prices.overage_per_1000_api_calls,
-        ),
-    ]
-    return tuple(line for line in lines if line.kind is not LineKind.API_CALLS_OVERAGE or line.amount)
+    fee = _line(LineKind.PLAN_FEE, f"{plan.title()} plan, {period}", 1, prices.monthly_fee)
+    seat = _line(LineKind.SEATS, f"Seats on the {plan} plan, {period}", seats, prices.seat_price)
+    overage = _line(
+        LineKind.API_CALLS_OVERAGE,
+        f"API calls beyond the {prices.included_api_calls:,} included, per 1,000, {period}",
+        overage_units(api_calls_used, prices.included_api_calls),
+        prices.overage_per_1000_api_calls,
+    )
+    return (fee, seat, overage) if overage.amount else (fee, seat)
 
 
 def _line(kind: LineKind, description: str, quantity: int, unit_amount: int) -> InvoiceLine:

@@ -52,7 +52,9 @@ class PriceBook:
     def to_dict(self) -> dict[str, dict[str, dict[str, int]]]:
         """The plain form `from_dict` reads back."""
         return {
-            plan.value: {currency.value: asdict(self.price(plan, currency)) for currency in Currency}
+            plan.value: {
+                currency.value: asdict(self.price(plan, currency)) for currency in Currency
+            }
             for plan in Plan
         }
 

@@ -1,0 +1,106 @@
+"""Contracts of the billing bounded context, published on `billing.events`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from tessera_common.events.contract import Contract
+from tessera_common.vocabulary import Currency, Plan
+
+
+class SubscriptionStarted(Contract):
+    event_type: ClassVar[str] = "SubscriptionStarted"
+
+    tenant_id: uuid.UUID
+    plan: Plan
+    seats: int
+    currency: Currency
+    started_at: datetime
+
+
+class SubscriptionChanged(Contract):
+    event_type: ClassVar[str] = "SubscriptionChanged"
+
+    tenant_id: uuid.UUID
+    plan: Plan
+    seats: int
+    previous_plan: Plan
+    previous_seats: int
+
+
+class SubscriptionCancelled(Contract):
+    event_type: ClassVar[str] = "SubscriptionCancelled"
+
+    tenant_id: uuid.UUID
+
+
+class InvoiceLine(BaseModel):
+    kind: str
+    description: str
+    quantity: int
+    unit_amount: int
+    amount: int
+
+
+class InvoiceIssued(Contract):
+    """Amounts in integer minor units of `currency`."""
+
+    event_type: ClassVar[str] = "InvoiceIssued"
+
+    invoice_id: uuid.UUID
+    tenant_id: uuid.UUID
+    period: str
+    currency: Currency
+    lines: list[InvoiceLine]
+    total: int
+    issued_at: datetime
+    due_at: datetime
+
+
+class PaymentReceived(Contract):
+    event_type: ClassVar[str] = "PaymentReceived"
+
+    payment_id: str
+    invoice_id: uuid.UUID
+    tenant_id: uuid.UUID
+    amount: int
+    currency: Currency
+    received_at: datetime
+
+
+class InvoicePaid(Contract):
+    event_type: ClassVar[str] = "InvoicePaid"
+
+    invoice_id: uuid.UUID
+    tenant_id: uuid.UUID
+
+
+class InvoiceOverdue(Contract):
+    event_type: ClassVar[str] = "InvoiceOverdue"
+
+    invoice_id: uuid.UUID
+    tenant_id: uuid.UUID
+    due_at: datetime
+
+
+BILLING_CONTRACTS: dict[str, type[Contract]] = {
+    c.event_type: c
+    for c in (
+        SubscriptionStarted,
+        SubscriptionChanged,
+        SubscriptionCancelled,
+        InvoiceIssued,
+        PaymentReceived,
+        InvoicePaid,
+        InvoiceOverdue,
+    )
+}
+
+
+def parse_billing_payload(event_type: str, payload: dict[str, object]) -> Contract:
+    """The typed payload of a billing event; KeyError for an unknown type."""
+    return BILLING_CONTRACTS[event_type].model_validate(payload)

@@ -1,0 +1,106 @@
+"""A consumer loop for choreography: batches in, handled in order, offsets committed after.
+
+Handlers are idempotent (see `tessera_common.inbox`). An outage of the handler's
+store is retried with backoff and the offsets wait; an event that cannot be
+parsed or applied goes to its topic's dead-letter twin with the error attached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client import Counter
+
+from tessera_common.db.errors import is_unreachable
+from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.topics import dlq_of
+from tessera_common.kafka.clients import create_consumer, create_producer
+from tessera_common.settings import KafkaSettings
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[EventEnvelope], Awaitable[None]]
+
+CONSUMED = Counter(
+    "tessera_consumer_events_total", "Events handled by a consumer, by outcome.",
+    ["consumer", "topic", "outcome"],
+)  # fmt: skip
+
+
+class EventConsumer:
+    def __init__(
+        self, name: str, topics: Sequence[str], handler: Handler, kafka: KafkaSettings
+    ) -> None:
+        self.name = name
+        self._topics = list(topics)
+        self._handler = handler
+        self._kafka = kafka
+
+    async def run(self) -> None:
+        """Consume forever; reconnect with backoff after any failure."""
+        backoff = 0.5
+        while True:
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer_error", consumer=self.name, error=repr(exc))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def _consume(self) -> None:
+        consumer: AIOKafkaConsumer = create_consumer(self._kafka, self.name, *self._topics)
+        producer: AIOKafkaProducer = create_producer(self._kafka, f"{self.name}-dlq")
+        await consumer.start()
+        await producer.start()
+        try:
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=500)
+                for records in batches.values():
+                    for record in records:
+                        await self._handle(record.topic, record.value, record.key, producer)
+                if batches:
+                    await consumer.commit()
+        finally:
+            await consumer.stop()
+            await producer.stop()
+
+    async def _handle(
+        self, topic: str, raw: bytes, key: bytes | None, producer: AIOKafkaProducer
+    ) -> None:
+        try:
+            event = EventEnvelope.from_json(raw)
+        except ValueError as exc:
+            await self._dead_letter(producer, topic, raw, key, exc)
+            return
+        delay = 0.1
+        while True:
+            try:
+                await self._handler(event)
+                CONSUMED.labels(self.name, topic, "applied").inc()
+                return
+            except Exception as exc:
+                if not is_unreachable(exc):
+                    await self._dead_letter(producer, topic, raw, key, exc)
+                    return
+                log.warning("consumer_store_down", consumer=self.name, error=repr(exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _dead_letter(
+        self,
+        producer: AIOKafkaProducer,
+        topic: str,
+        raw: bytes,
+        key: bytes | None,
+        exc: Exception,
+    ) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        log.warning("dead_letter", consumer=self.name, topic=topic, error=error)
+        headers = [("error", error.encode()), ("consumer", self.name.encode())]
+        await producer.send_and_wait(dlq_of(topic), raw, key=key, headers=headers)
+        CONSUMED.labels(self.name, topic, "dead-lettered").inc()

@@ -1,0 +1,48 @@
+"""The billing unit of work: one transaction on the shard the hash ring names."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Self
+
+from billing.adapters.integration_events import to_envelope
+from billing.adapters.repositories import SubscriptionRepository
+from billing.domain.subscription import Subscription
+from tessera_common.db.engines import ShardEngines
+from tessera_common.db.unit_of_work import ShardUnitOfWork
+from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.topics import BILLING_EVENTS
+from tessera_common.inbox import first_delivery
+
+
+class BillingUnitOfWork(ShardUnitOfWork):
+    subscriptions: SubscriptionRepository
+
+    def __init__(
+        self,
+        engines: ShardEngines,
+        shard: str,
+        correlation_id: uuid.UUID,
+        causation_id: uuid.UUID | None = None,
+    ) -> None:
+        super().__init__(engines, shard, BILLING_EVENTS)
+        self._correlation_id = correlation_id
+        self._causation_id = causation_id
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.subscriptions = SubscriptionRepository(self.connection)
+        return self
+
+    async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
+        """Inbox: False when this event was already applied (in an earlier transaction)."""
+        return await first_delivery(self.connection, consumer, event_id)
+
+    def stage(self, subscription: Subscription) -> list[EventEnvelope]:
+        envelopes = [
+            to_envelope(event, self._correlation_id, self._causation_id)
+            for event in subscription.events
+        ]
+        subscription.events.clear()
+        self.publish(envelopes)
+        return envelopes

@@ -1,0 +1,50 @@
+"""What billing does when accounts reports a change: it never asks, it listens."""
+
+from __future__ import annotations
+
+from billing.app.ports import Clock, UnitOfWorkFactory
+from billing.app.subscriptions import (
+    Cause,
+    ChangeSubscription,
+    cancel_subscription,
+    change_subscription,
+    start_subscription,
+)
+from billing.domain.price_book import PriceBook
+from tessera_common.events import accounts as contracts
+from tessera_common.events.envelope import EventEnvelope
+
+CONSUMER = "billing-choreography"
+
+
+class AccountsEvents:
+    """TenantCreated starts a free subscription; TenantPlanChanged changes it; TenantErased
+    cancels it. Every reaction is recorded in the inbox with its effect."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, price_book: PriceBook, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._price_book = price_book
+        self._clock = clock
+
+    async def __call__(self, event: EventEnvelope) -> None:
+        if event.event_type not in contracts.ACCOUNTS_CONTRACTS:
+            return  # an event type billing does not know yet (a newer producer): not ours
+        payload = contracts.parse_accounts_payload(event.event_type, event.payload)
+        cause = Cause(CONSUMER, event.event_id)
+        match payload:
+            case contracts.TenantCreated():
+                await start_subscription(
+                    payload.tenant_id, payload.currency, cause,
+                    correlation_id=event.correlation_id, uow_factory=self._uow_factory,
+                    price_book=self._price_book, clock=self._clock,
+                )  # fmt: skip
+            case contracts.TenantPlanChanged():
+                cmd = ChangeSubscription(
+                    payload.tenant_id, payload.plan, None, None, event.correlation_id, cause
+                )
+                await change_subscription(cmd, self._uow_factory, self._price_book, self._clock)
+            case contracts.TenantErased():
+                await cancel_subscription(
+                    payload.tenant_id, cause, correlation_id=event.correlation_id,
+                    uow_factory=self._uow_factory, clock=self._clock,
+                )  # fmt: skip

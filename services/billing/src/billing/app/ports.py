@@ -1,0 +1,46 @@
+"""What the billing handlers need from the outside world."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from billing.domain.subscription import Subscription
+from tessera_common.events.envelope import EventEnvelope
+
+Clock = Callable[[], datetime]
+
+
+class SubscriptionStore(Protocol):
+    async def get(self, tenant_id: uuid.UUID) -> Subscription | None: ...
+
+    async def add(self, subscription: Subscription) -> None: ...
+
+    async def update(self, subscription: Subscription, expected_version: int) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    @property
+    def subscriptions(self) -> SubscriptionStore: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool: ...
+
+    def stage(self, subscription: Subscription) -> list[EventEnvelope]: ...
+
+    async def commit(self) -> None: ...
+
+
+# (tenant_id, correlation_id, causation_id) -> a unit of work on the tenant's billing shard
+UnitOfWorkFactory = Callable[[uuid.UUID, uuid.UUID, uuid.UUID | None], UnitOfWork]

@@ -1,0 +1,88 @@
+"""The composition root of the billing process: the hash ring, relays, the choreography."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from billing.adapters.unit_of_work import BillingUnitOfWork
+from billing.app.choreography import CONSUMER, AccountsEvents
+from billing.domain.price_book import PriceBook
+from billing.settings import DATABASE, BillingSettings
+from tessera_common.db.engines import ShardEngines
+from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.events.topics import ACCOUNTS_EVENTS
+from tessera_common.kafka.clients import create_producer
+from tessera_common.kafka.consumer import EventConsumer
+from tessera_common.outbox.relay import OutboxRelay
+from tessera_common.sharding.ring import ConsistentHashRing
+
+PRICE_BOOK = Path(__file__).resolve().parent / "domain" / "price_book.json"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Billing:
+    settings: BillingSettings
+    engines: ShardEngines
+    ring: ConsistentHashRing
+    price_book: PriceBook
+    relays: list[OutboxRelay]
+    consumer: EventConsumer | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def shard_of(self, tenant_id: uuid.UUID) -> str:
+        """Hash-based sharding: the ring names the shard of every tenant's billing data."""
+        return self.ring.shard_for(str(tenant_id))
+
+    def unit_of_work(
+        self, tenant_id: uuid.UUID, correlation_id: uuid.UUID, causation_id: uuid.UUID | None
+    ) -> BillingUnitOfWork:
+        shard = self.shard_of(tenant_id)
+        return BillingUnitOfWork(self.engines, shard, correlation_id, causation_id)
+
+    def start(self) -> None:
+        runners = [relay.run() for relay in self.relays]
+        if self.consumer is not None:
+            runners.append(self.consumer.run())
+        self.tasks = [asyncio.create_task(runner) for runner in runners]
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.engines.dispose()
+
+
+def bootstrap(settings: BillingSettings) -> Billing:
+    producer_factory = partial(
+        create_producer, settings.kafka, f"billing-relay-{settings.observability.service_instance}"
+    )
+    relays = [
+        OutboxRelay(
+            service="billing",
+            shard=shard,
+            dsn=asyncpg_dsn(with_database(url, DATABASE)),
+            producer_factory=producer_factory,
+            settings=settings.outbox,
+        )
+        for shard, url in settings.shards.servers.items()
+    ]
+    billing = Billing(
+        settings=settings,
+        engines=ShardEngines.connect(settings.shards, DATABASE),
+        ring=ConsistentHashRing(settings.shards.servers),
+        price_book=PriceBook.from_dict(json.loads(PRICE_BOOK.read_text())),
+        relays=relays,
+    )
+    handler = AccountsEvents(billing.unit_of_work, billing.price_book, utc_now)
+    billing.consumer = EventConsumer(CONSUMER, [ACCOUNTS_EVENTS], handler, settings.kafka)
+    return billing

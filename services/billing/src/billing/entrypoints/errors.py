@@ -1,0 +1,46 @@
+"""Billing domain errors -> problem responses."""
+
+from fastapi import FastAPI, Request
+
+from billing.domain.errors import (
+    ConcurrentUpdateError,
+    DomainError,
+    InvalidFieldError,
+    StaleVersionError,
+    SubscriptionCancelledError,
+    SubscriptionNotFoundError,
+)
+from tessera_common.problems import Problem, ProblemResponse, problem_response
+
+
+def to_problem(exc: DomainError) -> Problem:
+    match exc:
+        case InvalidFieldError():
+            return Problem(
+                422, "validation-error", "Invalid request", f"invalid field(s): {exc.field}",
+                errors=[{"field": exc.field, "message": exc.message}],
+            )  # fmt: skip
+        case SubscriptionNotFoundError():
+            return Problem(
+                409, "subscription-not-started", "Subscription not started yet",
+                "billing starts a tenant's subscription when it learns of the tenant; retry",
+                headers={"Retry-After": "1"},
+            )  # fmt: skip
+        case SubscriptionCancelledError():
+            return Problem(409, "subscription-cancelled", "Subscription cancelled", str(exc))
+        case StaleVersionError():
+            return Problem(
+                412, "stale-version", "Precondition failed", str(exc),
+                headers={"ETag": f'"{exc.actual}"'}, current_version=exc.actual,
+            )  # fmt: skip
+        case ConcurrentUpdateError():
+            return Problem(409, "concurrent-update", "Concurrent update", str(exc))
+    return Problem(400, "domain-error", "Request breaks a rule", str(exc))
+
+
+def install_domain_error_handler(app: FastAPI) -> None:
+    async def on_domain_error(request: Request, exc: Exception) -> ProblemResponse:
+        assert isinstance(exc, DomainError)
+        return problem_response(to_problem(exc), request.url.path)
+
+    app.add_exception_handler(DomainError, on_domain_error)

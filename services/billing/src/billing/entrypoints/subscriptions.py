@@ -1,0 +1,84 @@
+"""PUT /v1/tenants/{tenant_id}/subscription: plan and seats."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from billing.app.subscriptions import ChangeSubscription, change_subscription
+from billing.bootstrap import Billing, utc_now
+from billing.domain.subscription import Subscription
+from tessera_common.consistency import HEADER as CONSISTENCY_HEADER
+from tessera_common.consistency import consistency_token
+from tessera_common.http.service_app import CallerDep
+from tessera_common.problems import not_found
+from tessera_common.vocabulary import Currency, Plan
+
+router = APIRouter(tags=["billing"])
+
+
+class PutSubscriptionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plan: Plan
+    seats: int = Field(ge=1, le=10_000)
+
+
+class SubscriptionBody(BaseModel):
+    tenant_id: uuid.UUID
+    plan: Plan
+    seats: int
+    currency: Currency
+    status: str
+    monthly_fee: int = Field(description="Integer minor units of the currency.")
+    seat_price: int
+    version: int
+    started_at: datetime
+
+
+def get_billing(request: Request) -> Billing:
+    billing: Billing = request.app.state.billing
+    return billing
+
+
+BillingDep = Annotated[Billing, Depends(get_billing)]
+
+
+def _body(subscription: Subscription) -> SubscriptionBody:
+    return SubscriptionBody(
+        tenant_id=subscription.tenant_id,
+        plan=subscription.plan,
+        seats=subscription.seats,
+        currency=subscription.currency,
+        status=subscription.status.value,
+        monthly_fee=subscription.prices.monthly_fee,
+        seat_price=subscription.prices.seat_price,
+        version=subscription.version,
+        started_at=subscription.started_at,
+    )
+
+
+@router.put("/v1/tenants/{tenant_id}/subscription", response_model=SubscriptionBody)
+async def put_subscription(
+    tenant_id: uuid.UUID,
+    body: PutSubscriptionRequest,
+    *,
+    response: Response,
+    billing: BillingDep,
+    caller: CallerDep,
+    if_match: Annotated[int | None, Header(alias="If-Match")] = None,
+) -> SubscriptionBody:
+    """Set the plan and seats of a tenant's subscription (If-Match optional)."""
+    if not caller.may_access(tenant_id):
+        raise not_found("Tenant")
+    cmd = ChangeSubscription(tenant_id, body.plan, body.seats, if_match, uuid.uuid4())
+    subscription, events = await change_subscription(
+        cmd, billing.unit_of_work, billing.price_book, utc_now
+    )
+    response.headers["ETag"] = f'"{subscription.version}"'
+    response.headers[CONSISTENCY_HEADER] = consistency_token(events)
+    return _body(subscription)
