@@ -31,7 +31,7 @@ class InvoiceLine:
 
 def overage_units(api_calls_used: int, included_api_calls: int) -> int:
     """Started thousands beyond the allowance: one call over is a whole unit."""
-    excess = api_calls_used - included_api_calls
+    excess = max(0, api_calls_used - included_api_calls)
     return -(-excess // API_CALLS_PER_OVERAGE_UNIT)
 
 
