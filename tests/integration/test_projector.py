@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 import pytest
@@ -150,7 +150,7 @@ async def dlq_end(kafka: KafkaSettings) -> int:
         await consumer.stop()
 
 
-Record = ConsumerRecord[bytes, bytes]
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
 async def dead_letters_since(kafka: KafkaSettings, offset: int) -> list[Record]:

@@ -35,16 +35,19 @@ class ServiceProcess:
 
 @dataclass(frozen=True)
 class StackLayout:
+    """Every port lies below Linux's ephemeral range (32768-60999): a server restarted by a
+    fault test must find its port free, not taken by some client's outgoing connection."""
+
     root: Path = REPO_ROOT
     postgres: tuple[PostgresServer, ...] = (
-        PostgresServer("shard-0", 55432, "shard"),
-        PostgresServer("shard-1", 55433, "shard"),
-        PostgresServer("shard-2", 55434, "shard"),
-        PostgresServer("read", 55440, "read"),
+        PostgresServer("shard-0", 15432, "shard"),
+        PostgresServer("shard-1", 15433, "shard"),
+        PostgresServer("shard-2", 15434, "shard"),
+        PostgresServer("read", 15440, "read"),
     )
-    redis_port: int = 56379
-    kafka_port: int = 59092
-    kafka_controller_port: int = 59093
+    redis_port: int = 16379
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
     kafka_version: str = "4.0.1"
     kafka_heap: str = "512m"
     service_ports: dict[str, int] = field(

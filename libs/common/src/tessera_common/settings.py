@@ -28,12 +28,12 @@ class ShardSettings(_Block):
 
     model_config = SettingsConfigDict(env_prefix="SHARD_", extra="ignore", frozen=True)
 
-    # name -> server URL without a database, e.g. postgresql://u:p@127.0.0.1:55432
+    # name -> server URL without a database, e.g. postgresql://u:p@127.0.0.1:15432
     servers: dict[str, str] = Field(
         default_factory=lambda: {
-            "shard-0": "postgresql://tessera:tessera@127.0.0.1:55432",
-            "shard-1": "postgresql://tessera:tessera@127.0.0.1:55433",
-            "shard-2": "postgresql://tessera:tessera@127.0.0.1:55434",
+            "shard-0": "postgresql://tessera:tessera@127.0.0.1:15432",
+            "shard-1": "postgresql://tessera:tessera@127.0.0.1:15433",
+            "shard-2": "postgresql://tessera:tessera@127.0.0.1:15434",
         }
     )
     regions: dict[Region, list[str]] = Field(
@@ -56,7 +56,7 @@ class DirectorySettings(_Block):
 
     model_config = SettingsConfigDict(env_prefix="DIRECTORY_", extra="ignore", frozen=True)
 
-    db_url: str = "postgresql://tessera:tessera@127.0.0.1:55440/directory"
+    db_url: str = "postgresql://tessera:tessera@127.0.0.1:15440/directory"
     cache_size: int = Field(default=100_000, ge=0)
 
 
@@ -65,14 +65,14 @@ class ReadDbSettings(_Block):
 
     model_config = SettingsConfigDict(env_prefix="READ_DB_", extra="ignore", frozen=True)
 
-    url: str = "postgresql://tessera:tessera@127.0.0.1:55440/read_models"
+    url: str = "postgresql://tessera:tessera@127.0.0.1:15440/read_models"
     pool_size: int = Field(default=10, ge=1, le=200)
 
 
 class KafkaSettings(_Block):
     model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore", frozen=True)
 
-    bootstrap_servers: str = "127.0.0.1:59092"
+    bootstrap_servers: str = "127.0.0.1:19092"
     topic_partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
     linger_ms: int = Field(default=5, ge=0)
@@ -81,7 +81,7 @@ class KafkaSettings(_Block):
 class RedisSettings(_Block):
     model_config = SettingsConfigDict(env_prefix="REDIS_", extra="ignore", frozen=True)
 
-    url: str = "redis://127.0.0.1:56379/0"
+    url: str = "redis://127.0.0.1:16379/0"
 
 
 class AuthSettings(_Block):

@@ -9,13 +9,16 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from accounts.adapters.unit_of_work import AccountsUnitOfWork, Render
+from accounts.app.choreography import CONSUMER, BillingEvents
 from accounts.settings import DATABASE, AccountsSettings
 from tessera_common.db.directory import TenantDirectory
 from tessera_common.db.engines import ShardEngines, create_engine
 from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.events.topics import BILLING_EVENTS
 from tessera_common.idempotency import IdempotencyGuard
 from tessera_common.idempotency.cipher import ResponseCipher
 from tessera_common.kafka.clients import create_producer
+from tessera_common.kafka.consumer import EventConsumer
 from tessera_common.outbox.relay import OutboxRelay
 from tessera_common.sharding.geo import RegionShardGroups
 
@@ -32,6 +35,7 @@ class Accounts:
     placer: RegionShardGroups
     relays: list[OutboxRelay]
     response_cipher: ResponseCipher
+    consumer: EventConsumer | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -48,7 +52,10 @@ class Accounts:
         return AccountsUnitOfWork(self.engines, shard, correlation_id, guard, render)
 
     def start(self) -> None:
-        self.tasks = [asyncio.create_task(relay.run()) for relay in self.relays]
+        runners = [relay.run() for relay in self.relays]
+        if self.consumer is not None:
+            runners.append(self.consumer.run())
+        self.tasks = [asyncio.create_task(runner) for runner in runners]
 
     async def stop(self) -> None:
         for task in self.tasks:
@@ -76,7 +83,7 @@ def bootstrap(settings: AccountsSettings) -> Accounts:
         )
         for shard, url in settings.shards.servers.items()
     ]
-    return Accounts(
+    accounts = Accounts(
         settings=settings,
         engines=ShardEngines.connect(settings.shards, DATABASE),
         directory=TenantDirectory(
@@ -86,3 +93,6 @@ def bootstrap(settings: AccountsSettings) -> Accounts:
         relays=relays,
         response_cipher=ResponseCipher(settings.auth.internal_token_secret.get_secret_value()),
     )
+    handler = BillingEvents(accounts.unit_of_work, accounts.directory, utc_now)
+    accounts.consumer = EventConsumer(CONSUMER, [BILLING_EVENTS], handler, settings.kafka)
+    return accounts

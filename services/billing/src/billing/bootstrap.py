@@ -13,6 +13,7 @@ from pathlib import Path
 from billing.adapters.unit_of_work import BillingUnitOfWork
 from billing.app.choreography import CONSUMER, AccountsEvents
 from billing.domain.price_book import PriceBook
+from billing.overdue import OverdueScanner
 from billing.settings import DATABASE, BillingSettings
 from tessera_common.db.engines import ShardEngines
 from tessera_common.db.urls import asyncpg_dsn, with_database
@@ -37,6 +38,7 @@ class Billing:
     price_book: PriceBook
     relays: list[OutboxRelay]
     consumer: EventConsumer | None = None
+    overdue: OverdueScanner | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def shard_of(self, tenant_id: uuid.UUID) -> str:
@@ -53,6 +55,8 @@ class Billing:
         runners = [relay.run() for relay in self.relays]
         if self.consumer is not None:
             runners.append(self.consumer.run())
+        if self.overdue is not None:
+            runners.append(self.overdue.run())
         self.tasks = [asyncio.create_task(runner) for runner in runners]
 
     async def stop(self) -> None:
@@ -85,4 +89,7 @@ def bootstrap(settings: BillingSettings) -> Billing:
     )
     handler = AccountsEvents(billing.unit_of_work, billing.price_book, utc_now)
     billing.consumer = EventConsumer(CONSUMER, [ACCOUNTS_EVENTS], handler, settings.kafka)
+    billing.overdue = OverdueScanner(
+        billing.engines, billing.unit_of_work, utc_now, settings.terms.overdue_scan_seconds
+    )
     return billing

@@ -9,7 +9,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from billing.bootstrap import bootstrap
-from billing.entrypoints import subscriptions
+from billing.entrypoints import invoices, subscriptions
 from billing.entrypoints.errors import install_domain_error_handler
 from billing.settings import BillingSettings
 from tessera_common.http.service_app import create_service_app
@@ -39,4 +39,5 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
     )
     install_domain_error_handler(app)
     app.include_router(subscriptions.router)
+    app.include_router(invoices.router)
     return app

@@ -42,6 +42,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{TENANT}/api-keys", "accounts", Access.TENANT),
     Route("DELETE", f"{TENANT}/api-keys/{{key_id}}", "accounts", Access.TENANT),
     Route("PUT", f"{TENANT}/subscription", "billing", Access.TENANT),
+    Route("POST", f"{TENANT}/invoices", "billing", Access.TENANT),
+    Route("POST", f"{TENANT}/payments", "billing", Access.TENANT),
     # queries -> the query service
     Route("GET", TENANT, "query", Access.TENANT),
     Route("GET", f"{TENANT}/users", "query", Access.TENANT),

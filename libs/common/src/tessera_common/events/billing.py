@@ -64,11 +64,12 @@ class InvoiceIssued(Contract):
 class PaymentReceived(Contract):
     event_type: ClassVar[str] = "PaymentReceived"
 
-    payment_id: str
+    payment_id: uuid.UUID
     invoice_id: uuid.UUID
     tenant_id: uuid.UUID
     amount: int
     currency: Currency
+    balance: int
     received_at: datetime
 
 
@@ -77,6 +78,9 @@ class InvoicePaid(Contract):
 
     invoice_id: uuid.UUID
     tenant_id: uuid.UUID
+    total: int
+    currency: Currency
+    paid_at: datetime
 
 
 class InvoiceOverdue(Contract):
@@ -84,6 +88,8 @@ class InvoiceOverdue(Contract):
 
     invoice_id: uuid.UUID
     tenant_id: uuid.UUID
+    balance: int
+    currency: Currency
     due_at: datetime
 
 

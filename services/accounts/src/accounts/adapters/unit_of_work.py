@@ -14,6 +14,7 @@ from tessera_common.db.unit_of_work import ShardUnitOfWork
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.topics import ACCOUNTS_EVENTS
 from tessera_common.idempotency import IdempotencyGuard, StoredResponse
+from tessera_common.inbox import first_delivery
 
 # Renders a command's outcome as the HTTP response to store with its Idempotency-Key.
 Render = Callable[[Any], StoredResponse]
@@ -42,6 +43,10 @@ class AccountsUnitOfWork(ShardUnitOfWork):
         self.users = UserRepository(self.connection)
         self.api_keys = ApiKeyRepository(self.connection)
         return self
+
+    async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
+        """Inbox: False when this event was already applied (in an earlier transaction)."""
+        return await first_delivery(self.connection, consumer, event_id)
 
     def stage(self, tenant: Tenant) -> list[EventEnvelope]:
         """Queue the tenant's new domain events for the outbox; returns their envelopes."""

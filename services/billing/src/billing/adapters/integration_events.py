@@ -11,31 +11,62 @@ from tessera_common.events import billing as contracts
 from tessera_common.events.envelope import EventEnvelope, new_event
 
 
-def _contract(event: domain.SubscriptionEvent) -> BaseModel:
+def _contract(event: domain.DomainEvent) -> tuple[BaseModel, str, uuid.UUID]:
+    """The contract payload, the aggregate type and the aggregate id of a domain event."""
     tenant = event.tenant_id
     match event:
         case domain.SubscriptionStarted():
             return contracts.SubscriptionStarted(
                 tenant_id=tenant, plan=event.plan, seats=event.seats, currency=event.currency,
                 started_at=event.started_at,
-            )  # fmt: skip
+            ), "subscription", tenant  # fmt: skip
         case domain.SubscriptionChanged():
             return contracts.SubscriptionChanged(
                 tenant_id=tenant, plan=event.plan, seats=event.seats,
                 previous_plan=event.previous_plan, previous_seats=event.previous_seats,
-            )  # fmt: skip
+            ), "subscription", tenant  # fmt: skip
         case domain.SubscriptionCancelled():
-            return contracts.SubscriptionCancelled(tenant_id=tenant)
+            return contracts.SubscriptionCancelled(tenant_id=tenant), "subscription", tenant
+        case domain.InvoiceIssued():
+            return contracts.InvoiceIssued(
+                invoice_id=event.invoice_id, tenant_id=tenant, period=str(event.period),
+                currency=event.currency, total=event.total, issued_at=event.issued_at,
+                due_at=event.due_at,
+                lines=[
+                    contracts.InvoiceLine(
+                        kind=line.kind.value, description=line.description,
+                        quantity=line.quantity, unit_amount=line.unit_amount, amount=line.amount,
+                    )
+                    for line in event.lines
+                ],
+            ), "invoice", event.invoice_id  # fmt: skip
+        case domain.PaymentReceived():
+            return contracts.PaymentReceived(
+                payment_id=event.payment_id, invoice_id=event.invoice_id, tenant_id=tenant,
+                amount=event.amount, currency=event.currency, balance=event.balance,
+                received_at=event.received_at,
+            ), "invoice", event.invoice_id  # fmt: skip
+        case domain.InvoicePaid():
+            return contracts.InvoicePaid(
+                invoice_id=event.invoice_id, tenant_id=tenant, total=event.total,
+                currency=event.currency, paid_at=event.paid_at,
+            ), "invoice", event.invoice_id  # fmt: skip
+        case domain.InvoiceOverdue():
+            return contracts.InvoiceOverdue(
+                invoice_id=event.invoice_id, tenant_id=tenant, balance=event.balance,
+                currency=event.currency, due_at=event.due_at,
+            ), "invoice", event.invoice_id  # fmt: skip
 
 
 def to_envelope(
-    event: domain.SubscriptionEvent, correlation_id: uuid.UUID, causation_id: uuid.UUID | None
+    event: domain.DomainEvent, correlation_id: uuid.UUID, causation_id: uuid.UUID | None
 ) -> EventEnvelope:
+    payload, aggregate_type, aggregate_id = _contract(event)
     return new_event(
-        _contract(event),
+        payload,
         tenant_id=event.tenant_id,
-        aggregate_type="subscription",
-        aggregate_id=event.tenant_id,  # one subscription per tenant
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,  # a subscription's id is its tenant's
         aggregate_version=event.version,
         correlation_id=correlation_id,
         causation_id=causation_id,

@@ -6,7 +6,8 @@ import uuid
 from typing import Self
 
 from billing.adapters.integration_events import to_envelope
-from billing.adapters.repositories import SubscriptionRepository
+from billing.adapters.repositories import InvoiceRepository, SubscriptionRepository, UsageTotals
+from billing.domain.invoice import Invoice
 from billing.domain.subscription import Subscription
 from tessera_common.db.engines import ShardEngines
 from tessera_common.db.unit_of_work import ShardUnitOfWork
@@ -17,6 +18,8 @@ from tessera_common.inbox import first_delivery
 
 class BillingUnitOfWork(ShardUnitOfWork):
     subscriptions: SubscriptionRepository
+    invoices: InvoiceRepository
+    usage: UsageTotals
 
     def __init__(
         self,
@@ -32,17 +35,20 @@ class BillingUnitOfWork(ShardUnitOfWork):
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         self.subscriptions = SubscriptionRepository(self.connection)
+        self.invoices = InvoiceRepository(self.connection)
+        self.usage = UsageTotals(self.connection)
         return self
 
     async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
         """Inbox: False when this event was already applied (in an earlier transaction)."""
         return await first_delivery(self.connection, consumer, event_id)
 
-    def stage(self, subscription: Subscription) -> list[EventEnvelope]:
+    def stage(self, aggregate: Subscription | Invoice) -> list[EventEnvelope]:
+        """Queue the aggregate's new domain events for the outbox; returns their envelopes."""
         envelopes = [
             to_envelope(event, self._correlation_id, self._causation_id)
-            for event in subscription.events
+            for event in aggregate.events
         ]
-        subscription.events.clear()
+        aggregate.events.clear()
         self.publish(envelopes)
         return envelopes

@@ -8,6 +8,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from billing.domain.invoice import Invoice
+from billing.domain.period import Period
 from billing.domain.subscription import Subscription
 from tessera_common.events.envelope import EventEnvelope
 
@@ -22,9 +24,31 @@ class SubscriptionStore(Protocol):
     async def update(self, subscription: Subscription, expected_version: int) -> None: ...
 
 
+class InvoiceStore(Protocol):
+    async def get(self, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> Invoice | None: ...
+
+    async def add(self, invoice: Invoice) -> None: ...
+
+    async def update(self, invoice: Invoice, expected_version: int) -> None: ...
+
+    async def open_past_due(
+        self, now: datetime, limit: int
+    ) -> list[tuple[uuid.UUID, uuid.UUID]]: ...
+
+
+class UsageStore(Protocol):
+    async def api_calls(self, tenant_id: uuid.UUID, period: Period) -> int: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def subscriptions(self) -> SubscriptionStore: ...
+
+    @property
+    def invoices(self) -> InvoiceStore: ...
+
+    @property
+    def usage(self) -> UsageStore: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -37,7 +61,7 @@ class UnitOfWork(Protocol):
 
     async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool: ...
 
-    def stage(self, subscription: Subscription) -> list[EventEnvelope]: ...
+    def stage(self, aggregate: Subscription | Invoice) -> list[EventEnvelope]: ...
 
     async def commit(self) -> None: ...
 

@@ -66,3 +66,7 @@ class StaleVersionError(DomainError):
         super().__init__(f"expected version {expected}, the current one is {actual}")
         self.expected = expected
         self.actual = actual
+
+
+class InvoiceAlreadyIssuedError(DomainError):
+    """A tenant gets one invoice per period."""

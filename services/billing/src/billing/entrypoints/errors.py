@@ -4,13 +4,26 @@ from fastapi import FastAPI, Request
 
 from billing.domain.errors import (
     ConcurrentUpdateError,
+    CurrencyMismatchError,
     DomainError,
     InvalidFieldError,
+    InvoiceAlreadyIssuedError,
+    InvoiceAlreadyPaidError,
+    InvoiceNotFoundError,
+    PaymentConflictError,
+    PeriodNotClosedError,
     StaleVersionError,
     SubscriptionCancelledError,
     SubscriptionNotFoundError,
 )
 from tessera_common.problems import Problem, ProblemResponse, problem_response
+
+
+def _field(status: int, slug: str, field: str, message: str) -> Problem:
+    return Problem(
+        status, slug, message.capitalize(), f"invalid field(s): {field}",
+        errors=[{"field": field, "message": message}],
+    )  # fmt: skip
 
 
 def to_problem(exc: DomainError) -> Problem:
@@ -33,6 +46,18 @@ def to_problem(exc: DomainError) -> Problem:
                 412, "stale-version", "Precondition failed", str(exc),
                 headers={"ETag": f'"{exc.actual}"'}, current_version=exc.actual,
             )  # fmt: skip
+        case PeriodNotClosedError():
+            return _field(422, "period-not-closed", "period", "the month has not ended yet")
+        case CurrencyMismatchError():
+            return _field(422, "currency-mismatch", "currency", str(exc))
+        case InvoiceNotFoundError():
+            return Problem(404, "not-found", "Invoice not found")
+        case InvoiceAlreadyIssuedError():
+            return Problem(409, "invoice-already-issued", "Invoice already issued", str(exc))
+        case InvoiceAlreadyPaidError():
+            return Problem(409, "invoice-already-paid", "Invoice already paid", str(exc))
+        case PaymentConflictError():
+            return _field(409, "payment-id-reused", "payment_id", str(exc))
         case ConcurrentUpdateError():
             return Problem(409, "concurrent-update", "Concurrent update", str(exc))
     return Problem(400, "domain-error", "Request breaks a rule", str(exc))

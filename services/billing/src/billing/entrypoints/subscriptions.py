@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.app.subscriptions import ChangeSubscription, change_subscription
-from billing.bootstrap import Billing, utc_now
+from billing.bootstrap import utc_now
 from billing.domain.subscription import Subscription
+from billing.entrypoints.deps import BillingDep
 from tessera_common.consistency import HEADER as CONSISTENCY_HEADER
 from tessera_common.consistency import consistency_token
 from tessera_common.http.service_app import CallerDep
@@ -38,14 +39,6 @@ class SubscriptionBody(BaseModel):
     seat_price: int
     version: int
     started_at: datetime
-
-
-def get_billing(request: Request) -> Billing:
-    billing: Billing = request.app.state.billing
-    return billing
-
-
-BillingDep = Annotated[Billing, Depends(get_billing)]
 
 
 def _body(subscription: Subscription) -> SubscriptionBody:

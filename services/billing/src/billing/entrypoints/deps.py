@@ -1,0 +1,15 @@
+"""Dependencies of the billing routes."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from billing.bootstrap import Billing
+
+
+def get_billing(request: Request) -> Billing:
+    billing: Billing = request.app.state.billing
+    return billing
+
+
+BillingDep = Annotated[Billing, Depends(get_billing)]

@@ -1,0 +1,126 @@
+"""Invoices for closed periods, and payments against them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from billing.app.invoices import IssueInvoice, PayInvoice, issue_invoice, pay_invoice
+from billing.bootstrap import utc_now
+from billing.domain.invoice import Invoice
+from billing.domain.period import Period
+from billing.entrypoints.deps import BillingDep
+from tessera_common.consistency import HEADER as CONSISTENCY_HEADER
+from tessera_common.consistency import consistency_token
+from tessera_common.events.billing import InvoiceLine
+from tessera_common.http.service_app import CallerDep
+from tessera_common.problems import not_found
+from tessera_common.vocabulary import Currency
+
+router = APIRouter(prefix="/v1/tenants/{tenant_id}", tags=["billing"])
+
+
+class IssueInvoiceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period: str = Field(pattern=r"^\d{4}-\d{2}$", description="A closed month, YYYY-MM.")
+
+
+class PaymentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payment_id: uuid.UUID = Field(description="Yours; paying twice with it pays once.")
+    invoice_id: uuid.UUID
+    amount: int = Field(gt=0, le=10**12, description="Integer minor units.")
+    currency: Currency
+
+
+class InvoiceBody(BaseModel):
+    invoice_id: uuid.UUID
+    tenant_id: uuid.UUID
+    period: str
+    plan: str
+    currency: Currency
+    lines: list[InvoiceLine]
+    total: int
+    balance: int
+    status: str
+    version: int
+    issued_at: datetime
+    due_at: datetime
+
+
+class PaymentBody(BaseModel):
+    payment_id: uuid.UUID
+    invoice_id: uuid.UUID
+    amount: int
+    currency: Currency
+    received_at: datetime
+    invoice_status: str
+    invoice_balance: int
+
+
+def invoice_body(invoice: Invoice) -> InvoiceBody:
+    return InvoiceBody(
+        invoice_id=invoice.id, tenant_id=invoice.tenant_id, period=str(invoice.period),
+        plan=invoice.plan.value, currency=invoice.currency, total=invoice.total,
+        balance=invoice.balance, status=invoice.status.value, version=invoice.version,
+        issued_at=invoice.issued_at, due_at=invoice.due_at,
+        lines=[
+            InvoiceLine(
+                kind=line.kind.value, description=line.description, quantity=line.quantity,
+                unit_amount=line.unit_amount, amount=line.amount,
+            )
+            for line in invoice.lines
+        ],
+    )  # fmt: skip
+
+
+@router.post("/invoices", status_code=201, response_model=InvoiceBody)
+async def post_invoice(
+    tenant_id: uuid.UUID,
+    body: IssueInvoiceRequest,
+    *,
+    response: Response,
+    billing: BillingDep,
+    caller: CallerDep,
+) -> InvoiceBody:
+    """Issue the invoice of a closed month (one per month)."""
+    if not caller.may_access(tenant_id):
+        raise not_found("Tenant")
+    cmd = IssueInvoice(tenant_id, Period.parse(body.period), uuid.uuid4())
+    invoice, events = await issue_invoice(
+        cmd, billing.unit_of_work, utc_now, billing.settings.terms.payment_terms_days
+    )
+    response.headers["Location"] = f"/v1/tenants/{tenant_id}/invoices/{invoice.id}"
+    response.headers[CONSISTENCY_HEADER] = consistency_token(events)
+    return invoice_body(invoice)
+
+
+@router.post("/payments", status_code=201, response_model=PaymentBody)
+async def post_payment(
+    tenant_id: uuid.UUID,
+    body: PaymentRequest,
+    *,
+    response: Response,
+    billing: BillingDep,
+    caller: CallerDep,
+) -> PaymentBody:
+    """Pay an invoice, in its currency; the same payment id pays once (200 on repeats)."""
+    if not caller.may_access(tenant_id):
+        raise not_found("Tenant")
+    cmd = PayInvoice(
+        tenant_id, body.invoice_id, body.payment_id, body.amount, body.currency, uuid.uuid4()
+    )
+    payment, invoice, events = await pay_invoice(cmd, billing.unit_of_work, utc_now)
+    if not events:
+        response.status_code = 200  # a repeat: nothing new happened
+    response.headers[CONSISTENCY_HEADER] = consistency_token(events)
+    return PaymentBody(
+        payment_id=payment.id, invoice_id=invoice.id, amount=payment.amount,
+        currency=payment.currency, received_at=payment.received_at,
+        invoice_status=invoice.status.value, invoice_balance=invoice.balance,
+    )  # fmt: skip

@@ -1,0 +1,29 @@
+"""The local stack's layout: ports a restarted server can always take back."""
+
+from pathlib import Path
+
+from tessera_stack.layout import StackLayout
+
+EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def ports(layout: StackLayout) -> list[int]:
+    return [
+        *(server.port for server in layout.postgres),
+        layout.redis_port,
+        layout.kafka_port,
+        layout.kafka_controller_port,
+        *layout.service_ports.values(),
+    ]
+
+
+def test_ports_are_distinct() -> None:
+    found = ports(StackLayout())
+    assert len(found) == len(set(found))
+
+
+def test_no_port_is_in_the_ephemeral_range() -> None:
+    """Else a client's outgoing connection may hold the port when a server restarts."""
+    text = EPHEMERAL.read_text() if EPHEMERAL.exists() else "32768 60999"
+    low, high = (int(n) for n in text.split())
+    assert [p for p in ports(StackLayout()) if low <= p <= high] == []
