@@ -6,20 +6,18 @@ import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from accounts.adapters.unit_of_work import AccountsUnitOfWork, Render
 from accounts.app.choreography import CONSUMER, BillingEvents
 from accounts.settings import DATABASE, AccountsSettings
 from tessera_common.db.directory import TenantDirectory
 from tessera_common.db.engines import ShardEngines, create_engine
-from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.events.topics import BILLING_EVENTS
 from tessera_common.idempotency import IdempotencyGuard
 from tessera_common.idempotency.cipher import ResponseCipher
-from tessera_common.kafka.clients import create_producer
 from tessera_common.kafka.consumer import EventConsumer
 from tessera_common.outbox.relay import OutboxRelay
+from tessera_common.outbox.relays import relays_for
 from tessera_common.sharding.geo import RegionShardGroups
 
 
@@ -70,19 +68,14 @@ def bootstrap(settings: AccountsSettings) -> Accounts:
     unknown = set(placer.shards) - set(settings.shards.servers)
     if unknown:
         raise ValueError(f"SHARD_REGIONS names shards without a server: {sorted(unknown)}")
-    producer_factory = partial(
-        create_producer, settings.kafka, f"accounts-relay-{settings.observability.service_instance}"
+    relays = relays_for(
+        "accounts",
+        DATABASE,
+        shards=settings.shards,
+        kafka=settings.kafka,
+        outbox=settings.outbox,
+        instance=settings.observability.service_instance,
     )
-    relays = [
-        OutboxRelay(
-            service="accounts",
-            shard=shard,
-            dsn=asyncpg_dsn(with_database(url, DATABASE)),
-            producer_factory=producer_factory,
-            settings=settings.outbox,
-        )
-        for shard, url in settings.shards.servers.items()
-    ]
     accounts = Accounts(
         settings=settings,
         engines=ShardEngines.connect(settings.shards, DATABASE),

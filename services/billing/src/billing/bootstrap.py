@@ -7,7 +7,6 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 from billing.adapters.unit_of_work import BillingUnitOfWork
@@ -16,11 +15,10 @@ from billing.domain.price_book import PriceBook
 from billing.overdue import OverdueScanner
 from billing.settings import DATABASE, BillingSettings
 from tessera_common.db.engines import ShardEngines
-from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.events.topics import ACCOUNTS_EVENTS
-from tessera_common.kafka.clients import create_producer
 from tessera_common.kafka.consumer import EventConsumer
 from tessera_common.outbox.relay import OutboxRelay
+from tessera_common.outbox.relays import relays_for
 from tessera_common.sharding.ring import ConsistentHashRing
 
 PRICE_BOOK = Path(__file__).resolve().parent / "domain" / "price_book.json"
@@ -67,19 +65,14 @@ class Billing:
 
 
 def bootstrap(settings: BillingSettings) -> Billing:
-    producer_factory = partial(
-        create_producer, settings.kafka, f"billing-relay-{settings.observability.service_instance}"
+    relays = relays_for(
+        "billing",
+        DATABASE,
+        shards=settings.shards,
+        kafka=settings.kafka,
+        outbox=settings.outbox,
+        instance=settings.observability.service_instance,
     )
-    relays = [
-        OutboxRelay(
-            service="billing",
-            shard=shard,
-            dsn=asyncpg_dsn(with_database(url, DATABASE)),
-            producer_factory=producer_factory,
-            settings=settings.outbox,
-        )
-        for shard, url in settings.shards.servers.items()
-    ]
     billing = Billing(
         settings=settings,
         engines=ShardEngines.connect(settings.shards, DATABASE),

@@ -1,15 +1,13 @@
 """What can go wrong in the accounts domain, in its own words."""
 
+from tessera_common.domain_errors import (
+    ConcurrentUpdateError,
+    DomainError,
+    InvalidFieldError,
+    StaleVersionError,
+)
 
-class DomainError(Exception):
-    """A rule of the domain was broken."""
-
-
-class InvalidFieldError(DomainError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+__all__ = ["ConcurrentUpdateError", "DomainError", "InvalidFieldError", "StaleVersionError"]
 
 
 class TenantNotFoundError(DomainError):
@@ -30,19 +28,6 @@ class UserNotFoundError(DomainError):
 
 class ApiKeyNotFoundError(DomainError):
     pass
-
-
-class StaleVersionError(DomainError):
-    """The caller's If-Match names a version the aggregate has moved past."""
-
-    def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"expected version {expected}, the current one is {actual}")
-        self.expected = expected
-        self.actual = actual
-
-
-class ConcurrentUpdateError(DomainError):
-    """Another command changed the aggregate between our read and our write."""
 
 
 class PlacementConflictError(DomainError):

@@ -4,48 +4,30 @@ from fastapi import FastAPI, Request
 
 from accounts.domain.errors import (
     ApiKeyNotFoundError,
-    ConcurrentUpdateError,
     DomainError,
     DuplicateEmailError,
-    InvalidFieldError,
     PlacementConflictError,
-    StaleVersionError,
     TenantNotActiveError,
     TenantNotFoundError,
     UserNotFoundError,
 )
+from tessera_common.http.domain_problems import shared_problem
 from tessera_common.idempotency.guard import conflict as idempotency_conflict
 from tessera_common.problems import Problem, ProblemResponse, problem_response
 
 
 def to_problem(exc: DomainError) -> Problem:
+    if (shared := shared_problem(exc)) is not None:
+        return shared
     match exc:
-        case InvalidFieldError():
-            return Problem(
-                422,
-                "validation-error",
-                "Invalid request",
-                f"invalid field(s): {exc.field}",
-                errors=[{"field": exc.field, "message": exc.message}],
-            )
         case TenantNotFoundError():
             return Problem(404, "not-found", "Tenant not found")
         case UserNotFoundError():
             return Problem(404, "not-found", "User not found")
         case ApiKeyNotFoundError():
             return Problem(404, "not-found", "API key not found")
-        case StaleVersionError():
-            return Problem(
-                412, "stale-version", "Precondition failed", str(exc),
-                headers={"ETag": f'"{exc.actual}"'}, current_version=exc.actual,
-            )  # fmt: skip
         case PlacementConflictError():
             return idempotency_conflict()
-        case ConcurrentUpdateError():
-            return Problem(
-                409, "concurrent-update", "Concurrent update",
-                "another request changed it first; read it again and retry",
-            )  # fmt: skip
         case TenantNotActiveError():
             return Problem(409, "tenant-not-active", "Tenant is not active", str(exc))
         case DuplicateEmailError():

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import uuid
 
+from tessera_common.domain_errors import (
+    ConcurrentUpdateError,
+    DomainError,
+    InvalidFieldError,
+    StaleVersionError,
+)
 from tessera_common.vocabulary import Currency
 
-
-class DomainError(Exception):
-    """A rule of the domain was broken."""
-
-
-class InvalidFieldError(DomainError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+__all__ = ["ConcurrentUpdateError", "DomainError", "InvalidFieldError", "StaleVersionError"]
 
 
 class SubscriptionNotFoundError(DomainError):
@@ -53,19 +50,6 @@ class PaymentConflictError(DomainError):
             f"payment {payment_id} was already applied with another amount or currency"
         )
         self.payment_id = payment_id
-
-
-class ConcurrentUpdateError(DomainError):
-    """Another command changed the aggregate between our read and our write."""
-
-
-class StaleVersionError(DomainError):
-    """The caller's If-Match names a version the aggregate has moved past."""
-
-    def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"expected version {expected}, the current one is {actual}")
-        self.expected = expected
-        self.actual = actual
 
 
 class InvoiceAlreadyIssuedError(DomainError):

@@ -3,19 +3,17 @@
 from fastapi import FastAPI, Request
 
 from billing.domain.errors import (
-    ConcurrentUpdateError,
     CurrencyMismatchError,
     DomainError,
-    InvalidFieldError,
     InvoiceAlreadyIssuedError,
     InvoiceAlreadyPaidError,
     InvoiceNotFoundError,
     PaymentConflictError,
     PeriodNotClosedError,
-    StaleVersionError,
     SubscriptionCancelledError,
     SubscriptionNotFoundError,
 )
+from tessera_common.http.domain_problems import shared_problem
 from tessera_common.problems import Problem, ProblemResponse, problem_response
 
 
@@ -27,12 +25,9 @@ def _field(status: int, slug: str, field: str, message: str) -> Problem:
 
 
 def to_problem(exc: DomainError) -> Problem:
+    if (shared := shared_problem(exc)) is not None:
+        return shared
     match exc:
-        case InvalidFieldError():
-            return Problem(
-                422, "validation-error", "Invalid request", f"invalid field(s): {exc.field}",
-                errors=[{"field": exc.field, "message": exc.message}],
-            )  # fmt: skip
         case SubscriptionNotFoundError():
             return Problem(
                 409, "subscription-not-started", "Subscription not started yet",
@@ -41,11 +36,6 @@ def to_problem(exc: DomainError) -> Problem:
             )  # fmt: skip
         case SubscriptionCancelledError():
             return Problem(409, "subscription-cancelled", "Subscription cancelled", str(exc))
-        case StaleVersionError():
-            return Problem(
-                412, "stale-version", "Precondition failed", str(exc),
-                headers={"ETag": f'"{exc.actual}"'}, current_version=exc.actual,
-            )  # fmt: skip
         case PeriodNotClosedError():
             return _field(422, "period-not-closed", "period", "the month has not ended yet")
         case CurrencyMismatchError():
@@ -58,8 +48,6 @@ def to_problem(exc: DomainError) -> Problem:
             return Problem(409, "invoice-already-paid", "Invoice already paid", str(exc))
         case PaymentConflictError():
             return _field(409, "payment-id-reused", "payment_id", str(exc))
-        case ConcurrentUpdateError():
-            return Problem(409, "concurrent-update", "Concurrent update", str(exc))
     return Problem(400, "domain-error", "Request breaks a rule", str(exc))
 
 
