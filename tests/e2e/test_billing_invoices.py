@@ -128,3 +128,19 @@ async def test_an_overdue_invoice_suspends_the_tenant_and_paying_it_reactivates(
     )  # fmt: skip
     assert (payment.status_code, payment.json()["invoice_status"]) == (201, "paid")
     await converge(lambda: status("active"), within=60)
+
+
+async def test_billing_posts_honour_idempotency_keys(
+    api: Api, billing_db: Billing, converge: Converge
+) -> None:
+    tenant = await subscribed(api, billing_db, converge, plan="enterprise", seats=1)
+    base = f"/v1/tenants/{tenant['tenant_id']}"
+    keyed = {**api.operator, "Idempotency-Key": f"invoice-{uuid.uuid4()}"}
+    first = await api.gateway.post(f"{base}/invoices", json={"period": LAST_MONTH}, headers=keyed)
+    again = await api.gateway.post(f"{base}/invoices", json={"period": LAST_MONTH}, headers=keyed)
+    assert (first.status_code, again.status_code) == (201, 201)  # replayed, not a 409
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    other = await api.gateway.post(f"{base}/invoices", json={"period": "2026-09"}, headers=keyed)
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"

@@ -11,10 +11,10 @@ from fastapi import FastAPI
 from accounts.bootstrap import bootstrap
 from accounts.entrypoints import api_keys, tenants, users
 from accounts.entrypoints.errors import install_domain_error_handler
-from accounts.entrypoints.idempotency import install_replay_handler
 from accounts.settings import AccountsSettings
 from tessera_common.http.health import ReadinessCheck
 from tessera_common.http.service_app import create_service_app
+from tessera_common.idempotency.http import install_replay_handler
 from tessera_common.observability.logging import configure_logging
 
 

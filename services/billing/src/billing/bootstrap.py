@@ -6,16 +6,18 @@ import asyncio
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from billing.adapters.unit_of_work import BillingUnitOfWork
+from billing.adapters.unit_of_work import BillingUnitOfWork, Render
 from billing.app.choreography import CONSUMER, AccountsEvents
 from billing.domain.price_book import PriceBook
 from billing.overdue import OverdueScanner
 from billing.settings import DATABASE, BillingSettings
 from tessera_common.db.engines import ShardEngines
 from tessera_common.events.topics import ACCOUNTS_EVENTS
+from tessera_common.idempotency import IdempotencyGuard
+from tessera_common.idempotency.cipher import ResponseCipher
 from tessera_common.kafka.consumer import EventConsumer
 from tessera_common.outbox.relay import OutboxRelay
 from tessera_common.outbox.relays import relays_for
@@ -35,6 +37,7 @@ class Billing:
     ring: ConsistentHashRing
     price_book: PriceBook
     relays: list[OutboxRelay]
+    response_cipher: ResponseCipher
     consumer: EventConsumer | None = None
     overdue: OverdueScanner | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -44,10 +47,21 @@ class Billing:
         return self.ring.shard_for(str(tenant_id))
 
     def unit_of_work(
-        self, tenant_id: uuid.UUID, correlation_id: uuid.UUID, causation_id: uuid.UUID | None
+        self,
+        tenant_id: uuid.UUID,
+        correlation_id: uuid.UUID,
+        causation_id: uuid.UUID | None,
+        guard: IdempotencyGuard | None = None,
+        render: Render | None = None,
     ) -> BillingUnitOfWork:
         shard = self.shard_of(tenant_id)
-        return BillingUnitOfWork(self.engines, shard, correlation_id, causation_id)
+        return BillingUnitOfWork(
+            self.engines, shard, correlation_id, causation_id, guard=guard, render=render
+        )
+
+    @property
+    def idempotency_ttl(self) -> timedelta:
+        return timedelta(seconds=self.settings.idempotency.ttl_seconds)
 
     def start(self) -> None:
         runners = [relay.run() for relay in self.relays]
@@ -79,6 +93,7 @@ def bootstrap(settings: BillingSettings) -> Billing:
         ring=ConsistentHashRing(settings.shards.servers),
         price_book=PriceBook.from_dict(json.loads(PRICE_BOOK.read_text())),
         relays=relays,
+        response_cipher=ResponseCipher(settings.auth.internal_token_secret.get_secret_value()),
     )
     handler = AccountsEvents(billing.unit_of_work, billing.price_book, utc_now)
     billing.consumer = EventConsumer(CONSUMER, [ACCOUNTS_EVENTS], handler, settings.kafka)

@@ -13,6 +13,7 @@ from billing.entrypoints import invoices, subscriptions
 from billing.entrypoints.errors import install_domain_error_handler
 from billing.settings import BillingSettings
 from tessera_common.http.service_app import create_service_app
+from tessera_common.idempotency.http import install_replay_handler
 from tessera_common.observability.logging import configure_logging
 
 
@@ -38,6 +39,7 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
         internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
     )
     install_domain_error_handler(app)
+    install_replay_handler(app)
     app.include_router(subscriptions.router)
     app.include_router(invoices.router)
     return app

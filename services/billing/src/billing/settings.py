@@ -5,6 +5,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tessera_common.settings import (
     AuthSettings,
+    IdempotencySettings,
     KafkaSettings,
     ObservabilitySettings,
     OutboxSettings,
@@ -27,4 +28,5 @@ class BillingSettings(BaseModel):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)

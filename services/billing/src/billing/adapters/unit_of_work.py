@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Self
+from collections.abc import Callable
+from typing import Any, Self
 
 from billing.adapters.integration_events import to_envelope
 from billing.adapters.repositories import InvoiceRepository, SubscriptionRepository, UsageTotals
@@ -13,7 +14,11 @@ from tessera_common.db.engines import ShardEngines
 from tessera_common.db.unit_of_work import ShardUnitOfWork
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.topics import BILLING_EVENTS
+from tessera_common.idempotency import IdempotencyGuard, StoredResponse
 from tessera_common.inbox import first_delivery
+
+# Renders a command's outcome as the HTTP response to store with its Idempotency-Key.
+Render = Callable[[Any], StoredResponse]
 
 
 class BillingUnitOfWork(ShardUnitOfWork):
@@ -27,10 +32,14 @@ class BillingUnitOfWork(ShardUnitOfWork):
         shard: str,
         correlation_id: uuid.UUID,
         causation_id: uuid.UUID | None = None,
+        *,
+        guard: IdempotencyGuard | None = None,
+        render: Render | None = None,
     ) -> None:
-        super().__init__(engines, shard, BILLING_EVENTS)
+        super().__init__(engines, shard, BILLING_EVENTS, guard)
         self._correlation_id = correlation_id
         self._causation_id = causation_id
+        self._render = render
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
@@ -42,6 +51,10 @@ class BillingUnitOfWork(ShardUnitOfWork):
     async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
         """Inbox: False when this event was already applied (in an earlier transaction)."""
         return await first_delivery(self.connection, consumer, event_id)
+
+    async def finish(self, outcome: object) -> None:
+        """Commit; under an Idempotency-Key, with the response rendered from `outcome`."""
+        await self.commit(self._render(outcome) if self._render else None)
 
     def stage(self, aggregate: Subscription | Invoice) -> list[EventEnvelope]:
         """Queue the aggregate's new domain events for the outbox; returns their envelopes."""

@@ -45,7 +45,7 @@ async def issue_invoice(
         )
         await uow.invoices.add(invoice)
         events = uow.stage(invoice)
-        await uow.commit()
+        await uow.finish((invoice, events))
     return invoice, events
 
 
@@ -75,7 +75,7 @@ async def pay_invoice(
         if invoice.version != read_version:
             await uow.invoices.update(invoice, read_version)
             events = uow.stage(invoice)
-        await uow.commit()
+        await uow.finish((payment, invoice, events))
     return payment, invoice, events
 
 

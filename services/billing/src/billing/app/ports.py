@@ -65,6 +65,8 @@ class UnitOfWork(Protocol):
 
     async def commit(self) -> None: ...
 
+    async def finish(self, outcome: object) -> None: ...
+
 
 # (tenant_id, correlation_id, causation_id) -> a unit of work on the tenant's billing shard
 UnitOfWorkFactory = Callable[[uuid.UUID, uuid.UUID, uuid.UUID | None], UnitOfWork]

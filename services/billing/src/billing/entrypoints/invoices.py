@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from billing.adapters.unit_of_work import Render
 from billing.app.invoices import IssueInvoice, PayInvoice, issue_invoice, pay_invoice
-from billing.bootstrap import utc_now
-from billing.domain.invoice import Invoice
+from billing.app.ports import UnitOfWorkFactory
+from billing.bootstrap import Billing, utc_now
+from billing.domain.invoice import Invoice, Payment
 from billing.domain.period import Period
 from billing.entrypoints.deps import BillingDep
-from tessera_common.consistency import HEADER as CONSISTENCY_HEADER
-from tessera_common.consistency import consistency_token
+from tessera_common.auth.internal_token import Caller
 from tessera_common.events.billing import InvoiceLine
+from tessera_common.events.envelope import EventEnvelope
 from tessera_common.http.service_app import CallerDep
+from tessera_common.idempotency import StoredResponse
+from tessera_common.idempotency.http import as_response, idempotency_guard, rendered
 from tessera_common.problems import not_found
 from tessera_common.vocabulary import Currency
 
@@ -79,48 +84,66 @@ def invoice_body(invoice: Invoice) -> InvoiceBody:
     )  # fmt: skip
 
 
+def _guarded(
+    billing: Billing, request: Request, caller: Caller, body: BaseModel, render: Render
+) -> UnitOfWorkFactory:
+    """Units of work under the request's Idempotency-Key, if it has one."""
+    guard = idempotency_guard(
+        request, caller, body, ttl=billing.idempotency_ttl, cipher=billing.response_cipher
+    )
+    return partial(billing.unit_of_work, guard=guard, render=render)
+
+
 @router.post("/invoices", status_code=201, response_model=InvoiceBody)
 async def post_invoice(
     tenant_id: uuid.UUID,
     body: IssueInvoiceRequest,
+    request: Request,
     *,
-    response: Response,
     billing: BillingDep,
     caller: CallerDep,
-) -> InvoiceBody:
+) -> Response:
     """Issue the invoice of a closed month (one per month)."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
+
+    def render(outcome: tuple[Invoice, list[EventEnvelope]]) -> StoredResponse:
+        invoice, events = outcome
+        location = f"/v1/tenants/{tenant_id}/invoices/{invoice.id}"
+        return rendered(201, invoice_body(invoice), events, location=location)
+
     cmd = IssueInvoice(tenant_id, Period.parse(body.period), uuid.uuid4())
-    invoice, events = await issue_invoice(
-        cmd, billing.unit_of_work, utc_now, billing.settings.terms.payment_terms_days
-    )
-    response.headers["Location"] = f"/v1/tenants/{tenant_id}/invoices/{invoice.id}"
-    response.headers[CONSISTENCY_HEADER] = consistency_token(events)
-    return invoice_body(invoice)
+    outcome = await issue_invoice(
+        cmd, _guarded(billing, request, caller, body, render), utc_now,
+        billing.settings.terms.payment_terms_days,
+    )  # fmt: skip
+    return as_response(render(outcome))
 
 
 @router.post("/payments", status_code=201, response_model=PaymentBody)
 async def post_payment(
     tenant_id: uuid.UUID,
     body: PaymentRequest,
+    request: Request,
     *,
-    response: Response,
     billing: BillingDep,
     caller: CallerDep,
-) -> PaymentBody:
+) -> Response:
     """Pay an invoice, in its currency; the same payment id pays once (200 on repeats)."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
+
+    def render(outcome: tuple[Payment, Invoice, list[EventEnvelope]]) -> StoredResponse:
+        payment, invoice, events = outcome
+        paid = PaymentBody(
+            payment_id=payment.id, invoice_id=invoice.id, amount=payment.amount,
+            currency=payment.currency, received_at=payment.received_at,
+            invoice_status=invoice.status.value, invoice_balance=invoice.balance,
+        )  # fmt: skip
+        return rendered(201 if events else 200, paid, events)  # 200: a repeat changed nothing
+
     cmd = PayInvoice(
         tenant_id, body.invoice_id, body.payment_id, body.amount, body.currency, uuid.uuid4()
     )
-    payment, invoice, events = await pay_invoice(cmd, billing.unit_of_work, utc_now)
-    if not events:
-        response.status_code = 200  # a repeat: nothing new happened
-    response.headers[CONSISTENCY_HEADER] = consistency_token(events)
-    return PaymentBody(
-        payment_id=payment.id, invoice_id=invoice.id, amount=payment.amount,
-        currency=payment.currency, received_at=payment.received_at,
-        invoice_status=invoice.status.value, invoice_balance=invoice.balance,
-    )  # fmt: skip
+    outcome = await pay_invoice(cmd, _guarded(billing, request, caller, body, render), utc_now)
+    return as_response(render(outcome))
