@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import httpx
 import pytest
-from support import Accounts, Api, Billing
+from support import Accounts, Api, Billing, Usage
 
 from tessera_stack.endpoints import Endpoints, acquire
 from tessera_stack.stack import LocalStack
@@ -63,6 +63,12 @@ def accounts_db(endpoints: Endpoints) -> Accounts:
 def billing_db(endpoints: Endpoints) -> Billing:
     """Direct reads of the billing shards."""
     return Billing(endpoints)
+
+
+@pytest.fixture(scope="session")
+def usage_db(endpoints: Endpoints) -> Usage:
+    """Direct reads of the usage shards."""
+    return Usage(endpoints)
 
 
 @pytest.fixture(scope="session")

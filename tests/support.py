@@ -52,6 +52,10 @@ class Billing(ShardDatabases):
     database = "billing"
 
 
+class Usage(ShardDatabases):
+    database = "usage"
+
+
 class Api:
     """The public API as a client uses it."""
 

@@ -36,3 +36,9 @@ class UserRole(StrEnum):
 class UserStatus(StrEnum):
     ACTIVE = "active"
     DISABLED = "disabled"
+
+
+class Meter(StrEnum):
+    API_CALLS = "api_calls"
+    STORAGE_GB_HOURS = "storage_gb_hours"
+    SEATS = "seats"

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from billing.adapters.unit_of_work import BillingUnitOfWork, Render
-from billing.app.choreography import CONSUMER, AccountsEvents
+from billing.app.choreography import CONSUMER, AccountsEvents, Choreography, UsageEvents
 from billing.domain.price_book import PriceBook
 from billing.overdue import OverdueScanner
 from billing.settings import DATABASE, BillingSettings
 from tessera_common.db.engines import ShardEngines
-from tessera_common.events.topics import ACCOUNTS_EVENTS
+from tessera_common.events.topics import ACCOUNTS_EVENTS, USAGE_EVENTS
 from tessera_common.idempotency import IdempotencyGuard
 from tessera_common.idempotency.cipher import ResponseCipher
 from tessera_common.kafka.consumer import EventConsumer
@@ -95,8 +95,12 @@ def bootstrap(settings: BillingSettings) -> Billing:
         relays=relays,
         response_cipher=ResponseCipher(settings.auth.internal_token_secret.get_secret_value()),
     )
-    handler = AccountsEvents(billing.unit_of_work, billing.price_book, utc_now)
-    billing.consumer = EventConsumer(CONSUMER, [ACCOUNTS_EVENTS], handler, settings.kafka)
+    handler = Choreography(
+        AccountsEvents(billing.unit_of_work, billing.price_book, utc_now),
+        UsageEvents(billing.unit_of_work),
+    )
+    topics = [ACCOUNTS_EVENTS, USAGE_EVENTS]
+    billing.consumer = EventConsumer(CONSUMER, topics, handler, settings.kafka)
     billing.overdue = OverdueScanner(
         billing.engines, billing.unit_of_work, utc_now, settings.terms.overdue_scan_seconds
     )

@@ -67,16 +67,18 @@ class Authenticator:
             KEY_LOOKUPS.labels("l1").inc()
             return cached.caller
         document = await self._from_read_model(digest)
-        if document is None:
+        if document is None or "region" not in document:  # a doc from before regions: ask
             document = await self._accounts.key_state(tenant_id, digest)
             KEY_LOOKUPS.labels("accounts").inc()
         else:
             KEY_LOOKUPS.labels("redis").inc()
         caller = None
         if document and document["tenant_id"] == str(tenant_id) and not document["revoked"]:
+            region = document.get("region")
             caller = Caller(
-                subject=f"key:{document['key_id']}", operator=False, tenant_id=tenant_id
-            )
+                subject=f"key:{document['key_id']}", operator=False, tenant_id=tenant_id,
+                region=str(region) if region else None,
+            )  # fmt: skip
         (self._positive if caller else self._negative)[digest] = _Verdict(caller)
         return caller
 

@@ -58,7 +58,7 @@ class Proxy:
     async def handle(self, request: Request) -> Response:
         match = self._resolve(request.method, request.url.path)
         caller = await self._authorize(match, request.headers.get("authorization"))
-        body = await self._read_body(request)
+        body = await self._read_body(request, match.route.max_body_bytes or self._max_body)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP_REQUEST}
         headers["x-request-id"] = request.scope["state"]["request_id"]
         if caller is not None:
@@ -114,6 +114,8 @@ class Proxy:
             )
         if match.route.access is Access.OPERATOR and not caller.operator:
             raise Problem(403, "forbidden", "Operator only", "this route needs the operator key")
+        if match.route.access is Access.TENANT_KEY and caller.tenant_id is None:
+            raise Problem(403, "forbidden", "Tenant key only", "send the tenant's own key")
         if match.route.access is Access.TENANT:
             tenant_id = match.tenant_id
             # Another tenant's resources read as absent: no hint that they exist.
@@ -121,15 +123,16 @@ class Proxy:
                 raise Problem(404, "not-found", "Not found")
         return caller
 
-    async def _read_body(self, request: Request) -> bytes:
+    @staticmethod
+    async def _read_body(request: Request, limit: int) -> bytes:
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self._max_body:
-            raise _too_large(self._max_body)
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise _too_large(limit)
         body = bytearray()
         async for chunk in request.stream():
             body.extend(chunk)
-            if len(body) > self._max_body:
-                raise _too_large(self._max_body)
+            if len(body) > limit:
+                raise _too_large(limit)
         return bytes(body)
 
 

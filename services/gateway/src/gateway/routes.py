@@ -12,6 +12,7 @@ class Access(StrEnum):
     PUBLIC = "public"  # no key
     OPERATOR = "operator"  # the operator key only
     TENANT = "tenant"  # the operator, or a key of the tenant named in the path
+    TENANT_KEY = "tenant-key"  # a tenant's own key only (the tenant is the key's)
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Route:
     template: str
     pool: str
     access: Access
+    max_body_bytes: int | None = None  # None: the gateway's default limit
     pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -44,6 +46,7 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", f"{TENANT}/subscription", "billing", Access.TENANT),
     Route("POST", f"{TENANT}/invoices", "billing", Access.TENANT),
     Route("POST", f"{TENANT}/payments", "billing", Access.TENANT),
+    Route("POST", "/v1/usage", "usage", Access.TENANT_KEY, max_body_bytes=8 * 1024 * 1024),
     # queries -> the query service
     Route("GET", TENANT, "query", Access.TENANT),
     Route("GET", f"{TENANT}/users", "query", Access.TENANT),

@@ -1,4 +1,4 @@
-"""The usage service: health, readiness and metrics so far; its commands come next."""
+"""The usage service: `uvicorn usage.main:create_app --factory`."""
 
 from __future__ import annotations
 
@@ -8,28 +8,35 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from tessera_common.db.engines import ShardEngines
+from tessera_common.http.domain_problems import install_shared_domain_errors
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.logging import configure_logging
-from usage.settings import DATABASE, UsageSettings
+from usage.bootstrap import bootstrap
+from usage.entrypoints import api
+from usage.settings import UsageSettings
 
 
 def create_app(settings: UsageSettings | None = None) -> FastAPI:
     settings = settings or UsageSettings()
     configure_logging("usage", settings.observability.log_level)
-    engines = ShardEngines.connect(settings.shards, DATABASE)
+    usage = bootstrap(settings)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.usage = usage
+        usage.start()
         try:
             yield
         finally:
-            await engines.dispose()
+            await usage.stop()
 
-    return create_service_app(
+    app = create_service_app(
         "usage",
         lifespan=lifespan,
         readiness={},
-        degradable={f"shard:{name}": partial(engines.ping, name) for name in engines.names},
+        degradable={f"shard:{n}": partial(usage.engines.ping, n) for n in usage.engines.names},
         internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
     )
+    install_shared_domain_errors(app)
+    app.include_router(api.router)
+    return app

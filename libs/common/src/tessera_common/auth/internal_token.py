@@ -28,6 +28,7 @@ class Caller:
     subject: str
     operator: bool
     tenant_id: uuid.UUID | None = None
+    region: str | None = None  # the tenant's region: regional services route by it
 
     def may_access(self, tenant_id: uuid.UUID) -> bool:
         return self.operator or self.tenant_id == tenant_id
@@ -47,6 +48,8 @@ def sign_internal_token(caller: Caller, secret: str, ttl_seconds: int) -> str:
     }
     if caller.tenant_id:
         claims["tenant_id"] = str(caller.tenant_id)
+    if caller.region:
+        claims["region"] = caller.region
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
@@ -64,4 +67,5 @@ def verify_internal_token(token: str | None, secret: str) -> Caller:
         subject=str(claims["sub"]),
         operator=claims.get("scope") == "operator",
         tenant_id=uuid.UUID(tenant) if tenant else None,
+        region=claims.get("region"),
     )

@@ -75,7 +75,10 @@ async def get_api_key(
     tenant_id: uuid.UUID, accounts: AccountsDep, _: OperatorDep, digest: str = DIGEST
 ) -> ApiKeyBody:
     """The authoritative state of a key, by its SHA-256 digest (for the gateway)."""
-    key = await verify_api_key(tenant_id, digest, accounts.unit_of_work, accounts.directory)
-    if key is None:
+    found = await verify_api_key(tenant_id, digest, accounts.unit_of_work, accounts.directory)
+    if found is None:
         raise Problem(404, "not-found", "API key not found")
-    return ApiKeyBody(key_id=key.id, tenant_id=key.tenant_id, revoked=key.revoked_at is not None)
+    key, region = found
+    return ApiKeyBody(
+        key_id=key.id, tenant_id=key.tenant_id, region=region, revoked=key.revoked_at is not None
+    )

@@ -59,6 +59,7 @@ class UserBody(BaseModel):
 class ApiKeyBody(BaseModel):
     key_id: uuid.UUID
     tenant_id: uuid.UUID
+    region: Region
     revoked: bool
 
 

@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -188,3 +189,14 @@ class UsageTotals:
             usage_totals.c.meter == "api_calls",
         )
         return int((await self._conn.execute(query)).scalar() or 0)
+
+    async def add(self, tenant_id: uuid.UUID, period: str, meter: str, quantity: int) -> None:
+        stmt = insert(usage_totals).values(
+            tenant_id=tenant_id, period=period, meter=meter, quantity=quantity
+        )
+        await self._conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["tenant_id", "period", "meter"],
+                set_={"quantity": usage_totals.c.quantity + stmt.excluded.quantity},
+            )
+        )

@@ -12,6 +12,7 @@ from billing.app.subscriptions import (
 )
 from billing.domain.price_book import PriceBook
 from tessera_common.events import accounts as contracts
+from tessera_common.events import usage as usage_contracts
 from tessera_common.events.envelope import EventEnvelope
 
 CONSUMER = "billing-choreography"
@@ -48,3 +49,37 @@ class AccountsEvents:
                     payload.tenant_id, cause, correlation_id=event.correlation_id,
                     uow_factory=self._uow_factory, clock=self._clock,
                 )  # fmt: skip
+
+
+class UsageEvents:
+    """UsageRecorded adds a batch's totals to the tenant's monthly usage, for invoices."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    async def __call__(self, event: EventEnvelope) -> None:
+        if event.event_type != usage_contracts.UsageRecorded.event_type:
+            return
+        recorded = usage_contracts.UsageRecorded.model_validate(event.payload)
+        tenant = recorded.tenant_id
+        async with self._uow_factory(tenant, event.correlation_id, event.event_id) as uow:
+            if await uow.first_delivery(CONSUMER, event.event_id):
+                for total in recorded.totals:
+                    await uow.usage.add(
+                        recorded.tenant_id, total.period, total.meter.value, total.quantity
+                    )
+            await uow.commit()
+
+
+class Choreography:
+    """Billing's one consumer: each event to the handler of its bounded context."""
+
+    def __init__(self, accounts: AccountsEvents, usage: UsageEvents) -> None:
+        self._accounts = accounts
+        self._usage = usage
+
+    async def __call__(self, event: EventEnvelope) -> None:
+        if event.aggregate_type == "usage_batch":
+            await self._usage(event)
+        else:
+            await self._accounts(event)

@@ -39,6 +39,8 @@ class InvoiceStore(Protocol):
 class UsageStore(Protocol):
     async def api_calls(self, tenant_id: uuid.UUID, period: Period) -> int: ...
 
+    async def add(self, tenant_id: uuid.UUID, period: str, meter: str, quantity: int) -> None: ...
+
 
 class UnitOfWork(Protocol):
     @property

@@ -74,7 +74,10 @@ _TENANT_PROFILES = """
 SELECT id, name, region, plan, currency, status, version, user_count, created_at, updated_at
 FROM tenants WHERE id = ANY($1::uuid[])
 """
-_API_KEYS = "SELECT id, tenant_id, digest, revoked FROM api_keys WHERE id = ANY($1::uuid[])"
+_API_KEYS = """
+SELECT k.id, k.tenant_id, k.digest, k.revoked, t.region
+FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ANY($1::uuid[])
+"""
 
 
 @dataclass

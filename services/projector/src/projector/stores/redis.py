@@ -30,6 +30,7 @@ class RedisReadStore:
                     "tenant_id": str(key["tenant_id"]),
                     "key_id": str(key["id"]),
                     "revoked": key["revoked"],
+                    "region": key["region"],
                 }
                 pipe.set(api_key_digest_key(key["digest"]), orjson.dumps(document))
             for digest in delta.dropped_digests:

@@ -1,0 +1,45 @@
+"""The composition root of the usage process: shard engines, region groups, relays."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from tessera_common.db.engines import ShardEngines
+from tessera_common.outbox.relay import OutboxRelay
+from tessera_common.outbox.relays import relays_for
+from tessera_common.sharding.geo import RegionShardGroups
+from usage.partitions import maintain_partitions
+from usage.settings import DATABASE, UsageSettings
+
+
+@dataclass
+class Usage:
+    settings: UsageSettings
+    engines: ShardEngines
+    groups: RegionShardGroups
+    relays: list[OutboxRelay]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def start(self) -> None:
+        runners = [relay.run() for relay in self.relays]
+        runners.append(maintain_partitions(self.engines, self.settings.retention))
+        self.tasks = [asyncio.create_task(runner) for runner in runners]
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.engines.dispose()
+
+
+def bootstrap(settings: UsageSettings) -> Usage:
+    return Usage(
+        settings=settings,
+        engines=ShardEngines.connect(settings.shards, DATABASE),
+        groups=RegionShardGroups(settings.shards.regions),
+        relays=relays_for(
+            "usage", DATABASE, shards=settings.shards, kafka=settings.kafka,
+            outbox=settings.outbox, instance=settings.observability.service_instance,
+        ),
+    )  # fmt: skip

@@ -1,0 +1,69 @@
+"""A batch of usage records: bounded, deduplicated by event id, totalled per month and meter."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tessera_common.domain_errors import InvalidFieldError
+from tessera_common.sharding.time_partitions import MonthlyPartition, partition_for
+from tessera_common.vocabulary import Meter
+
+MAX_RECORDS = 10_000
+MAX_QUANTITY = 1_000_000_000
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class UsageRecord:
+    event_id: uuid.UUID  # the client's: sending a record twice stores it once
+    meter: Meter
+    quantity: int
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class Batch:
+    tenant_id: uuid.UUID
+    records: tuple[UsageRecord, ...]
+    repeated_in_batch: int  # same event id twice in one batch: kept once
+
+    @classmethod
+    def accept(
+        cls,
+        tenant_id: uuid.UUID,
+        records: list[UsageRecord],
+        *,
+        now: datetime,
+        oldest: datetime,
+    ) -> Batch:
+        """Check every record (a bad one refuses the whole batch: no partial write)."""
+        if not 1 <= len(records) <= MAX_RECORDS:
+            raise InvalidFieldError("records", f"send 1 to {MAX_RECORDS} records")
+        for index, record in enumerate(records):
+            where = f"records[{index}]"
+            if not 0 < record.quantity <= MAX_QUANTITY:
+                raise InvalidFieldError(f"{where}.quantity", f"must be 1..{MAX_QUANTITY}")
+            if record.occurred_at.tzinfo is None:
+                raise InvalidFieldError(f"{where}.occurred_at", "needs a time zone")
+            if record.occurred_at > now + CLOCK_SKEW:
+                raise InvalidFieldError(f"{where}.occurred_at", "is in the future")
+            if record.occurred_at < oldest:
+                raise InvalidFieldError(f"{where}.occurred_at", "is older than the retention")
+        unique = {record.event_id: record for record in reversed(records)}
+        kept = tuple(record for record in records if unique.get(record.event_id) is record)
+        return cls(tenant_id, kept, len(records) - len(kept))
+
+
+def totals(records: tuple[UsageRecord, ...] | list[UsageRecord]) -> dict[tuple[str, Meter], int]:
+    """Quantity per (month "YYYY-MM", meter)."""
+    summed: Counter[tuple[str, Meter]] = Counter()
+    for record in records:
+        summed[(_month(partition_for(record.occurred_at)), record.meter)] += record.quantity
+    return dict(summed)
+
+
+def _month(partition: MonthlyPartition) -> str:
+    return f"{partition.year:04d}-{partition.month:02d}"

@@ -1,0 +1,59 @@
+"""POST /v1/usage: batches of up to 10,000 metered records, from a tenant key."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from tessera_common.consistency import HEADER as CONSISTENCY_HEADER
+from tessera_common.consistency import consistency_token
+from tessera_common.http.service_app import CallerDep
+from tessera_common.problems import Problem
+from tessera_common.vocabulary import Meter, Region
+from usage.domain.batch import MAX_QUANTITY, MAX_RECORDS, UsageRecord
+from usage.ingest import ingest
+
+router = APIRouter(tags=["usage"])
+
+
+class RecordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: uuid.UUID = Field(description="Yours; a record sent twice is stored once.")
+    meter: Meter
+    quantity: int = Field(gt=0, le=MAX_QUANTITY)
+    occurred_at: AwareDatetime
+
+
+class UsageBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    records: Annotated[list[RecordIn], Field(min_length=1, max_length=MAX_RECORDS)]
+
+
+class UsageAccepted(BaseModel):
+    accepted: int
+    duplicates: int
+
+
+@router.post("/v1/usage", status_code=202, response_model=UsageAccepted)
+async def post_usage(
+    body: UsageBatchIn, request: Request, response: Response, caller: CallerDep
+) -> UsageAccepted:
+    """Record usage; duplicates (by event_id) are counted, not stored twice."""
+    if caller.tenant_id is None or caller.region is None:
+        raise Problem(403, "tenant-key-required", "Tenant key required",
+                      "usage is recorded with the tenant's own key")  # fmt: skip
+    service = request.app.state.usage
+    records = [UsageRecord(r.event_id, r.meter, r.quantity, r.occurred_at) for r in body.records]
+    result = await ingest(
+        caller.tenant_id, Region(caller.region), records,
+        engines=service.engines, groups=service.groups, now=datetime.now(UTC),
+        retention_months=service.settings.retention.retention_months,
+    )  # fmt: skip
+    response.headers[CONSISTENCY_HEADER] = consistency_token(result.events)
+    return UsageAccepted(accepted=result.accepted, duplicates=result.duplicates)
