@@ -149,3 +149,13 @@ async def test_usage_over_the_allowance_is_billed_as_overage(
     included = prices.included_api_calls
     assert overage["quantity"] == math.ceil((450_000 - included) / 1000)
     assert overage["amount"] == overage["quantity"] * overage["unit_amount"] > 0
+
+
+async def test_a_keyed_batch_replays_its_first_answer(api: Api) -> None:
+    tenant = await api.tenant(name="Replayed")
+    keyed = {**bearer(tenant["api_key"]), "Idempotency-Key": f"usage-{uuid.uuid4()}"}
+    batch = {"records": [record() for _ in range(10)]}
+    first = await api.gateway.post("/v1/usage", json=batch, headers=keyed)
+    again = await api.gateway.post("/v1/usage", json=batch, headers=keyed)
+    assert first.json() == again.json() == {"accepted": 10, "duplicates": 0}  # not 0 and 10
+    assert again.headers["idempotent-replayed"] == "true"

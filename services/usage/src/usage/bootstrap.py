@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from tessera_common.db.engines import ShardEngines
+from tessera_common.idempotency.cipher import ResponseCipher
 from tessera_common.outbox.relay import OutboxRelay
 from tessera_common.outbox.relays import relays_for
 from tessera_common.sharding.geo import RegionShardGroups
@@ -19,7 +21,12 @@ class Usage:
     engines: ShardEngines
     groups: RegionShardGroups
     relays: list[OutboxRelay]
+    response_cipher: ResponseCipher
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def idempotency_ttl(self) -> timedelta:
+        return timedelta(seconds=self.settings.idempotency.ttl_seconds)
 
     def start(self) -> None:
         runners = [relay.run() for relay in self.relays]
@@ -38,6 +45,7 @@ def bootstrap(settings: UsageSettings) -> Usage:
         settings=settings,
         engines=ShardEngines.connect(settings.shards, DATABASE),
         groups=RegionShardGroups(settings.shards.regions),
+        response_cipher=ResponseCipher(settings.auth.internal_token_secret.get_secret_value()),
         relays=relays_for(
             "usage", DATABASE, shards=settings.shards, kafka=settings.kafka,
             outbox=settings.outbox, instance=settings.observability.service_instance,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from tessera_common.db.unit_of_work import ShardUnitOfWork
 from tessera_common.events.envelope import EventEnvelope, new_event
 from tessera_common.events.topics import USAGE_EVENTS
 from tessera_common.events.usage import UsageRecorded, UsageTotal
+from tessera_common.idempotency import IdempotencyGuard, StoredResponse
 from tessera_common.sharding.geo import RegionShardGroups
 from tessera_common.sharding.time_partitions import partition_for
 from tessera_common.vocabulary import Region
@@ -34,19 +36,22 @@ async def ingest(
     groups: RegionShardGroups,
     now: datetime,
     retention_months: int,
+    guard: IdempotencyGuard | None = None,
+    render: Callable[[Ingested], StoredResponse] | None = None,
 ) -> Ingested:
     oldest = partition_for(now).shifted(-retention_months).start
     batch = Batch.accept(tenant_id, records, now=now, oldest=oldest)
     # Geographic sharding: the tenant's region's group, the same pick as its account's.
     shard = groups.place(tenant_id, region)
     events: list[EventEnvelope] = []
-    async with ShardUnitOfWork(engines, shard, USAGE_EVENTS) as uow:
+    async with ShardUnitOfWork(engines, shard, USAGE_EVENTS, guard) as uow:
         new = await insert_new(uow.connection, batch)
         if new:
             events = [_recorded(tenant_id, new, now)]
             uow.publish(events)
-        await uow.commit()
-    return Ingested(len(new), len(records) - len(new), events)
+        result = Ingested(len(new), len(records) - len(new), events)
+        await uow.commit(render(result) if render else None)
+    return result
 
 
 def _recorded(tenant_id: uuid.UUID, new: list[UsageRecord], now: datetime) -> EventEnvelope:

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from tessera_common.http.domain_problems import install_shared_domain_errors
 from tessera_common.http.service_app import create_service_app
+from tessera_common.idempotency.http import install_replay_handler
 from tessera_common.observability.logging import configure_logging
 from usage.bootstrap import bootstrap
 from usage.entrypoints import api
@@ -38,5 +39,6 @@ def create_app(settings: UsageSettings | None = None) -> FastAPI:
         internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
     )
     install_shared_domain_errors(app)
+    install_replay_handler(app)
     app.include_router(api.router)
     return app

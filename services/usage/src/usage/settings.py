@@ -5,6 +5,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tessera_common.settings import (
     AuthSettings,
+    IdempotencySettings,
     KafkaSettings,
     ObservabilitySettings,
     OutboxSettings,
@@ -29,4 +30,5 @@ class UsageSettings(BaseModel):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)

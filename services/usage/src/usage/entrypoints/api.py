@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from tessera_common.consistency import HEADER as CONSISTENCY_HEADER
-from tessera_common.consistency import consistency_token
 from tessera_common.http.service_app import CallerDep
+from tessera_common.idempotency import StoredResponse
+from tessera_common.idempotency.http import as_response, idempotency_guard, rendered
 from tessera_common.problems import Problem
 from tessera_common.vocabulary import Meter, Region
 from usage.domain.batch import MAX_QUANTITY, MAX_RECORDS, UsageRecord
-from usage.ingest import ingest
+from usage.ingest import Ingested, ingest
 
 router = APIRouter(tags=["usage"])
 
@@ -41,19 +41,25 @@ class UsageAccepted(BaseModel):
 
 
 @router.post("/v1/usage", status_code=202, response_model=UsageAccepted)
-async def post_usage(
-    body: UsageBatchIn, request: Request, response: Response, caller: CallerDep
-) -> UsageAccepted:
+async def post_usage(body: UsageBatchIn, request: Request, caller: CallerDep) -> Response:
     """Record usage; duplicates (by event_id) are counted, not stored twice."""
     if caller.tenant_id is None or caller.region is None:
         raise Problem(403, "tenant-key-required", "Tenant key required",
                       "usage is recorded with the tenant's own key")  # fmt: skip
     service = request.app.state.usage
     records = [UsageRecord(r.event_id, r.meter, r.quantity, r.occurred_at) for r in body.records]
+
+    def render(result: Ingested) -> StoredResponse:
+        accepted = UsageAccepted(accepted=result.accepted, duplicates=result.duplicates)
+        return rendered(202, accepted, result.events)
+
+    guard = idempotency_guard(
+        request, caller, body, ttl=service.idempotency_ttl, cipher=service.response_cipher
+    )
     result = await ingest(
         caller.tenant_id, Region(caller.region), records,
         engines=service.engines, groups=service.groups, now=datetime.now(UTC),
         retention_months=service.settings.retention.retention_months,
+        guard=guard, render=render,
     )  # fmt: skip
-    response.headers[CONSISTENCY_HEADER] = consistency_token(result.events)
-    return UsageAccepted(accepted=result.accepted, duplicates=result.duplicates)
+    return as_response(render(result))
