@@ -12,7 +12,7 @@ include .env
 export
 endif
 
-.PHONY: help bootstrap up down status logs test test-unit lint fmt lock clean
+.PHONY: help bootstrap up down status logs test test-unit lint fmt lock clean archive restore
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,12 @@ lint: bootstrap ## ruff, mypy and the import-linter contracts
 fmt: bootstrap ## Format and autofix
 	@$(RUN) ruff check --fix --quiet .
 	@$(RUN) ruff format .
+
+archive: bootstrap ## Move usage partitions older than the retention to .run/archive (gzip + manifest)
+	@$(RUN) python -m usage.archive archive
+
+restore: bootstrap ## Bring an archived usage month back: make restore PERIOD=YYYY-MM
+	@$(RUN) python -m usage.archive restore --period $(PERIOD)
 
 lock: ## Refresh uv.lock after a dependency change
 	@$(UV) lock
