@@ -109,9 +109,13 @@ async def test_erasure_leaves_no_personal_data_and_the_key_stops_working(
     added = await api.gateway.post(
         f"{base}/users",
         json={"email": "private@forget.me", "name": "Private"},
-        headers=api.operator,
+        headers={**api.operator, "Idempotency-Key": f"erase-{tenant_id}"},
     )
     assert added.status_code == 201
+    kept = await accounts_db.rows(
+        "SELECT key FROM idempotency_keys WHERE tenant_id = $1::uuid", tenant_id
+    )
+    assert sum(len(rows) for rows in kept.values()) == 1  # the stored response names Private
     assert (await api.gateway.delete(base, headers=bearer(key))).status_code == 403
     erased = await api.gateway.delete(base, headers=api.operator)
     assert erased.status_code == 204
@@ -125,8 +129,8 @@ async def test_erasure_leaves_no_personal_data_and_the_key_stops_working(
         "SELECT name, status FROM tenants WHERE id = $1::uuid", tenant_id
     )
     assert [r for found in tenants.values() for r in found] == [{"name": "", "status": "erased"}]
-    for table in ("users", "api_keys"):
-        sql = f"SELECT id FROM {table} WHERE tenant_id = $1::uuid"
+    for table in ("users", "api_keys", "idempotency_keys"):
+        sql = f"SELECT 1 FROM {table} WHERE tenant_id = $1::uuid"
         assert not any((await accounts_db.rows(sql, tenant_id)).values())
     outbox = await accounts_db.rows("SELECT envelope FROM outbox WHERE message_key = $1", tenant_id)
     leftover = " ".join(r["envelope"] for found in outbox.values() for r in found)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -68,6 +69,7 @@ class IdempotencyGuard:
     request_hash: str
     ttl: timedelta
     cipher: ResponseCipher
+    tenant_id: uuid.UUID | None = None
 
     @property
     def _record(self) -> bytes:
@@ -78,7 +80,7 @@ class IdempotencyGuard:
         now = datetime.now(UTC)
         stmt = insert(idempotency_keys).values(
             scope=self.scope, key=self.key, request_hash=self.request_hash, status_code=0,
-            headers={}, body=b"", expires_at=now + self.ttl,
+            headers={}, body=b"", expires_at=now + self.ttl, tenant_id=self.tenant_id,
         )  # fmt: skip
         claimed = stmt.on_conflict_do_update(
             index_elements=["scope", "key"],

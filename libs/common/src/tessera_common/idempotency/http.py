@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -34,6 +35,7 @@ def idempotency_guard(
     *,
     ttl: timedelta,
     cipher: ResponseCipher,
+    tenant_id: uuid.UUID | None = None,
 ) -> IdempotencyGuard | None:
     """The guard when the request carries an Idempotency-Key, else None."""
     key = request.headers.get(HEADER)
@@ -47,6 +49,7 @@ def idempotency_guard(
         request_hash=request_fingerprint(request.method, request.url.path, canonical),
         ttl=ttl,
         cipher=cipher,
+        tenant_id=tenant_id or caller.tenant_id,
     )
 
 

@@ -1,6 +1,17 @@
 """The idempotency records every command service keeps on every shard."""
 
-from sqlalchemy import Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, func
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
@@ -11,6 +22,8 @@ idempotency_keys = Table(
     Column("scope", String(100), primary_key=True),
     Column("key", String(255), primary_key=True),
     Column("request_hash", String(64), nullable=False),
+    # The tenant the response is about: erasing a tenant deletes its records too.
+    Column("tenant_id", Uuid, nullable=True, index=True),
     # 0 while the claiming transaction is open; the response's status once committed.
     Column("status_code", Integer, nullable=False),
     Column("headers", JSONB, nullable=False),

@@ -14,6 +14,7 @@ from accounts.domain.api_key import ApiKey
 from accounts.domain.errors import ConcurrentUpdateError, DuplicateEmailError
 from accounts.domain.tenant import Tenant
 from accounts.domain.user import User
+from tessera_common.idempotency.table import idempotency_keys
 from tessera_common.outbox.table import outbox
 from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole, UserStatus
 
@@ -76,6 +77,9 @@ class TenantRepository:
         await self._conn.execute(delete(users).where(users.c.tenant_id == tenant.id))
         await self._conn.execute(delete(api_keys).where(api_keys.c.tenant_id == tenant.id))
         await self._conn.execute(delete(outbox).where(outbox.c.message_key == str(tenant.id)))
+        await self._conn.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.tenant_id == tenant.id)
+        )
         await self.update(tenant, expected_version)
 
 

@@ -45,7 +45,7 @@ async def post_api_key(
         location = f"/v1/tenants/{tenant_id}/api-keys/{key.id}"
         return rendered(201, issued, outcome.events, location=location)
 
-    guard = idempotency_guard(request, caller, None, accounts)
+    guard = idempotency_guard(request, caller, None, accounts, tenant_id)
     cmd = IssueApiKey(tenant_id, correlation)
     outcome = await issue_api_key(
         cmd, units_of_work(accounts, guard, render), accounts.directory, utc_now

@@ -20,11 +20,17 @@ TENANT_IDS = uuid.UUID("5d0c4ba5-7e55-4e2a-9d3c-6f1c0e5a7b21")
 
 
 def idempotency_guard(
-    request: Request, caller: Caller, body: BaseModel | None, accounts: Accounts
+    request: Request,
+    caller: Caller,
+    body: BaseModel | None,
+    accounts: Accounts,
+    tenant_id: uuid.UUID | None,
 ) -> IdempotencyGuard | None:
+    """The guard of a keyed request, recording which tenant its response is about."""
     return guard_of_request(
-        request, caller, body, ttl=accounts.idempotency_ttl, cipher=accounts.response_cipher
-    )
+        request, caller, body, ttl=accounts.idempotency_ttl, cipher=accounts.response_cipher,
+        tenant_id=tenant_id,
+    )  # fmt: skip
 
 
 def units_of_work(

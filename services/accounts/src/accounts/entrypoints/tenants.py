@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from fastapi import APIRouter, Request, Response
 
@@ -53,10 +54,10 @@ async def post_tenant(
         location = f"/v1/tenants/{tenant.id}"
         return rendered(201, created, outcome.events, etag=tenant.version, location=location)
 
-    guard = idempotency_guard(request, caller, body, accounts)
-    cmd = CreateTenant(
-        new_tenant_id(guard), body.name, body.region, body.plan, body.currency, correlation
-    )
+    guard = idempotency_guard(request, caller, body, accounts, None)
+    tenant_id = new_tenant_id(guard)
+    guard = replace(guard, tenant_id=tenant_id) if guard else None
+    cmd = CreateTenant(tenant_id, body.name, body.region, body.plan, body.currency, correlation)
     outcome = await create_tenant(
         cmd, units_of_work(accounts, guard, render), accounts.directory, accounts.placer, utc_now
     )
@@ -90,7 +91,7 @@ async def _lifecycle(
     accounts: Accounts,
     caller: Caller,
 ) -> Response:
-    guard = idempotency_guard(request, caller, body, accounts)
+    guard = idempotency_guard(request, caller, body, accounts, tenant_id)
     outcome = await change_tenant_status(
         cmd, units_of_work(accounts, guard, _tenant_response), accounts.directory, utc_now
     )

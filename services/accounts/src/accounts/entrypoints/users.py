@@ -42,7 +42,7 @@ async def post_user(
         location = f"/v1/tenants/{tenant_id}/users/{user.id}"
         return rendered(201, user_body(user), outcome.events, etag=user.version, location=location)
 
-    guard = idempotency_guard(request, caller, body, accounts)
+    guard = idempotency_guard(request, caller, body, accounts, tenant_id)
     cmd = AddUser(tenant_id, body.email, body.name, body.role, correlation)
     outcome = await add_user(
         cmd, units_of_work(accounts, guard, render), accounts.directory, utc_now
