@@ -144,3 +144,38 @@ async def test_billing_posts_honour_idempotency_keys(
     other = await api.gateway.post(f"{base}/invoices", json={"period": "2026-09"}, headers=keyed)
     assert other.status_code == 422
     assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+async def test_invoices_read_back_from_the_read_model_as_they_change(
+    api: Api, billing_db: Billing, converge: Converge
+) -> None:
+    tenant = await subscribed(api, billing_db, converge, plan="pro", seats=2)
+    base = f"/v1/tenants/{tenant['tenant_id']}"
+    key = tenant["api_key"]
+    issued = await api.gateway.post(
+        f"{base}/invoices", json={"period": LAST_MONTH}, headers=bearer(key)
+    )
+    invoice = issued.json()
+    listed = await api.read(f"{base}/invoices", issued.headers["x-consistency-token"], key)
+    assert listed.status_code == 200
+    (item,) = listed.json()["items"]
+    assert (item["invoice_id"], item["total"], item["status"]) == (
+        invoice["invoice_id"], invoice["total"], "open",
+    )  # fmt: skip
+    assert item["lines"] == invoice["lines"]
+
+    paid = await api.gateway.post(
+        f"{base}/payments",
+        json={"payment_id": str(uuid.uuid4()), "invoice_id": invoice["invoice_id"],
+              "amount": invoice["total"], "currency": "EUR"},
+        headers=bearer(key),
+    )  # fmt: skip
+    one = await api.read(
+        f"{base}/invoices/{invoice['invoice_id']}", paid.headers["x-consistency-token"], key
+    )
+    assert (one.json()["status"], one.json()["balance"]) == ("paid", 0)
+    other = await api.tenant()
+    foreign = await api.gateway.get(
+        f"{base}/invoices/{invoice['invoice_id']}", headers=bearer(other["api_key"])
+    )
+    assert foreign.status_code == 404

@@ -17,7 +17,7 @@ from tessera_common.sharding import (
 
 # Kept a year clear of datetime's limits so neighbouring months and offsets stay representable.
 utc_instants = st.datetimes(
-    min_value=datetime(2, 1, 1), max_value=datetime(9997, 12, 31), timezones=st.just(UTC)
+    min_value=datetime(1970, 1, 1), max_value=datetime(9997, 12, 31), timezones=st.just(UTC)
 )
 offsets = st.builds(
     timezone, st.timedeltas(min_value=-timedelta(hours=23), max_value=timedelta(hours=23))

@@ -51,6 +51,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", TENANT, "query", Access.TENANT),
     Route("GET", f"{TENANT}/users", "query", Access.TENANT),
     Route("GET", f"{TENANT}/users/{{user_id}}", "query", Access.TENANT),
+    Route("GET", f"{TENANT}/invoices", "query", Access.TENANT),
+    Route("GET", f"{TENANT}/invoices/{{invoice_id}}", "query", Access.TENANT),
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -12,13 +12,13 @@ import structlog
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
-from projector.projector import Projected, Projector, Rejected, triage
+from projector.projector import PROJECTIONS, Projected, Projector, Rejected, triage
 from projector.resilience import apply_resiliently
 from projector.settings import ProjectorSettings
 from projector.stores.postgres import PostgresReadStore
 from projector.stores.redis import RedisReadStore
 from tessera_common.db.urls import asyncpg_dsn
-from tessera_common.events.topics import ACCOUNTS_EVENTS, dlq_of
+from tessera_common.events.topics import dlq_of
 from tessera_common.redis_client import create_redis
 
 log = structlog.get_logger(__name__)
@@ -74,27 +74,35 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
     def source(topic: str) -> faust.TopicT:
         return app.topic(topic, value_type=bytes, key_type=bytes, allow_empty=True)
 
-    dead_letters = app.topic(dlq_of(ACCOUNTS_EVENTS), value_type=bytes, key_type=bytes)
-
-    @app.agent(source(ACCOUNTS_EVENTS), concurrency=1)
-    async def project_accounts(stream: faust.StreamT[bytes]) -> None:
-        async for batch in stream.take_events(  # type: ignore[attr-defined]
-            worker.batch_size, within=worker.batch_window_seconds
-        ):
-            projected, rejected = triage(ACCOUNTS_EVENTS, [e.value for e in batch])
-            for poison in rejected:
-                await dead_letter(poison)
-            await apply_resiliently(partial(apply, ACCOUNTS_EVENTS), projected, dead_letter)
-
     async def apply(topic: str, batch: Sequence[Projected]) -> None:
         projector = await resources.projector()  # connects on first use, retried like a write
         await projector.apply(topic, batch)
 
-    async def dead_letter(poison: Rejected) -> None:
-        log.warning("dead_letter", topic=ACCOUNTS_EVENTS, error=poison.error)
-        headers = {"error": poison.error.encode(), "consumer": worker.group_id.encode()}
-        await dead_letters.send(value=poison.raw, headers=headers)
-        DEAD_LETTERS.labels(ACCOUNTS_EVENTS).inc()
+    for topic in PROJECTIONS:
+        dead_letters = app.topic(dlq_of(topic), value_type=bytes, key_type=bytes)
+
+        async def dead_letter(
+            poison: Rejected, topic: str = topic, dead_letters: faust.TopicT = dead_letters
+        ) -> None:
+            log.warning("dead_letter", topic=topic, error=poison.error)
+            headers = {"error": poison.error.encode(), "consumer": worker.group_id.encode()}
+            await dead_letters.send(value=poison.raw, headers=headers)
+            DEAD_LETTERS.labels(topic).inc()
+
+        async def project(
+            stream: faust.StreamT[bytes],
+            topic: str = topic,
+            dead_letter: Callable[[Rejected], Awaitable[None]] = dead_letter,
+        ) -> None:
+            async for batch in stream.take_events(  # type: ignore[attr-defined]
+                worker.batch_size, within=worker.batch_window_seconds
+            ):
+                projected, rejected = triage(topic, [e.value for e in batch])
+                for poison in rejected:
+                    await dead_letter(poison)
+                await apply_resiliently(partial(apply, topic), projected, dead_letter)
+
+        app.agent(source(topic), name=f"project-{topic}", concurrency=1)(project)
 
     _add_health_pages(app, resources)
     return app

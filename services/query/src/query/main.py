@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 from fastapi import FastAPI
 
+from query import invoices
 from query.api import router
 from query.readers import ReadModels
 from query.settings import QuerySettings
@@ -45,4 +46,5 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
         internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
     )
     app.include_router(router)
+    app.include_router(invoices.router)
     return app

@@ -29,7 +29,16 @@ _VERSIONS = """
 SELECT id, version FROM tenants WHERE id = ANY($1::uuid[])
 UNION ALL SELECT id, version FROM users WHERE id = ANY($1::uuid[])
 UNION ALL SELECT id, version FROM api_keys WHERE id = ANY($1::uuid[])
+UNION ALL SELECT id, version FROM invoices WHERE id = ANY($1::uuid[])
 """
+_INVOICE_COLUMNS = """
+id, tenant_id, period, currency, lines, total, balance, status, version, issued_at, due_at
+"""
+_INVOICES = f"""
+SELECT {_INVOICE_COLUMNS} FROM invoices WHERE tenant_id = $1 AND ($2::text IS NULL OR period < $2)
+ORDER BY period DESC LIMIT $3
+"""
+_INVOICE = f"SELECT {_INVOICE_COLUMNS} FROM invoices WHERE tenant_id = $1 AND id = $2"
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 _NIL = uuid.UUID(int=0)
 
@@ -77,6 +86,16 @@ class ReadModels:
         row: asyncpg.Record | None = await self._pool.fetchrow(_USER, tenant_id, user_id)
         return row
 
+    async def invoices(
+        self, tenant_id: uuid.UUID, before: str | None, limit: int
+    ) -> list[asyncpg.Record]:
+        """Newest period first; `before` pages on to older periods."""
+        return list(await self._pool.fetch(_INVOICES, tenant_id, before, limit))
+
+    async def invoice(self, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> asyncpg.Record | None:
+        row: asyncpg.Record | None = await self._pool.fetchrow(_INVOICE, tenant_id, invoice_id)
+        return row
+
     async def applied(self, versions: dict[uuid.UUID, int]) -> bool:
         """Whether the read DB holds at least these aggregate versions."""
         rows = await self._pool.fetch(_VERSIONS, list(versions))
@@ -86,3 +105,20 @@ class ReadModels:
     async def ping(self) -> None:
         await self._pool.fetchval("SELECT 1")
         await self._redis.ping()
+
+
+def invoice_document(row: asyncpg.Record) -> dict[str, Any]:
+    """Amounts in integer minor units of `currency`."""
+    return {
+        "invoice_id": str(row["id"]),
+        "tenant_id": str(row["tenant_id"]),
+        "period": row["period"],
+        "currency": row["currency"],
+        "lines": orjson.loads(row["lines"]),
+        "total": row["total"],
+        "balance": row["balance"],
+        "status": row["status"],
+        "version": row["version"],
+        "issued_at": row["issued_at"].isoformat(),
+        "due_at": row["due_at"].isoformat(),
+    }

@@ -86,6 +86,39 @@ class UpsertApiKey:
     revoked: bool
 
 
+@dataclass(frozen=True)
+class UpsertInvoice:
+    invoice_id: uuid.UUID
+    tenant_id: uuid.UUID
+    version: int
+    period: str
+    currency: str
+    lines: tuple[dict[str, object], ...]
+    total: int
+    issued_at: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class UpdateInvoice:
+    """Only the fields that are not None change."""
+
+    invoice_id: uuid.UUID
+    tenant_id: uuid.UUID
+    version: int
+    updated_at: datetime
+    status: str | None = None
+    balance: int | None = None
+
+
 Change = (
-    UpsertTenant | UpdateTenant | EraseTenant | UpsertUser | UpdateUser | RemoveUser | UpsertApiKey
+    UpsertTenant
+    | UpdateTenant
+    | EraseTenant
+    | UpsertUser
+    | UpdateUser
+    | RemoveUser
+    | UpsertApiKey
+    | UpsertInvoice
+    | UpdateInvoice
 )

@@ -7,14 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+import orjson
 
 from projector.projections.changes import (
     Change,
     EraseTenant,
     RemoveUser,
+    UpdateInvoice,
     UpdateTenant,
     UpdateUser,
     UpsertApiKey,
+    UpsertInvoice,
     UpsertTenant,
     UpsertUser,
 )
@@ -65,6 +68,17 @@ SELECT $1, $2, $3, $4, $5, $6, $7 WHERE {_NOT_ERASED}
 ON CONFLICT (id) DO UPDATE SET revoked = EXCLUDED.revoked, version = EXCLUDED.version
 WHERE api_keys.version < EXCLUDED.version
 """
+_UPSERT_INVOICE = """
+INSERT INTO invoices (id, tenant_id, period, currency, lines, total, balance, status, version,
+  issued_at, due_at, updated_at)
+VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6, 'open', $7, $8, $9, $8)
+ON CONFLICT (id) DO NOTHING
+"""
+_UPDATE_INVOICE = """
+UPDATE invoices SET status = coalesce($3, status), balance = coalesce($4, balance),
+  version = $2, updated_at = $5
+WHERE id = $1 AND version < $2
+"""
 _RECOUNT_USERS = """
 UPDATE tenants SET user_count = (
   SELECT count(*) FROM users WHERE tenant_id = tenants.id AND status <> 'removed'
@@ -112,6 +126,17 @@ def _statement(change: Change) -> tuple[str, tuple[Any, ...]]:
             return _UPDATE_USER, (change.user_id, change.version, change.name, change.role)
         case RemoveUser():
             return _REMOVE_USER, (change.user_id, change.version)
+        case UpsertInvoice():
+            return _UPSERT_INVOICE, (
+                change.invoice_id, change.tenant_id, change.period, change.currency,
+                orjson.dumps(list(change.lines)).decode(), change.total, change.version,
+                change.issued_at, change.due_at,
+            )  # fmt: skip
+        case UpdateInvoice():
+            return _UPDATE_INVOICE, (
+                change.invoice_id, change.version, change.status, change.balance,
+                change.updated_at,
+            )  # fmt: skip
         case UpsertApiKey():
             return _UPSERT_API_KEY, (
                 change.key_id, change.tenant_id, change.digest, change.prefix, change.issued_at,

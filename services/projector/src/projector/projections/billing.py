@@ -1,0 +1,43 @@
+"""Projection of `billing.events`: invoices as a customer reads them."""
+
+from __future__ import annotations
+
+from projector.projections.accounts import UnknownEventError
+from projector.projections.changes import Change, UpdateInvoice, UpsertInvoice
+from tessera_common.events import billing as contracts
+from tessera_common.events.envelope import EventEnvelope
+
+
+def project_billing(event: EventEnvelope) -> list[Change]:
+    try:
+        payload = contracts.parse_billing_payload(event.event_type, event.payload)
+    except KeyError as exc:
+        raise UnknownEventError(event.event_type) from exc
+    version, at = event.aggregate_version, event.occurred_at
+    match payload:
+        case contracts.InvoiceIssued():
+            return [
+                UpsertInvoice(
+                    invoice_id=payload.invoice_id, tenant_id=payload.tenant_id, version=version,
+                    period=payload.period, currency=payload.currency.value,
+                    lines=tuple(line.model_dump() for line in payload.lines),
+                    total=payload.total, issued_at=payload.issued_at, due_at=payload.due_at,
+                )
+            ]  # fmt: skip
+        case contracts.PaymentReceived():
+            return [
+                UpdateInvoice(
+                    payload.invoice_id, payload.tenant_id, version, at, balance=payload.balance
+                )
+            ]
+        case contracts.InvoicePaid():
+            return [
+                UpdateInvoice(payload.invoice_id, payload.tenant_id, version, at, status="paid",
+                              balance=0)
+            ]  # fmt: skip
+        case contracts.InvoiceOverdue():
+            return [
+                UpdateInvoice(payload.invoice_id, payload.tenant_id, version, at,
+                              status="overdue", balance=payload.balance)
+            ]  # fmt: skip
+    return []  # subscription events: no read model of their own yet
