@@ -15,12 +15,9 @@ def api_key_digest_key(digest: str) -> str:
     return f"tessera:apikey:{digest}"
 
 
-def tenant_profile_document(row: Mapping[str, Any]) -> bytes:
-    """A tenant row of the read DB as the profile document served to clients.
-
-    Deterministic bytes (sorted keys), so a replay writes byte-identical values.
-    """
-    document = {
+def tenant_profile(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A tenant row of the read DB as the profile clients read."""
+    return {
         "tenant_id": str(row["id"]),
         "name": row["name"],
         "region": row["region"],
@@ -32,4 +29,8 @@ def tenant_profile_document(row: Mapping[str, Any]) -> bytes:
         "created_at": row["created_at"].isoformat(),
         "updated_at": row["updated_at"].isoformat(),
     }
-    return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+
+
+def tenant_profile_document(row: Mapping[str, Any]) -> bytes:
+    """The profile as stored in Redis: deterministic bytes, so a replay writes the same."""
+    return orjson.dumps(tenant_profile(row), option=orjson.OPT_SORT_KEYS)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 from fastapi import FastAPI
 
-from query import invoices
+from query import directory, invoices
 from query.api import router
 from query.readers import ReadModels
 from query.settings import QuerySettings
@@ -47,4 +47,5 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
     )
     app.include_router(router)
     app.include_router(invoices.router)
+    app.include_router(directory.router)
     return app

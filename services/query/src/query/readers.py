@@ -39,6 +39,16 @@ SELECT {_INVOICE_COLUMNS} FROM invoices WHERE tenant_id = $1 AND ($2::text IS NU
 ORDER BY period DESC LIMIT $3
 """
 _INVOICE = f"SELECT {_INVOICE_COLUMNS} FROM invoices WHERE tenant_id = $1 AND id = $2"
+_DIRECTORY = """
+SELECT id, name, region, plan, currency, status, version, user_count, created_at, updated_at
+FROM tenants
+WHERE status <> 'erased'
+  AND ($1::text IS NULL OR region = $1) AND ($2::text IS NULL OR plan = $2)
+  AND ($3::text IS NULL OR status = $3)
+  AND ($4::text IS NULL OR name ILIKE '%' || $4 || '%')
+  AND (created_at, id) > ($5, $6)
+ORDER BY created_at, id LIMIT $7
+"""
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 _NIL = uuid.UUID(int=0)
 
@@ -85,6 +95,24 @@ class ReadModels:
     async def user(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> asyncpg.Record | None:
         row: asyncpg.Record | None = await self._pool.fetchrow(_USER, tenant_id, user_id)
         return row
+
+    async def directory(
+        self,
+        *,
+        region: str | None,
+        plan: str | None,
+        status: str | None,
+        name_like: str | None,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> list[asyncpg.Record]:
+        """Tenants of every shard, oldest first; `name_like` is a LIKE-escaped substring."""
+        created_at, row_id = after or (_EPOCH, _NIL)
+        return list(
+            await self._pool.fetch(
+                _DIRECTORY, region, plan, status, name_like, created_at, row_id, limit
+            )
+        )
 
     async def invoices(
         self, tenant_id: uuid.UUID, before: str | None, limit: int
