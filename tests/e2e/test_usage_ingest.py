@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from support import PROBLEM_JSON, Api, Billing, Usage, bearer
 
-from billing.bootstrap import PRICE_BOOK
 from billing.domain.price_book import PriceBook
+from tessera_common.catalog import price_book_json
 from tessera_common.vocabulary import Currency, Plan
 
 Converge = Callable[..., Awaitable[Any]]
@@ -145,7 +145,7 @@ async def test_usage_over_the_allowance_is_billed_as_overage(
     assert invoice.status_code == 201, invoice.text
     lines = {line["kind"]: line for line in invoice.json()["lines"]}
     overage = lines["api_calls_overage"]
-    prices = PriceBook.from_dict(json.loads(PRICE_BOOK.read_text())).price(Plan.PRO, Currency.USD)
+    prices = PriceBook.from_dict(json.loads(price_book_json())).price(Plan.PRO, Currency.USD)
     included = prices.included_api_calls
     assert overage["quantity"] == math.ceil((450_000 - included) / 1000)
     assert overage["amount"] == overage["quantity"] * overage["unit_amount"] > 0

@@ -7,13 +7,13 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from billing.adapters.unit_of_work import BillingUnitOfWork, Render
 from billing.app.choreography import CONSUMER, AccountsEvents, Choreography, UsageEvents
 from billing.domain.price_book import PriceBook
 from billing.overdue import OverdueScanner
 from billing.settings import DATABASE, BillingSettings
+from tessera_common.catalog import price_book_json
 from tessera_common.db.engines import ShardEngines
 from tessera_common.events.topics import ACCOUNTS_EVENTS, USAGE_EVENTS
 from tessera_common.idempotency import IdempotencyGuard
@@ -22,8 +22,6 @@ from tessera_common.kafka.consumer import EventConsumer
 from tessera_common.outbox.relay import OutboxRelay
 from tessera_common.outbox.relays import relays_for
 from tessera_common.sharding.ring import ConsistentHashRing
-
-PRICE_BOOK = Path(__file__).resolve().parent / "domain" / "price_book.json"
 
 
 def utc_now() -> datetime:
@@ -91,7 +89,7 @@ def bootstrap(settings: BillingSettings) -> Billing:
         settings=settings,
         engines=ShardEngines.connect(settings.shards, DATABASE),
         ring=ConsistentHashRing(settings.shards.servers),
-        price_book=PriceBook.from_dict(json.loads(PRICE_BOOK.read_text())),
+        price_book=PriceBook.from_dict(json.loads(price_book_json())),
         relays=relays,
         response_cipher=ResponseCipher(settings.auth.internal_token_secret.get_secret_value()),
     )

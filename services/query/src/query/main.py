@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 import asyncpg
 from fastapi import FastAPI
 
-from query import directory, invoices
+from query import directory, invoices, plans
 from query.api import router
 from query.readers import ReadModels
 from query.settings import QuerySettings
+from tessera_common.catalog import price_book_json
 from tessera_common.db.urls import asyncpg_dsn
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.logging import configure_logging
@@ -30,6 +31,7 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
         redis = create_redis(settings.redis)
         app.state.read_models = ReadModels(pool, redis)
         app.state.consistency_max_wait = settings.consistency.consistency_max_wait_seconds
+        app.state.price_book = price_book_json()  # served as is, with its ETag
         try:
             yield
         finally:
@@ -48,4 +50,5 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(invoices.router)
     app.include_router(directory.router)
+    app.include_router(plans.router)
     return app

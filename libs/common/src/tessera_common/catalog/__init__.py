@@ -1,0 +1,9 @@
+"""The public product catalogue: data every service may read (billing prices with it)."""
+
+from importlib.resources import files
+
+
+def price_book_json() -> bytes:
+    """The price book: {plan: {currency: {monthly_fee, seat_price, included_api_calls,
+    overage_per_1000_api_calls}}}, money in integer minor units."""
+    return files(__package__).joinpath("price_book.json").read_bytes()
