@@ -1,4 +1,4 @@
-"""One Redis client per process."""
+"""Redis clients: one for commands, one per long-lived subscription."""
 
 from redis.asyncio import Redis
 
@@ -8,4 +8,11 @@ from tessera_common.settings import RedisSettings
 def create_redis(settings: RedisSettings) -> "Redis":
     return Redis.from_url(
         settings.url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
+    )
+
+
+def create_subscriber(settings: RedisSettings) -> "Redis":
+    """No read timeout: a subscription is idle until something is published."""
+    return Redis.from_url(
+        settings.url, socket_timeout=None, socket_connect_timeout=2, health_check_interval=30
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,13 +11,15 @@ from fastapi import FastAPI
 
 from query import directory, invoices, plans
 from query.api import router
+from query.cache import L1Cache
 from query.readers import ReadModels
 from query.settings import QuerySettings
+from tessera_common.cache_invalidation import listen
 from tessera_common.catalog import price_book_json
 from tessera_common.db.urls import asyncpg_dsn
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.logging import configure_logging
-from tessera_common.redis_client import create_redis
+from tessera_common.redis_client import create_redis, create_subscriber
 
 
 def create_app(settings: QuerySettings | None = None) -> FastAPI:
@@ -29,12 +32,18 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
             asyncpg_dsn(settings.read_db.url), min_size=1, max_size=settings.read_db.pool_size
         )
         redis = create_redis(settings.redis)
-        app.state.read_models = ReadModels(pool, redis)
+        l1 = L1Cache(settings.consistency.l1_size, settings.consistency.l1_ttl_seconds)
+        app.state.read_models = ReadModels(pool, redis, l1)
+        subscriber = create_subscriber(settings.redis)
+        invalidations = asyncio.create_task(listen(subscriber, l1.evict, l1.clear))
         app.state.consistency_max_wait = settings.consistency.consistency_max_wait_seconds
         app.state.price_book = price_book_json()  # served as is, with its ETag
         try:
             yield
         finally:
+            invalidations.cancel()
+            await asyncio.gather(invalidations, return_exceptions=True)
+            await subscriber.aclose()
             await pool.close()
             await redis.aclose()
 

@@ -10,6 +10,7 @@ import asyncpg
 import orjson
 from redis.asyncio import Redis
 
+from query.cache import CACHE_LOOKUPS, L1Cache
 from tessera_common.read_models import tenant_profile_document, tenant_profile_key
 
 _TENANT = """
@@ -67,22 +68,31 @@ def user_document(row: asyncpg.Record) -> dict[str, Any]:
 
 
 class ReadModels:
-    def __init__(self, pool: asyncpg.Pool, redis: Redis) -> None:
+    """Tenant profiles through L1 (in process), L2 (Redis), then the read DB."""
+
+    def __init__(self, pool: asyncpg.Pool, redis: Redis, l1: L1Cache) -> None:
         self._pool = pool
         self._redis = redis
+        self.l1 = l1
 
     async def tenant(self, tenant_id: uuid.UUID, *, fresh: bool = False) -> dict[str, Any] | None:
-        """The profile: from Redis, else the read DB; `fresh` reads the read DB only."""
-        cached = None if fresh else await self._redis.get(tenant_profile_key(tenant_id))
-        if cached is not None:
-            document: dict[str, Any] = orjson.loads(cached)
-            return document
+        """The profile; `fresh` (read-your-writes) reads the read DB itself."""
+        key = tenant_profile_key(tenant_id)
+        if not fresh:
+            if (document := self.l1.get(key)) is not None:
+                return document
+            if (cached := await self._redis.get(key)) is not None:
+                CACHE_LOOKUPS.labels("query", "l2", "hit").inc()
+                loaded_l2: dict[str, Any] = orjson.loads(cached)
+                self.l1.put(key, loaded_l2)
+                return loaded_l2
+            CACHE_LOOKUPS.labels("query", "l2", "miss").inc()
         row = await self._pool.fetchrow(_TENANT, tenant_id)
         if row is None:
             return None
         raw = tenant_profile_document(row)
         # NX: never overwrite a newer profile the projector wrote meanwhile.
-        await self._redis.set(tenant_profile_key(tenant_id), raw, nx=True)
+        await self._redis.set(key, raw, nx=True)
         loaded: dict[str, Any] = orjson.loads(raw)
         return loaded
 

@@ -6,6 +6,7 @@ import orjson
 from redis.asyncio import Redis
 
 from projector.stores.postgres import Delta
+from tessera_common.cache_invalidation import announce
 from tessera_common.read_models import (
     api_key_digest_key,
     tenant_profile_document,
@@ -36,6 +37,7 @@ class RedisReadStore:
             for digest in delta.dropped_digests:
                 pipe.delete(api_key_digest_key(digest))
             await pipe.execute()
+        await announce(self._redis, [tenant_profile_key(row["id"]) for row in delta.profiles])
 
     async def ping(self) -> None:
         await self._redis.ping()

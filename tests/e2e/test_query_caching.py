@@ -1,0 +1,58 @@
+"""The query service's caches: L1 in process, L2 Redis, each counted; changes invalidate L1."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from support import Api, bearer
+
+from tessera_stack.endpoints import Endpoints
+from tessera_stack.layout import StackLayout
+
+Converge = Callable[..., Awaitable[Any]]
+
+
+@pytest.fixture(scope="module")
+def query_metrics(endpoints: Endpoints) -> str:
+    if endpoints.source == "environment":
+        pytest.skip("the query service's own address is not known for servers named by env")
+    return f"{StackLayout().service_url('query')}/metrics"
+
+
+async def l1_hits(url: str) -> float:
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(url)).text
+    prefix = 'tessera_cache_lookups_total{layer="l1",result="hit",service="query"}'
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(prefix))
+
+
+async def test_a_repeated_read_hits_l1_and_a_change_invalidates_it(
+    api: Api, query_metrics: str, converge: Converge
+) -> None:
+    tenant = await api.tenant(name="Cached")
+    path = f"/v1/tenants/{tenant['tenant_id']}"
+    key = bearer(tenant["api_key"])
+
+    async def readable() -> bool | None:
+        return True if (await api.gateway.get(path, headers=key)).status_code == 200 else None
+
+    await converge(readable)
+    await api.gateway.get(path, headers=key)  # now in L1
+    before = await l1_hits(query_metrics)
+    assert (await api.gateway.get(path, headers=key)).json()["name"] == "Cached"
+    assert await l1_hits(query_metrics) == before + 1
+
+    renamed = await api.gateway.patch(
+        path, json={"name": "Renamed"}, headers={**key, "If-Match": '"1"'}
+    )
+    assert renamed.status_code == 200
+
+    async def sees_the_rename() -> str | None:
+        name = (await api.gateway.get(path, headers=key)).json()["name"]
+        return name if name == "Renamed" else None
+
+    # Well inside the L1 TTL (30 s): only the projector's invalidation explains it.
+    assert await converge(sees_the_rename, within=5) == "Renamed"
