@@ -65,3 +65,15 @@ async def test_the_outbox_relay_reports_what_it_published(layout: StackLayout, a
     assert published >= 2  # TenantCreated and ApiKeyIssued at least
     assert "tessera_outbox_oldest_unsent_age_seconds" in text
     assert "tessera_outbox_backlog" in text
+
+
+async def test_choreography_consumers_report_their_lag(layout: StackLayout, api: Api) -> None:
+    await api.tenant()  # something for billing to consume
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(f"{layout.service_url('billing')}/metrics")).text
+    lags = [
+        s for family in text_string_to_metric_families(text) for s in family.samples
+        if s.name == "tessera_consumer_lag_messages"
+    ]  # fmt: skip
+    assert {s.labels["topic"] for s in lags} == {"accounts.events", "usage.events"}
+    assert all(s.value >= 0 for s in lags)

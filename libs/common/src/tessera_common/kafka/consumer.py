@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from tessera_common.db.errors import is_unreachable
 from tessera_common.events.envelope import EventEnvelope
@@ -28,6 +28,13 @@ CONSUMED = Counter(
     "tessera_consumer_events_total", "Events handled by a consumer, by outcome.",
     ["consumer", "topic", "outcome"],
 )  # fmt: skip
+
+
+CONSUMER_LAG = Gauge(
+    "tessera_consumer_lag_messages",
+    "Messages between a consumer's position and the partition's end.",
+    ["consumer", "topic", "partition"],
+)
 
 
 class EventConsumer:
@@ -65,9 +72,17 @@ class EventConsumer:
                         await self._handle(record.topic, record.value, record.key, producer)
                 if batches:
                     await consumer.commit()
+                await self._record_lag(consumer)
         finally:
             await consumer.stop()
             await producer.stop()
+
+    async def _record_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for partition in consumer.assignment():
+            end = consumer.highwater(partition)  # known once a fetch has returned
+            if end is not None:
+                lag = max(end - await consumer.position(partition), 0)
+                CONSUMER_LAG.labels(self.name, partition.topic, str(partition.partition)).set(lag)
 
     async def _handle(
         self, topic: str, raw: bytes, key: bytes | None, producer: AIOKafkaProducer
