@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -10,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from accounts.adapters.unit_of_work import AccountsUnitOfWork, Render
 from accounts.app.choreography import CONSUMER, BillingEvents
 from accounts.settings import DATABASE, AccountsSettings
+from tessera_common.background import BackgroundTasks
 from tessera_common.db.directory import TenantDirectory
 from tessera_common.db.engines import ShardEngines, create_engine
 from tessera_common.events.topics import BILLING_EVENTS
@@ -34,7 +34,7 @@ class Accounts:
     relays: list[OutboxRelay]
     response_cipher: ResponseCipher
     consumer: EventConsumer | None = None
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    background: BackgroundTasks = field(default_factory=BackgroundTasks)
 
     @property
     def idempotency_ttl(self) -> timedelta:
@@ -53,12 +53,10 @@ class Accounts:
         runners = [relay.run() for relay in self.relays]
         if self.consumer is not None:
             runners.append(self.consumer.run())
-        self.tasks = [asyncio.create_task(runner) for runner in runners]
+        self.background.start(*runners)
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.background.stop()
         await self.engines.dispose()
         await self.directory.dispose()
 

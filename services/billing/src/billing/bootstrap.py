@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from billing.app.choreography import CONSUMER, AccountsEvents, Choreography, Usa
 from billing.domain.price_book import PriceBook
 from billing.overdue import OverdueScanner
 from billing.settings import DATABASE, BillingSettings
+from tessera_common.background import BackgroundTasks
 from tessera_common.catalog import price_book_json
 from tessera_common.db.engines import ShardEngines
 from tessera_common.events.topics import ACCOUNTS_EVENTS, USAGE_EVENTS
@@ -38,7 +38,7 @@ class Billing:
     response_cipher: ResponseCipher
     consumer: EventConsumer | None = None
     overdue: OverdueScanner | None = None
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    background: BackgroundTasks = field(default_factory=BackgroundTasks)
 
     def shard_of(self, tenant_id: uuid.UUID) -> str:
         """Hash-based sharding: the ring names the shard of every tenant's billing data."""
@@ -67,12 +67,10 @@ class Billing:
             runners.append(self.consumer.run())
         if self.overdue is not None:
             runners.append(self.overdue.run())
-        self.tasks = [asyncio.create_task(runner) for runner in runners]
+        self.background.start(*runners)
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.background.stop()
         await self.engines.dispose()
 
 

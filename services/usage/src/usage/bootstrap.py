@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from tessera_common.background import BackgroundTasks
 from tessera_common.db.engines import ShardEngines
 from tessera_common.idempotency.cipher import ResponseCipher
 from tessera_common.outbox.relay import OutboxRelay
@@ -22,7 +22,7 @@ class Usage:
     groups: RegionShardGroups
     relays: list[OutboxRelay]
     response_cipher: ResponseCipher
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    background: BackgroundTasks = field(default_factory=BackgroundTasks)
 
     @property
     def idempotency_ttl(self) -> timedelta:
@@ -31,12 +31,10 @@ class Usage:
     def start(self) -> None:
         runners = [relay.run() for relay in self.relays]
         runners.append(maintain_partitions(self.engines, self.settings.retention))
-        self.tasks = [asyncio.create_task(runner) for runner in runners]
+        self.background.start(*runners)
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.background.stop()
         await self.engines.dispose()
 
 

@@ -32,3 +32,11 @@ idempotency_keys = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Index("idempotency_keys_expiry", "expires_at"),
 )
+
+# For databases created before records named their tenant (IF NOT EXISTS: a database
+# created from the definition above already has the column).
+ADD_TENANT_DDL = (
+    "ALTER TABLE idempotency_keys ADD COLUMN IF NOT EXISTS tenant_id uuid",
+    "CREATE INDEX IF NOT EXISTS ix_idempotency_keys_tenant_id ON idempotency_keys (tenant_id)",
+)
+DROP_TENANT_DDL = ("ALTER TABLE idempotency_keys DROP COLUMN IF EXISTS tenant_id",)

@@ -6,6 +6,8 @@ Revises: 0002
 
 from alembic import op
 
+from tessera_common.idempotency.table import ADD_TENANT_DDL, DROP_TENANT_DDL
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -13,12 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # IF NOT EXISTS: a database created from the current table definition already has it.
-    op.execute("ALTER TABLE idempotency_keys ADD COLUMN IF NOT EXISTS tenant_id uuid")
-    op.execute(
-        "CREATE INDEX IF NOT EXISTS ix_idempotency_keys_tenant_id ON idempotency_keys (tenant_id)"
-    )
+    for statement in ADD_TENANT_DDL:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    op.execute("ALTER TABLE idempotency_keys DROP COLUMN IF EXISTS tenant_id")
+    for statement in DROP_TENANT_DDL:
+        op.execute(statement)
