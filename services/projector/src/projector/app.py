@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from projector.projector import PROJECTIONS, Projected, Projector, Rejected, triage
 from projector.resilience import apply_resiliently
-from projector.settings import ProjectorSettings
+from projector.settings import ProjectorSettings, WorkerSettings
 from projector.stores.postgres import PostgresReadStore
 from projector.stores.redis import RedisReadStore
 from tessera_common.db.urls import asyncpg_dsn
@@ -71,41 +71,41 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
     resources = Resources(settings)
     app.resources = resources  # type: ignore[attr-defined]
 
-    def source(topic: str) -> faust.TopicT:
-        return app.topic(topic, value_type=bytes, key_type=bytes, allow_empty=True)
-
     async def apply(topic: str, batch: Sequence[Projected]) -> None:
         projector = await resources.projector()  # connects on first use, retried like a write
         await projector.apply(topic, batch)
 
     for topic in PROJECTIONS:
-        dead_letters = app.topic(dlq_of(topic), value_type=bytes, key_type=bytes)
-
-        async def dead_letter(
-            poison: Rejected, topic: str = topic, dead_letters: faust.TopicT = dead_letters
-        ) -> None:
-            log.warning("dead_letter", topic=topic, error=poison.error)
-            headers = {"error": poison.error.encode(), "consumer": worker.group_id.encode()}
-            await dead_letters.send(value=poison.raw, headers=headers)
-            DEAD_LETTERS.labels(topic).inc()
-
-        async def project(
-            stream: faust.StreamT[bytes],
-            topic: str = topic,
-            dead_letter: Callable[[Rejected], Awaitable[None]] = dead_letter,
-        ) -> None:
-            async for batch in stream.take_events(  # type: ignore[attr-defined]
-                worker.batch_size, within=worker.batch_window_seconds
-            ):
-                projected, rejected = triage(topic, [e.value for e in batch])
-                for poison in rejected:
-                    await dead_letter(poison)
-                await apply_resiliently(partial(apply, topic), projected, dead_letter)
-
-        app.agent(source(topic), name=f"project-{topic}", concurrency=1)(project)
+        _add_projection_agent(app, topic, worker, apply)
 
     _add_health_pages(app, resources)
     return app
+
+
+Apply = Callable[[str, Sequence[Projected]], Awaitable[None]]
+
+
+def _add_projection_agent(app: faust.App, topic: str, worker: WorkerSettings, apply: Apply) -> None:
+    """One agent per topic: batches in, poison to `<topic>.dlq`, the rest to the stores."""
+    source = app.topic(topic, value_type=bytes, key_type=bytes, allow_empty=True)
+    dead_letters = app.topic(dlq_of(topic), value_type=bytes, key_type=bytes)
+
+    async def dead_letter(poison: Rejected) -> None:
+        log.warning("dead_letter", topic=topic, error=poison.error)
+        headers = {"error": poison.error.encode(), "consumer": worker.group_id.encode()}
+        await dead_letters.send(value=poison.raw, headers=headers)
+        DEAD_LETTERS.labels(topic).inc()
+
+    async def project(stream: faust.StreamT[bytes]) -> None:
+        async for batch in stream.take_events(  # type: ignore[attr-defined]
+            worker.batch_size, within=worker.batch_window_seconds
+        ):
+            projected, rejected = triage(topic, [e.value for e in batch])
+            for poison in rejected:
+                await dead_letter(poison)
+            await apply_resiliently(partial(apply, topic), projected, dead_letter)
+
+    app.agent(source, name=f"project-{topic}", concurrency=1)(project)
 
 
 def _add_health_pages(app: faust.App, resources: Resources) -> None:
