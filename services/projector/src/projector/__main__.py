@@ -1,5 +1,7 @@
 """`python -m projector`: the Faust worker."""
 
+import logging
+
 from faust.worker import Worker
 
 from projector.app import create_faust_app
@@ -7,11 +9,18 @@ from projector.settings import ProjectorSettings
 from tessera_common.observability.logging import configure_logging
 
 
+class JsonLogWorker(Worker):
+    """Faust's worker, logging JSON lines like every other Tessera process."""
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        super().on_setup_root_logger(logger, level)
+        configure_logging("projector", logging.getLevelName(level))
+
+
 def main() -> None:
     settings = ProjectorSettings()
     app = create_faust_app(settings)
-    worker = Worker(app, loglevel=settings.observability.log_level.lower(), quiet=True)
-    configure_logging("projector", settings.observability.log_level)
+    worker = JsonLogWorker(app, loglevel=settings.observability.log_level.lower(), quiet=True)
     worker.execute_from_commandline()
 
 
