@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from projector.projections.billing import project_billing
-from projector.projections.changes import UpdateInvoice, UpsertInvoice
+from projector.projections.changes import UpdateInvoice, UpsertInvoice, UpsertSubscription
 from tessera_common.events import billing as contracts
 from tessera_common.events.contract import Contract
 from tessera_common.events.envelope import EventEnvelope, new_event
@@ -60,8 +60,23 @@ def test_invoice_changes_carry_the_event_version(
     assert change == UpdateInvoice(INVOICE, TENANT, 4, NOW, status=status, balance=balance)
 
 
-def test_subscription_events_change_no_read_model_yet() -> None:
+def test_subscription_events_keep_plan_seats_and_status() -> None:
     started = contracts.SubscriptionStarted(
         tenant_id=TENANT, plan=Plan.FREE, seats=1, currency=Currency.GBP, started_at=NOW
     )
-    assert project_billing(envelope(started, 1)) == []
+    changed = contracts.SubscriptionChanged(
+        tenant_id=TENANT, plan=Plan.PRO, seats=4, previous_plan=Plan.FREE, previous_seats=1
+    )
+    cancelled = contracts.SubscriptionCancelled(tenant_id=TENANT)
+    sid = contracts.subscription_id(TENANT)
+    assert sid != TENANT  # its own aggregate: tokens never mistake it for the tenant
+    assert project_billing(envelope(started, 1)) == [
+        UpsertSubscription(sid, TENANT, 1, NOW, plan="free", seats=1, currency="GBP",
+                           status="active")
+    ]  # fmt: skip
+    assert project_billing(envelope(changed, 2)) == [
+        UpsertSubscription(sid, TENANT, 2, NOW, plan="pro", seats=4)
+    ]
+    assert project_billing(envelope(cancelled, 3)) == [
+        UpsertSubscription(sid, TENANT, 3, NOW, status="cancelled")
+    ]

@@ -49,6 +49,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/usage", "usage", Access.TENANT_KEY, max_body_bytes=8 * 1024 * 1024),
     # queries -> the query service
     Route("GET", "/v1/plans", "query", Access.PUBLIC),
+    Route("GET", "/v1/reports/revenue", "query", Access.OPERATOR),
     Route("GET", "/v1/tenants", "query", Access.OPERATOR),
     Route("GET", TENANT, "query", Access.TENANT),
     Route("GET", f"{TENANT}/users", "query", Access.TENANT),

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 from fastapi import FastAPI
 
-from query import directory, invoices, plans
+from query import directory, invoices, plans, reports
 from query.api import router
 from query.cache import L1Cache
 from query.readers import ReadModels
@@ -38,6 +38,7 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
         invalidations = asyncio.create_task(listen(subscriber, l1.evict, l1.clear))
         app.state.consistency_max_wait = settings.consistency.consistency_max_wait_seconds
         app.state.price_book = price_book_json()  # served as is, with its ETag
+        app.state.catalog = reports.Catalog()
         try:
             yield
         finally:
@@ -60,4 +61,5 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
     app.include_router(invoices.router)
     app.include_router(directory.router)
     app.include_router(plans.router)
+    app.include_router(reports.router)
     return app

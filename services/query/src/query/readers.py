@@ -31,6 +31,16 @@ SELECT id, version FROM tenants WHERE id = ANY($1::uuid[])
 UNION ALL SELECT id, version FROM users WHERE id = ANY($1::uuid[])
 UNION ALL SELECT id, version FROM api_keys WHERE id = ANY($1::uuid[])
 UNION ALL SELECT id, version FROM invoices WHERE id = ANY($1::uuid[])
+UNION ALL SELECT id, version FROM subscriptions WHERE id = ANY($1::uuid[])
+"""
+_INVOICED = """
+SELECT currency, sum(total)::bigint AS invoiced, sum(total - balance)::bigint AS paid,
+  count(*) AS invoices
+FROM invoices WHERE period = $1 GROUP BY currency
+"""
+_SUBSCRIBED = """
+SELECT plan, currency, count(*) AS subscriptions, sum(seats)::bigint AS seats
+FROM subscriptions WHERE status = 'active' GROUP BY plan, currency
 """
 _INVOICE_COLUMNS = """
 id, tenant_id, period, currency, lines, total, balance, status, version, issued_at, due_at
@@ -81,10 +91,11 @@ class ReadModels:
         if not fresh:
             if (document := self.l1.get(key)) is not None:
                 return document
+            ticket = self.l1.ticket()
             if (cached := await self._redis.get(key)) is not None:
                 CACHE_LOOKUPS.labels("query", "l2", "hit").inc()
                 loaded_l2: dict[str, Any] = orjson.loads(cached)
-                self.l1.put(key, loaded_l2)
+                self.l1.put(key, loaded_l2, ticket)
                 return loaded_l2
             CACHE_LOOKUPS.labels("query", "l2", "miss").inc()
         row = await self._pool.fetchrow(_TENANT, tenant_id)
@@ -133,6 +144,14 @@ class ReadModels:
     async def invoice(self, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> asyncpg.Record | None:
         row: asyncpg.Record | None = await self._pool.fetchrow(_INVOICE, tenant_id, invoice_id)
         return row
+
+    async def invoiced(self, period: str) -> list[asyncpg.Record]:
+        """Per currency: invoiced and paid amounts of one month's invoices."""
+        return list(await self._pool.fetch(_INVOICED, period))
+
+    async def subscribed(self) -> list[asyncpg.Record]:
+        """Active subscriptions and seats per plan and currency."""
+        return list(await self._pool.fetch(_SUBSCRIBED))
 
     async def applied(self, versions: dict[uuid.UUID, int]) -> bool:
         """Whether the read DB holds at least these aggregate versions."""

@@ -11,6 +11,13 @@ from pydantic import BaseModel
 from tessera_common.events.contract import Contract
 from tessera_common.vocabulary import Currency, Plan
 
+SUBSCRIPTION_IDS = uuid.UUID("7a3f1c52-2d4e-4b8a-9f61-0c5e8d2b4a93")
+
+
+def subscription_id(tenant_id: uuid.UUID) -> uuid.UUID:
+    """A subscription's aggregate id: one per tenant, distinct from the tenant's own id."""
+    return uuid.uuid5(SUBSCRIPTION_IDS, str(tenant_id))
+
 
 class SubscriptionStarted(Contract):
     event_type: ClassVar[str] = "SubscriptionStarted"

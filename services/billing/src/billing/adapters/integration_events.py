@@ -19,14 +19,15 @@ def _contract(event: domain.DomainEvent) -> tuple[BaseModel, str, uuid.UUID]:
             return contracts.SubscriptionStarted(
                 tenant_id=tenant, plan=event.plan, seats=event.seats, currency=event.currency,
                 started_at=event.started_at,
-            ), "subscription", tenant  # fmt: skip
+            ), "subscription", contracts.subscription_id(tenant)  # fmt: skip
         case domain.SubscriptionChanged():
             return contracts.SubscriptionChanged(
                 tenant_id=tenant, plan=event.plan, seats=event.seats,
                 previous_plan=event.previous_plan, previous_seats=event.previous_seats,
-            ), "subscription", tenant  # fmt: skip
+            ), "subscription", contracts.subscription_id(tenant)  # fmt: skip
         case domain.SubscriptionCancelled():
-            return contracts.SubscriptionCancelled(tenant_id=tenant), "subscription", tenant
+            payload = contracts.SubscriptionCancelled(tenant_id=tenant)
+            return payload, "subscription", contracts.subscription_id(tenant)
         case domain.InvoiceIssued():
             return contracts.InvoiceIssued(
                 invoice_id=event.invoice_id, tenant_id=tenant, period=str(event.period),
@@ -66,7 +67,7 @@ def to_envelope(
         payload,
         tenant_id=event.tenant_id,
         aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id,  # a subscription's id is its tenant's
+        aggregate_id=aggregate_id,
         aggregate_version=event.version,
         correlation_id=correlation_id,
         causation_id=causation_id,

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from typing import Any
+
 from projector.projections.accounts import UnknownEventError
-from projector.projections.changes import Change, UpdateInvoice, UpsertInvoice
+from projector.projections.changes import (
+    Change,
+    UpdateInvoice,
+    UpsertInvoice,
+    UpsertSubscription,
+)
 from tessera_common.events import billing as contracts
 from tessera_common.events.envelope import EventEnvelope
 
@@ -40,4 +49,21 @@ def project_billing(event: EventEnvelope) -> list[Change]:
                 UpdateInvoice(payload.invoice_id, payload.tenant_id, version, at,
                               status="overdue", balance=payload.balance)
             ]  # fmt: skip
-    return []  # subscription events: no read model of their own yet
+        case contracts.SubscriptionStarted():
+            return [_subscription(payload.tenant_id, version, at, plan=payload.plan.value,
+                                  seats=payload.seats, currency=payload.currency.value,
+                                  status="active")]  # fmt: skip
+        case contracts.SubscriptionChanged():
+            return [_subscription(payload.tenant_id, version, at, plan=payload.plan.value,
+                                  seats=payload.seats)]  # fmt: skip
+        case contracts.SubscriptionCancelled():
+            return [_subscription(payload.tenant_id, version, at, status="cancelled")]
+    raise UnknownEventError(event.event_type)
+
+
+def _subscription(
+    tenant_id: uuid.UUID, version: int, at: datetime, **fields: Any
+) -> UpsertSubscription:
+    return UpsertSubscription(
+        contracts.subscription_id(tenant_id), tenant_id, version, at, **fields
+    )

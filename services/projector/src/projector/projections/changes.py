@@ -111,6 +111,20 @@ class UpdateInvoice:
     balance: int | None = None
 
 
+@dataclass(frozen=True)
+class UpsertSubscription:
+    """Only the fields that are not None change (a cancellation changes the status)."""
+
+    subscription_id: uuid.UUID
+    tenant_id: uuid.UUID
+    version: int
+    updated_at: datetime
+    plan: str | None = None
+    seats: int | None = None
+    currency: str | None = None
+    status: str | None = None
+
+
 Change = (
     UpsertTenant
     | UpdateTenant
@@ -121,4 +135,5 @@ Change = (
     | UpsertApiKey
     | UpsertInvoice
     | UpdateInvoice
+    | UpsertSubscription
 )

@@ -18,6 +18,7 @@ from projector.projections.changes import (
     UpdateUser,
     UpsertApiKey,
     UpsertInvoice,
+    UpsertSubscription,
     UpsertTenant,
     UpsertUser,
 )
@@ -79,6 +80,15 @@ UPDATE invoices SET status = coalesce($3, status), balance = coalesce($4, balanc
   version = $2, updated_at = $5
 WHERE id = $1 AND version < $2
 """
+_UPSERT_SUBSCRIPTION = """
+INSERT INTO subscriptions (id, tenant_id, plan, seats, currency, status, version, updated_at)
+VALUES ($1, $2, coalesce($3, ''), coalesce($4, 0), coalesce($5, ''), coalesce($6, 'active'),
+  $7, $8)
+ON CONFLICT (id) DO UPDATE SET plan = coalesce($3, subscriptions.plan),
+  seats = coalesce($4, subscriptions.seats), currency = coalesce($5, subscriptions.currency),
+  status = coalesce($6, subscriptions.status), version = $7, updated_at = $8
+WHERE subscriptions.version < $7
+"""
 _RECOUNT_USERS = """
 UPDATE tenants SET user_count = (
   SELECT count(*) FROM users WHERE tenant_id = tenants.id AND status <> 'removed'
@@ -136,6 +146,11 @@ def _statement(change: Change) -> tuple[str, tuple[Any, ...]]:
             return _UPDATE_INVOICE, (
                 change.invoice_id, change.version, change.status, change.balance,
                 change.updated_at,
+            )  # fmt: skip
+        case UpsertSubscription():
+            return _UPSERT_SUBSCRIPTION, (
+                change.subscription_id, change.tenant_id, change.plan, change.seats,
+                change.currency, change.status, change.version, change.updated_at,
             )  # fmt: skip
         case UpsertApiKey():
             return _UPSERT_API_KEY, (
