@@ -16,9 +16,10 @@ class ConsistencySettings(BaseSettings):
 
     # How long a read with X-Consistency-Token may wait for the projection.
     consistency_max_wait_seconds: float = Field(default=2.0, gt=0, le=30)
-    # L1: profiles kept in process; invalidations drop them sooner than the TTL.
+    # L1: profiles kept in process; invalidations drop them at once, and the short TTL
+    # bounds how stale one can be if an invalidation is ever lost.
     l1_size: int = Field(default=10_000, ge=1)
-    l1_ttl_seconds: float = Field(default=30.0, gt=0, le=3600)
+    l1_ttl_seconds: float = Field(default=5.0, gt=0, le=3600)
 
 
 class QuerySettings(BaseModel):

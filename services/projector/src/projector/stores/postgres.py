@@ -89,6 +89,7 @@ ON CONFLICT (id) DO UPDATE SET plan = coalesce($3, subscriptions.plan),
   status = coalesce($6, subscriptions.status), version = $7, updated_at = $8
 WHERE subscriptions.version < $7
 """
+_LOCK_TENANT = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
 _RECOUNT_USERS = """
 UPDATE tenants SET user_count = (
   SELECT count(*) FROM users WHERE tenant_id = tenants.id AND status <> 'removed'
@@ -173,6 +174,11 @@ class PostgresReadStore:
         tenants = list(dict.fromkeys(c.tenant_id for c in changes))
         keys = [c.key_id for c in changes if isinstance(c, UpsertApiKey)]
         async with self._pool.acquire() as conn, conn.transaction():
+            # One writer per tenant at a time: during a rebalance two workers may briefly
+            # apply the same tenant's events, and each recount must see the other's rows.
+            # Locks in sorted order, so two batches never wait on each other in a cycle.
+            for tenant in sorted(str(t) for t in tenants):
+                await conn.execute(_LOCK_TENANT, tenant)
             for change in changes:
                 sql, args = _statement(change)
                 await conn.execute(sql, *args)
