@@ -105,6 +105,9 @@ FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ANY($1::uuid[]
 """
 
 
+_PROFILE = (UpsertTenant, UpdateTenant, EraseTenant, UpsertUser, UpdateUser, RemoveUser)
+
+
 @dataclass
 class Delta:
     """What the hot read models must mirror after a batch."""
@@ -172,6 +175,8 @@ class PostgresReadStore:
         """Apply the changes in order, in one transaction; returns what Redis must mirror."""
         delta = Delta()
         tenants = list(dict.fromkeys(c.tenant_id for c in changes))
+        # Only tenant and user changes alter a profile; invoices and keys leave it as it is.
+        profiled = list(dict.fromkeys(c.tenant_id for c in changes if isinstance(c, _PROFILE)))
         keys = [c.key_id for c in changes if isinstance(c, UpsertApiKey)]
         async with self._pool.acquire() as conn, conn.transaction():
             # One writer per tenant at a time: during a rebalance two workers may briefly
@@ -186,8 +191,9 @@ class PostgresReadStore:
                     await conn.execute(_ERASE_USERS, change.tenant_id)
                     rows = await conn.fetch(_ERASE_KEYS, change.tenant_id)
                     delta.dropped_digests += [row["digest"] for row in rows]
-            await conn.execute(_RECOUNT_USERS, tenants)
-            delta.profiles = [dict(r) for r in await conn.fetch(_TENANT_PROFILES, tenants)]
+            if profiled:
+                await conn.execute(_RECOUNT_USERS, profiled)
+                delta.profiles = [dict(r) for r in await conn.fetch(_TENANT_PROFILES, profiled)]
             delta.api_keys = [dict(r) for r in await conn.fetch(_API_KEYS, keys)] if keys else []
         return delta
 
