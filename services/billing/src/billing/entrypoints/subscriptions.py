@@ -13,9 +13,8 @@ from billing.app.subscriptions import ChangeSubscription, change_subscription
 from billing.bootstrap import utc_now
 from billing.domain.subscription import Subscription
 from billing.entrypoints.deps import BillingDep
-from tessera_common.consistency import HEADER as CONSISTENCY_HEADER
-from tessera_common.consistency import consistency_token
 from tessera_common.http.service_app import CallerDep
+from tessera_common.idempotency.http import as_response, rendered
 from tessera_common.problems import not_found
 from tessera_common.vocabulary import Currency, Plan
 
@@ -60,11 +59,10 @@ async def put_subscription(
     tenant_id: uuid.UUID,
     body: PutSubscriptionRequest,
     *,
-    response: Response,
     billing: BillingDep,
     caller: CallerDep,
     if_match: Annotated[int | None, Header(alias="If-Match")] = None,
-) -> SubscriptionBody:
+) -> Response:
     """Set the plan and seats of a tenant's subscription (If-Match optional)."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
@@ -72,6 +70,4 @@ async def put_subscription(
     subscription, events = await change_subscription(
         cmd, billing.unit_of_work, billing.price_book, utc_now
     )
-    response.headers["ETag"] = f'"{subscription.version}"'
-    response.headers[CONSISTENCY_HEADER] = consistency_token(events)
-    return _body(subscription)
+    return as_response(rendered(200, _body(subscription), events, etag=subscription.version))
