@@ -14,11 +14,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+import asyncpg
 import httpx
 import pytest
 from hypothesis import settings
+from redis.asyncio import Redis
 from support import Accounts, Api, Billing, Usage
 
+from tessera_common.db.urls import asyncpg_dsn
 from tessera_stack.endpoints import Endpoints, acquire
 from tessera_stack.stack import LocalStack
 
@@ -90,6 +93,20 @@ def local_stack(endpoints: Endpoints) -> LocalStack:
     if endpoints.source != "local":
         pytest.skip("fault injection stops servers of the local stack only")
     return LocalStack()
+
+
+@pytest.fixture
+async def read_db(endpoints: Endpoints) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(asyncpg_dsn(endpoints.read_db_url), min_size=1, max_size=3)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def redis(endpoints: Endpoints) -> AsyncIterator[Redis]:
+    client = Redis.from_url(endpoints.redis_url)
+    yield client
+    await client.aclose()
 
 
 Probe = Callable[[], Awaitable[T | None]]

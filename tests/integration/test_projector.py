@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 import asyncpg
-import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from redis.asyncio import Redis
 
 from projector.projector import Projector, triage
 from projector.stores.postgres import PostgresReadStore
 from projector.stores.redis import RedisReadStore
-from tessera_common.db.urls import asyncpg_dsn
 from tessera_common.events import accounts as contracts
 from tessera_common.events.envelope import EventEnvelope, new_event
 from tessera_common.events.topics import ACCOUNTS_EVENTS, dlq_of
@@ -81,20 +79,6 @@ def tenant_events(tenant: uuid.UUID) -> list[EventEnvelope]:
             aggregate_version=1,
         ),
     ]
-
-
-@pytest.fixture
-async def read_db(endpoints: Endpoints) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(asyncpg_dsn(endpoints.read_db_url), min_size=1, max_size=3)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
-async def redis(endpoints: Endpoints) -> AsyncIterator[Redis]:
-    client = Redis.from_url(endpoints.redis_url)
-    yield client
-    await client.aclose()
 
 
 async def snapshot(pool: asyncpg.Pool, redis: Redis, events: list[EventEnvelope]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from projector.projections.accounts import UnknownEventError, project_accounts
 from projector.projections.changes import (
     Change,
     EraseTenant,
+    RecordUsage,
     RemoveUser,
     UpdateTenant,
     UpdateUser,
@@ -190,4 +191,4 @@ def test_every_accounts_contract_has_a_projection(event_type: str) -> None:
         pytest.fail(f"{event_type} is published but project_accounts does not know it")
     assert len(changes) >= 1
     assert all(change.tenant_id == TENANT for change in changes)
-    assert all(change.version == 6 for change in changes)
+    assert all(not isinstance(c, RecordUsage) and c.version == 6 for c in changes)

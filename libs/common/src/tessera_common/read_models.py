@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -13,6 +14,25 @@ def tenant_profile_key(tenant_id: uuid.UUID | str) -> str:
 
 def api_key_digest_key(digest: str) -> str:
     return f"tessera:apikey:{digest}"
+
+
+def usage_totals_key(tenant_id: uuid.UUID | str) -> str:
+    """A hash of the tenant's monthly usage: field "YYYY-MM/meter" → quantity."""
+    return f"tessera:usage:{tenant_id}"
+
+
+def live_usage_key(tenant_id: uuid.UUID | str, hour: datetime) -> str:
+    """A hash of the tenant's usage in one recent hour (UTC): field meter → quantity."""
+    return f"tessera:usage-live:{tenant_id}:{hour:%Y-%m-%dT%H}"
+
+
+LIVE_USAGE_HOURS = 3  # the live counters cover the current hour and the two before it
+
+
+def recent_hours(now: datetime | None = None) -> list[datetime]:
+    """The hours (UTC starts) the live usage counters cover, newest first."""
+    current = (now or datetime.now(UTC)).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return [current - timedelta(hours=back) for back in range(LIVE_USAGE_HOURS)]
 
 
 def tenant_profile(row: Mapping[str, Any]) -> dict[str, Any]:

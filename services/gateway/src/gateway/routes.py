@@ -56,6 +56,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{TENANT}/users/{{user_id}}", "query", Access.TENANT),
     Route("GET", f"{TENANT}/invoices", "query", Access.TENANT),
     Route("GET", f"{TENANT}/invoices/{{invoice_id}}", "query", Access.TENANT),
+    Route("GET", f"{TENANT}/usage", "query", Access.TENANT),
 )
 
 

@@ -1,11 +1,13 @@
 """`python -m projector`: the Faust worker."""
 
+import asyncio
 import logging
 
 from faust.worker import Worker
 
 from projector.app import create_faust_app
 from projector.settings import ProjectorSettings
+from tessera_common.kafka.topics import changelog_topic, ensure_topics
 from tessera_common.observability.logging import configure_logging
 
 
@@ -20,6 +22,10 @@ class JsonLogWorker(Worker):
 def main() -> None:
     settings = ProjectorSettings()
     app = create_faust_app(settings)
+    # Faust may not declare topics itself: its tables' changelogs are created here, explicitly.
+    names = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
+    changelogs = [changelog_topic(name, settings.kafka) for name in names]
+    asyncio.run(ensure_topics(settings.kafka, changelogs))
     worker = JsonLogWorker(app, loglevel=settings.observability.log_level.lower(), quiet=True)
     worker.execute_from_commandline()
 

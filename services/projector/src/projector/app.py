@@ -12,6 +12,7 @@ import structlog
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
+from projector.live_usage import add_live_usage_agent
 from projector.projector import PROJECTIONS, Projected, Projector, Rejected, triage
 from projector.resilience import apply_resiliently
 from projector.settings import ProjectorSettings, WorkerSettings
@@ -77,6 +78,7 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
 
     for topic in PROJECTIONS:
         _add_projection_agent(app, topic, worker, apply)
+    add_live_usage_agent(app, settings.kafka.topic_partitions, resources.projector)
 
     _add_health_pages(app, resources)
     return app

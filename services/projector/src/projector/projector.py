@@ -12,10 +12,11 @@ from prometheus_client import Counter, Histogram
 from projector.projections.accounts import project_accounts
 from projector.projections.billing import project_billing
 from projector.projections.changes import Change
+from projector.projections.usage import project_usage
 from projector.stores.postgres import PostgresReadStore
 from projector.stores.redis import RedisReadStore
 from tessera_common.events.envelope import EventEnvelope
-from tessera_common.events.topics import ACCOUNTS_EVENTS, BILLING_EVENTS
+from tessera_common.events.topics import ACCOUNTS_EVENTS, BILLING_EVENTS, USAGE_EVENTS
 
 LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -36,6 +37,7 @@ BATCH_SECONDS = Histogram(
 PROJECTIONS: dict[str, Callable[[EventEnvelope], list[Change]]] = {
     ACCOUNTS_EVENTS: project_accounts,
     BILLING_EVENTS: project_billing,
+    USAGE_EVENTS: project_usage,
 }
 
 

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 from fastapi import FastAPI
 
-from query import directory, invoices, plans, reports
+from query import directory, invoices, plans, reports, usage
 from query.api import router
 from query.cache import L1Cache
 from query.readers import ReadModels
@@ -17,6 +17,7 @@ from query.settings import QuerySettings
 from tessera_common.cache_invalidation import listen
 from tessera_common.catalog import price_book_json
 from tessera_common.db.urls import asyncpg_dsn
+from tessera_common.http.domain_problems import install_shared_domain_errors
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.logging import configure_logging
 from tessera_common.redis_client import create_redis, create_subscriber
@@ -57,9 +58,11 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
         readiness={"read-models": read_models_ready},
         internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
     )
+    install_shared_domain_errors(app)
     app.include_router(router)
     app.include_router(invoices.router)
     app.include_router(directory.router)
     app.include_router(plans.router)
     app.include_router(reports.router)
+    app.include_router(usage.router)
     return app

@@ -32,7 +32,16 @@ UNION ALL SELECT id, version FROM users WHERE id = ANY($1::uuid[])
 UNION ALL SELECT id, version FROM api_keys WHERE id = ANY($1::uuid[])
 UNION ALL SELECT id, version FROM invoices WHERE id = ANY($1::uuid[])
 UNION ALL SELECT id, version FROM subscriptions WHERE id = ANY($1::uuid[])
+UNION ALL SELECT DISTINCT batch_id, 1 FROM usage_contributions WHERE batch_id = ANY($1::uuid[])
 """
+_USAGE = {
+    granularity: f"""
+SELECT meter, {bucket} AS start, quantity FROM usage_{table}
+WHERE tenant_id = $1 AND ($2::text IS NULL OR meter = $2) AND {bucket} >= $3 AND {bucket} < $4
+ORDER BY meter, {bucket}
+"""
+    for granularity, table, bucket in (("hour", "hourly", "hour"), ("day", "daily", "day"))
+}
 _INVOICED = """
 SELECT currency, sum(total)::bigint AS invoiced, sum(total - balance)::bigint AS paid,
   count(*) AS invoices
@@ -152,6 +161,17 @@ class ReadModels:
     async def subscribed(self) -> list[asyncpg.Record]:
         """Active subscriptions and seats per plan and currency."""
         return list(await self._pool.fetch(_SUBSCRIBED))
+
+    async def usage(
+        self,
+        tenant_id: uuid.UUID,
+        meter: str | None,
+        start: datetime,
+        end: datetime,
+        granularity: str,
+    ) -> list[asyncpg.Record]:
+        """Rollup rows of one granularity ("hour" or "day") in [start, end)."""
+        return list(await self._pool.fetch(_USAGE[granularity], tenant_id, meter, start, end))
 
     async def applied(self, versions: dict[uuid.UUID, int]) -> bool:
         """Whether the read DB holds at least these aggregate versions."""

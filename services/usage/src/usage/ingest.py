@@ -11,13 +11,13 @@ from tessera_common.db.engines import ShardEngines
 from tessera_common.db.unit_of_work import ShardUnitOfWork
 from tessera_common.events.envelope import EventEnvelope, new_event
 from tessera_common.events.topics import USAGE_EVENTS
-from tessera_common.events.usage import UsageRecorded, UsageTotal
+from tessera_common.events.usage import UsageHourTotal, UsageRecorded, UsageTotal
 from tessera_common.idempotency import IdempotencyGuard, StoredResponse
 from tessera_common.sharding.geo import RegionShardGroups
 from tessera_common.sharding.time_partitions import partition_for
 from tessera_common.vocabulary import Region
 from usage.adapters.records import insert_new
-from usage.domain.batch import Batch, UsageRecord, totals
+from usage.domain.batch import Batch, UsageRecord, hourly_totals, totals
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,10 @@ def _recorded(tenant_id: uuid.UUID, new: list[UsageRecord], now: datetime) -> Ev
         ],
         records=len(new),
         recorded_at=now,
+        hourly=[
+            UsageHourTotal(hour=hour, meter=meter, quantity=quantity)
+            for (hour, meter), quantity in sorted(hourly_totals(new).items())
+        ],
     )
     return new_event(
         payload, tenant_id=tenant_id, aggregate_type="usage_batch", aggregate_id=batch_id,

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tessera_common.events.contract import Contract
 from tessera_common.vocabulary import Meter
@@ -14,6 +14,12 @@ from tessera_common.vocabulary import Meter
 
 class UsageTotal(BaseModel):
     period: str  # "YYYY-MM"
+    meter: Meter
+    quantity: int
+
+
+class UsageHourTotal(BaseModel):
+    hour: datetime  # the hour's start, UTC
     meter: Meter
     quantity: int
 
@@ -28,3 +34,5 @@ class UsageRecorded(Contract):
     totals: list[UsageTotal]
     records: int
     recorded_at: datetime
+    # Added later (optional, so earlier events still parse): the same quantities per hour.
+    hourly: list[UsageHourTotal] = Field(default_factory=list)

@@ -125,7 +125,24 @@ class UpsertSubscription:
     status: str | None = None
 
 
-Change = (
+@dataclass(frozen=True)
+class UsageContribution:
+    hour: datetime  # the hour's start, UTC
+    meter: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class RecordUsage:
+    """One ingested batch; its id makes recording it twice a no-op."""
+
+    batch_id: uuid.UUID
+    tenant_id: uuid.UUID
+    contributions: tuple[UsageContribution, ...]
+
+
+# Changes of one row each, applied by one statement.
+RowChange = (
     UpsertTenant
     | UpdateTenant
     | EraseTenant
@@ -137,3 +154,4 @@ Change = (
     | UpdateInvoice
     | UpsertSubscription
 )
+Change = RowChange | RecordUsage

@@ -12,7 +12,9 @@ import orjson
 from projector.projections.changes import (
     Change,
     EraseTenant,
+    RecordUsage,
     RemoveUser,
+    RowChange,
     UpdateInvoice,
     UpdateTenant,
     UpdateUser,
@@ -22,6 +24,7 @@ from projector.projections.changes import (
     UpsertTenant,
     UpsertUser,
 )
+from projector.stores import usage_rollups
 
 _NOT_ERASED = "NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = $2 AND t.status = 'erased')"
 _UPSERT_TENANT = """
@@ -115,9 +118,10 @@ class Delta:
     profiles: list[dict[str, Any]] = field(default_factory=list)
     api_keys: list[dict[str, Any]] = field(default_factory=list)
     dropped_digests: list[str] = field(default_factory=list)
+    usage: usage_rollups.MonthTotals = field(default_factory=dict)
 
 
-def _statement(change: Change) -> tuple[str, tuple[Any, ...]]:
+def _statement(change: RowChange) -> tuple[str, tuple[Any, ...]]:
     match change:
         case UpsertTenant():
             return _UPSERT_TENANT, (
@@ -184,13 +188,19 @@ class PostgresReadStore:
             # Locks in sorted order, so two batches never wait on each other in a cycle.
             for tenant in sorted(str(t) for t in tenants):
                 await conn.execute(_LOCK_TENANT, tenant)
+            usage: list[RecordUsage] = []
             for change in changes:
+                if isinstance(change, RecordUsage):
+                    usage.append(change)
+                    continue
                 sql, args = _statement(change)
                 await conn.execute(sql, *args)
                 if isinstance(change, EraseTenant):
                     await conn.execute(_ERASE_USERS, change.tenant_id)
                     rows = await conn.fetch(_ERASE_KEYS, change.tenant_id)
                     delta.dropped_digests += [row["digest"] for row in rows]
+                    await usage_rollups.erase(conn, change.tenant_id)
+            delta.usage = await usage_rollups.record(conn, usage)
             if profiled:
                 await conn.execute(_RECOUNT_USERS, profiled)
                 delta.profiles = [dict(r) for r in await conn.fetch(_TENANT_PROFILES, profiled)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tessera_common.domain_errors import InvalidFieldError
 from tessera_common.sharding.time_partitions import MonthlyPartition, partition_for
@@ -62,6 +62,17 @@ def totals(records: tuple[UsageRecord, ...] | list[UsageRecord]) -> dict[tuple[s
     summed: Counter[tuple[str, Meter]] = Counter()
     for record in records:
         summed[(_month(partition_for(record.occurred_at)), record.meter)] += record.quantity
+    return dict(summed)
+
+
+def hourly_totals(
+    records: tuple[UsageRecord, ...] | list[UsageRecord],
+) -> dict[tuple[datetime, Meter], int]:
+    """Quantity per (hour start in UTC, meter)."""
+    summed: Counter[tuple[datetime, Meter]] = Counter()
+    for record in records:
+        hour = record.occurred_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        summed[(hour, record.meter)] += record.quantity
     return dict(summed)
 
 

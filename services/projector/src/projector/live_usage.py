@@ -1,0 +1,68 @@
+"""Live usage: a Faust windowed table (tumbling hour) feeding Redis counters of recent hours.
+
+The table's value per (tenant/meter, hour) maps batch id → quantity, so a redelivered
+batch rewrites its own entry instead of adding twice; Redis gets the window's sum, an
+absolute value. The exact, durable rollups are the read DB's (stores/usage_rollups.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import faust
+
+from projector.projector import Projector
+from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.topics import USAGE_EVENTS
+from tessera_common.events.usage import UsageRecorded
+from tessera_common.read_models import LIVE_USAGE_HOURS, recent_hours
+
+HOUR = 3600.0
+JSON: faust.types.SchemaT[str, dict[str, int]] = faust.Schema(
+    key_serializer="json", value_serializer="json"
+)
+Stores = Callable[[], Awaitable[Projector]]
+
+
+def add_live_usage_agent(app: faust.App, partitions: int, stores: Stores) -> None:
+    table = app.Table(
+        "usage-live",
+        default=dict,
+        partitions=partitions,
+        schema=JSON,
+    ).tumbling(HOUR, expires=timedelta(hours=LIVE_USAGE_HOURS))
+    source = app.topic(USAGE_EVENTS, value_type=bytes, key_type=bytes, allow_empty=True)
+
+    async def count(stream: faust.StreamT[bytes]) -> None:
+        # One event at a time: the table's changelog goes to the partition of the event
+        # being processed, which must be the tenant's.
+        async for event in stream.events():
+            recorded = _parse(event.value)
+            if recorded is None:
+                continue  # the projection agent dead-letters it
+            covered = set(recent_hours())
+            sums: dict[datetime, dict[str, int]] = {}
+            for total in recorded.hourly:
+                hour = total.hour.astimezone(UTC)
+                if hour not in covered:
+                    continue  # older hours live in the read DB's rollups only
+                window = table.relative_to(hour.timestamp())  # type: ignore[attr-defined]
+                key = f"{recorded.tenant_id}/{total.meter.value}"
+                contributions = {**window[key].value(), str(recorded.batch_id): total.quantity}
+                window[key] = contributions
+                sums.setdefault(hour, {})[total.meter.value] = sum(contributions.values())
+            if sums:
+                await (await stores()).redis.write_live_usage(recorded.tenant_id, sums)
+
+    app.agent(source, name="live-usage", concurrency=1)(count)
+
+
+def _parse(raw: bytes) -> UsageRecorded | None:
+    try:
+        envelope = EventEnvelope.from_json(raw)
+        if envelope.event_type != UsageRecorded.event_type:
+            return None
+        return UsageRecorded.model_validate(envelope.payload)
+    except (ValueError, TypeError):
+        return None

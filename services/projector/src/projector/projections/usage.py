@@ -1,0 +1,34 @@
+"""Projection of `usage.events`: each batch's quantities per hour and meter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from projector.projections.accounts import UnknownEventError
+from projector.projections.changes import Change, RecordUsage, UsageContribution
+from tessera_common.events import usage as contracts
+from tessera_common.events.envelope import EventEnvelope
+
+
+def project_usage(event: EventEnvelope) -> list[Change]:
+    if event.event_type != contracts.UsageRecorded.event_type:
+        raise UnknownEventError(event.event_type)
+    recorded = contracts.UsageRecorded.model_validate(event.payload)
+    if recorded.hourly:
+        contributions = tuple(
+            UsageContribution(total.hour.astimezone(UTC), total.meter.value, total.quantity)
+            for total in recorded.hourly
+        )
+    else:
+        # Events from before hourly totals existed carry months only: their quantities
+        # count in the first hour of their month.
+        contributions = tuple(
+            UsageContribution(_month_start(total.period), total.meter.value, total.quantity)
+            for total in recorded.totals
+        )
+    return [RecordUsage(recorded.batch_id, recorded.tenant_id, contributions)]
+
+
+def _month_start(period: str) -> datetime:
+    year, month = (int(part) for part in period.split("-"))
+    return datetime(year, month, 1, tzinfo=UTC)

@@ -1,0 +1,84 @@
+"""Usage rollups in the read DB: contributions in, hourly, daily and monthly totals out."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import asyncpg
+
+from projector.projections.changes import RecordUsage
+
+_NOT_ERASED = "NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = $2 AND t.status = 'erased')"
+_CONTRIBUTE = f"""
+INSERT INTO usage_contributions (batch_id, meter, hour, tenant_id, quantity)
+SELECT $1, c.meter, c.hour, $2, c.quantity
+FROM unnest($3::text[], $4::timestamptz[], $5::bigint[]) AS c(meter, hour, quantity)
+WHERE {_NOT_ERASED}
+ON CONFLICT DO NOTHING
+"""
+_ROLL_UP_HOURS = """
+INSERT INTO usage_hourly (tenant_id, meter, hour, quantity)
+SELECT c.tenant_id, c.meter, c.hour, sum(c.quantity)::bigint
+FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, meter, hour)
+JOIN usage_contributions c USING (tenant_id, meter, hour)
+GROUP BY 1, 2, 3
+ON CONFLICT (tenant_id, meter, hour) DO UPDATE SET quantity = EXCLUDED.quantity
+"""
+_ROLL_UP_DAYS = """
+INSERT INTO usage_daily (tenant_id, meter, day, quantity)
+SELECT k.tenant_id, k.meter, k.day, sum(h.quantity)::bigint
+FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, meter, day)
+JOIN usage_hourly h ON h.tenant_id = k.tenant_id AND h.meter = k.meter
+  AND h.hour >= k.day AND h.hour < k.day + interval '1 day'
+GROUP BY 1, 2, 3
+ON CONFLICT (tenant_id, meter, day) DO UPDATE SET quantity = EXCLUDED.quantity
+"""
+_MONTH_TOTALS = """
+SELECT k.tenant_id, k.month, d.meter, sum(d.quantity)::bigint AS quantity
+FROM unnest($1::uuid[], $2::timestamptz[]) AS k(tenant_id, month)
+JOIN usage_daily d ON d.tenant_id = k.tenant_id
+  AND d.day >= k.month AND d.day < k.month + interval '1 month'
+GROUP BY 1, 2, 3
+"""
+_ERASE = (
+    "DELETE FROM usage_contributions WHERE tenant_id = $1",
+    "DELETE FROM usage_hourly WHERE tenant_id = $1",
+    "DELETE FROM usage_daily WHERE tenant_id = $1",
+)
+
+MonthTotals = dict[uuid.UUID, dict[str, int]]  # tenant → {"YYYY-MM/meter": quantity}
+
+
+async def record(conn: asyncpg.Connection, batches: Sequence[RecordUsage]) -> MonthTotals:
+    """Store each batch's contributions once, then recompute every total they touch."""
+    hours: set[tuple[uuid.UUID, str, datetime]] = set()
+    for batch in batches:
+        parts = batch.contributions
+        await conn.execute(
+            _CONTRIBUTE, batch.batch_id, batch.tenant_id, [c.meter for c in parts],
+            [c.hour for c in parts], [c.quantity for c in parts],
+        )  # fmt: skip
+        hours |= {(batch.tenant_id, c.meter, c.hour) for c in parts}
+    if not hours:
+        return {}
+    days = {(t, m, h.replace(hour=0)) for t, m, h in hours}
+    months = {(t, h.replace(day=1, hour=0)) for t, _, h in hours}
+    await conn.execute(_ROLL_UP_HOURS, *_columns(sorted(hours)))
+    await conn.execute(_ROLL_UP_DAYS, *_columns(sorted(days)))
+    totals: MonthTotals = defaultdict(dict)
+    for row in await conn.fetch(_MONTH_TOTALS, *_columns(sorted(months))):
+        month = row["month"].astimezone(UTC)
+        totals[row["tenant_id"]][f"{month:%Y-%m}/{row['meter']}"] = row["quantity"]
+    return dict(totals)
+
+
+async def erase(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> None:
+    for statement in _ERASE:
+        await conn.execute(statement, tenant_id)
+
+
+def _columns(rows: Sequence[tuple[object, ...]]) -> list[list[object]]:
+    return [list(column) for column in zip(*rows, strict=True)]

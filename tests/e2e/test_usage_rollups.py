@@ -1,0 +1,170 @@
+"""Usage rollups: hourly and daily totals per meter, exact under redelivery, gone on erase."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer
+from redis.asyncio import Redis
+from support import PROBLEM_JSON, Api, bearer
+
+from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.topics import USAGE_EVENTS
+from tessera_common.kafka.clients import create_producer
+from tessera_common.read_models import live_usage_key, usage_totals_key
+from tessera_common.settings import KafkaSettings
+from tessera_stack.endpoints import Endpoints
+
+Converge = Callable[..., Awaitable[Any]]
+NOW = datetime.now(UTC)
+THIS_HOUR = NOW.replace(minute=0, second=0, microsecond=0)
+
+
+def record(quantity: int, occurred_at: datetime, meter: str = "api_calls") -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()), "meter": meter, "quantity": quantity,
+        "occurred_at": occurred_at.isoformat(),
+    }  # fmt: skip
+
+
+async def ingest(api: Api, tenant: dict[str, Any], records: list[dict[str, Any]]) -> str:
+    response = await api.gateway.post(
+        "/v1/usage", json={"records": records}, headers=bearer(tenant["api_key"])
+    )
+    assert response.status_code == 202, response.text
+    token: str = response.headers["x-consistency-token"]
+    return token
+
+
+def usage_path(tenant: dict[str, Any], query: str = "") -> str:
+    return f"/v1/tenants/{tenant['tenant_id']}/usage{query}"
+
+
+async def test_usage_rolls_up_by_hour_and_day_per_meter(api: Api) -> None:
+    tenant = await api.tenant(name="Rollup")
+    earlier = THIS_HOUR - timedelta(hours=2)
+    last_week = THIS_HOUR - timedelta(days=6)
+    token = await ingest(
+        api, tenant,
+        [record(5, THIS_HOUR), record(7, NOW), record(11, earlier), record(13, last_week),
+         record(3, THIS_HOUR, meter="storage_gb_hours")],
+    )  # fmt: skip
+    hourly = await api.read(usage_path(tenant), token, tenant["api_key"])
+    assert hourly.status_code == 200, hourly.text
+    body = hourly.json()
+    assert body["granularity"] == "hour"
+    assert {(i["meter"], i["start"], i["quantity"]) for i in body["items"]} == {
+        ("api_calls", earlier.isoformat(), 11),
+        ("api_calls", THIS_HOUR.isoformat(), 12),
+        ("storage_gb_hours", THIS_HOUR.isoformat(), 3),
+    }  # last week is outside the default 24 hours
+    daily = await api.read(
+        usage_path(tenant, "?granularity=day&meter=api_calls"), token, tenant["api_key"]
+    )
+    days: dict[str, int] = {}
+    for stamp, quantity in ((THIS_HOUR, 12), (earlier, 11), (last_week, 13)):
+        day = stamp.replace(hour=0).isoformat()
+        days[day] = days.get(day, 0) + quantity
+    assert {i["start"]: i["quantity"] for i in daily.json()["items"]} == days
+    assert daily.json()["totals"] == {"api_calls": 36}
+
+
+async def test_a_redelivered_batch_counts_once(
+    api: Api, endpoints: Endpoints, read_db: asyncpg.Pool, redis: Redis, converge: Converge
+) -> None:
+    tenant = await api.tenant(name="Redelivered")
+    token = await ingest(api, tenant, [record(40, THIS_HOUR), record(2, THIS_HOUR)])
+    first = await api.read(usage_path(tenant), token, tenant["api_key"])
+    assert first.json()["totals"] == {"api_calls": 42}
+    kafka = KafkaSettings(bootstrap_servers=endpoints.kafka_bootstrap)
+    raw = await published_batch(kafka, tenant["tenant_id"])
+    # At-least-once delivery: the same event arrives twice, then a marker batch after it.
+    producer = create_producer(kafka, "test-redelivery")
+    await producer.start()
+    try:
+        await producer.send_and_wait(USAGE_EVENTS, raw, key=tenant["tenant_id"].encode())
+    finally:
+        await producer.stop()
+    marker = await ingest(api, tenant, [record(1, THIS_HOUR)])
+    after = await api.read(usage_path(tenant), marker, tenant["api_key"])
+    assert after.json()["totals"] == {"api_calls": 43}
+    month = f"{THIS_HOUR:%Y-%m}/api_calls"
+    counters = await converge(lambda: _counter(redis, usage_totals_key(tenant["tenant_id"]), month))
+    assert counters == b"43"
+    live = await converge(
+        lambda: _counter(redis, live_usage_key(tenant["tenant_id"], THIS_HOUR), "api_calls", b"43")
+    )
+    assert live == b"43"
+
+
+async def test_erasing_a_tenant_purges_its_usage(
+    api: Api, read_db: asyncpg.Pool, redis: Redis, converge: Converge
+) -> None:
+    tenant = await api.tenant(name="Forgotten")
+    token = await ingest(api, tenant, [record(9, THIS_HOUR)])
+    assert (await api.read(usage_path(tenant), token, tenant["api_key"])).status_code == 200
+    erased = await api.gateway.delete(f"/v1/tenants/{tenant['tenant_id']}", headers=api.operator)
+    assert erased.status_code == 204, erased.text
+    gone = await api.read(usage_path(tenant), erased.headers["x-consistency-token"])
+    assert gone.status_code == 404
+    tenant_id = uuid.UUID(tenant["tenant_id"])
+    for table in ("usage_contributions", "usage_hourly", "usage_daily"):
+        sql = f"SELECT count(*) FROM {table} WHERE tenant_id = $1"
+        count = await read_db.fetchval(sql, tenant_id)
+        assert count == 0, table
+    keys = (usage_totals_key(tenant_id), live_usage_key(tenant_id, THIS_HOUR))
+    assert not await redis.exists(*keys)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("?from=2026-01-01T00:00:00", "from"),
+        ("?granularity=minute", "granularity"),
+        ("?meter=cpu_seconds", "meter"),
+        ("?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", "from"),
+        ("?from=2025-01-01T00:00:00Z&to=2025-03-01T00:00:00Z", "to"),
+    ],
+)
+async def test_a_bad_usage_query_is_a_problem_naming_the_field(
+    api: Api, query: str, field: str
+) -> None:
+    tenant = await api.tenant(name="Asker")
+    response = await api.read(usage_path(tenant, query), tenant["token"], tenant["api_key"])
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert field in [error["field"] for error in response.json()["errors"]]
+
+
+async def test_another_tenants_usage_is_not_found(api: Api) -> None:
+    owner, other = await api.tenant(name="Owner"), await api.tenant(name="Other")
+    response = await api.read(usage_path(owner), other["token"], other["api_key"])
+    assert response.status_code == 404
+
+
+async def published_batch(kafka: KafkaSettings, tenant_id: str) -> bytes:
+    """The raw UsageRecorded event of the tenant, as the outbox relay published it."""
+    consumer = AIOKafkaConsumer(
+        USAGE_EVENTS, bootstrap_servers=kafka.bootstrap_servers, auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )  # fmt: skip
+    await consumer.start()
+    try:
+        async for message in consumer:
+            value: bytes | None = message.value
+            if message.key == tenant_id.encode() and value is not None:
+                assert EventEnvelope.from_json(value).event_type == "UsageRecorded"
+                return value
+    finally:
+        await consumer.stop()
+    raise AssertionError("unreachable")
+
+
+async def _counter(redis: Redis, key: str, field: str, expected: bytes | None = None) -> Any:
+    value = await redis.hget(key, field)
+    return value if value is not None and (expected is None or value == expected) else None
