@@ -12,7 +12,7 @@ include .env
 export
 endif
 
-.PHONY: help bootstrap up down status logs test test-unit lint fmt lock clean archive restore
+.PHONY: help bootstrap up down status logs test test-unit lint fmt lock clean archive restore rebuild
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ archive: bootstrap ## Move usage partitions older than the retention to .run/arc
 
 restore: bootstrap ## Bring an archived usage month back: make restore PERIOD=YYYY-MM
 	@$(RUN) python -m usage.archive restore --period $(PERIOD)
+
+rebuild: bootstrap ## Replay a read model into a shadow copy and switch over: make rebuild READ_MODEL=accounts|billing|usage
+	@$(RUN) python -m projector.rebuild $(READ_MODEL)
 
 lock: ## Refresh uv.lock after a dependency change
 	@$(UV) lock

@@ -31,6 +31,9 @@ _TRANSIENT = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
+    # Contention, not bad data: e.g. a rebuild's switch-over locking the live tables.
+    asyncpg.DeadlockDetectedError,
+    asyncpg.LockNotAvailableError,
     RedisConnectionError,
     RedisTimeoutError,
 )

@@ -92,7 +92,8 @@ ON CONFLICT (id) DO UPDATE SET plan = coalesce($3, subscriptions.plan),
   status = coalesce($6, subscriptions.status), version = $7, updated_at = $8
 WHERE subscriptions.version < $7
 """
-_LOCK_TENANT = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
+# Keyed by schema too: a rebuild writing its shadow copy never waits on the live writers.
+_LOCK_TENANT = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || $1, 0))"
 _RECOUNT_USERS = """
 UPDATE tenants SET user_count = (
   SELECT count(*) FROM users WHERE tenant_id = tenants.id AND status <> 'removed'
@@ -172,8 +173,16 @@ class PostgresReadStore:
         self._pool = pool
 
     @classmethod
-    async def connect(cls, dsn: str, pool_size: int) -> PostgresReadStore:
-        return cls(await asyncpg.create_pool(dsn, min_size=1, max_size=pool_size))
+    async def connect(cls, dsn: str, pool_size: int, schema: str = "public") -> PostgresReadStore:
+        """A store writing to the tables of `schema` (a rebuild's shadow), else to public's."""
+        settings = {"search_path": f"{schema}, public"}
+        if schema != "public":
+            # A shadow writer gives up rather than wait long on a live lock: the switch-over
+            # that holds the live tables then rolls back and tries again.
+            settings["lock_timeout"] = "5s"
+        return cls(
+            await asyncpg.create_pool(dsn, min_size=1, max_size=pool_size, server_settings=settings)
+        )
 
     async def apply(self, changes: Sequence[Change]) -> Delta:
         """Apply the changes in order, in one transaction; returns what Redis must mirror."""
