@@ -28,3 +28,6 @@ class UsageRecorded(Contract):
     totals: list[UsageTotal]
     records: int
     recorded_at: datetime
+
+
+USAGE_CONTRACTS: dict[str, type[Contract]] = {UsageRecorded.event_type: UsageRecorded}
