@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
-from tessera_common.events import registry
+from tessera_common.events import accounts, registry, upcasting
 
 GENERATED = registry.generated()
 COMMITTED = sorted((p.parent.name, int(p.stem[1:])) for p in registry.SCHEMAS.glob("*/v*.json"))
@@ -21,6 +21,16 @@ def test_the_committed_schema_is_the_generated_one(name: str, version: int) -> N
 
 
 def test_the_contracts_do_not_break_their_committed_versions() -> None:
+    assert registry.problems() == []
+
+
+def test_a_version_bump_needs_upcasters_from_the_committed_versions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(accounts.TenantRenamed, "schema_version", 2)
+    monkeypatch.setattr(upcasting.UPCASTERS, "_steps", {})
+    assert registry.problems() == ["TenantRenamed: no upcasters lead from v1 to v2"]
+    upcasting.UPCASTERS.register("TenantRenamed", 1)(lambda payload: payload)
     assert registry.problems() == []
 
 

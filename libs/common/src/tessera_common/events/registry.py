@@ -21,6 +21,7 @@ from tessera_common.events.compatibility import breaking_changes
 from tessera_common.events.contract import Contract
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.topics import ACCOUNTS_EVENTS, BILLING_EVENTS, USAGE_EVENTS
+from tessera_common.events.upcasting import UPCASTERS
 from tessera_common.events.usage import USAGE_CONTRACTS
 
 SCHEMAS = Path(__file__).parent / "schemas"
@@ -81,9 +82,11 @@ def problems() -> list[str]:
     """Why the current contracts cannot replace the committed schemas; empty when they can."""
     found: list[str] = []
     for (name, version), schema in generated().items():
-        newer = [v for v in committed_versions(name) if v > version]
-        if newer:
-            found.append(f"{name}: v{newer[-1]} is committed but the contract is at v{version}")
+        versions = committed_versions(name)
+        if versions and versions[-1] > version:
+            found.append(f"{name}: v{versions[-1]} is committed but the contract is at v{version}")
+        if versions and versions[0] < version and not UPCASTERS.leads(name, versions[0], version):
+            found.append(f"{name}: no upcasters lead from v{versions[0]} to v{version}")
         old = committed(name, version)
         if old is not None:
             found += [f"{name} v{version}: {change}" for change in breaking_changes(old, schema)]

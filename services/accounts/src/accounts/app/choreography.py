@@ -29,7 +29,7 @@ class BillingEvents:
     async def __call__(self, event: EventEnvelope) -> None:
         if event.event_type not in REACTS_TO:
             return  # billing publishes more than accounts reacts to
-        payload = contracts.parse_billing_payload(event.event_type, event.payload)
+        payload = contracts.parse_billing_payload(event)
         overdue = isinstance(payload, contracts.InvoiceOverdue)
 
         async def react(tenant: Tenant, uow: UnitOfWork) -> None:

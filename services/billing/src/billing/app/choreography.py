@@ -14,6 +14,7 @@ from billing.domain.price_book import PriceBook
 from tessera_common.events import accounts as contracts
 from tessera_common.events import usage as usage_contracts
 from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.upcasting import parse_as
 
 CONSUMER = "billing-choreography"
 
@@ -30,7 +31,7 @@ class AccountsEvents:
     async def __call__(self, event: EventEnvelope) -> None:
         if event.event_type not in contracts.ACCOUNTS_CONTRACTS:
             return  # an event type billing does not know yet (a newer producer): not ours
-        payload = contracts.parse_accounts_payload(event.event_type, event.payload)
+        payload = contracts.parse_accounts_payload(event)
         cause = Cause(CONSUMER, event.event_id)
         match payload:
             case contracts.TenantCreated():
@@ -60,7 +61,7 @@ class UsageEvents:
     async def __call__(self, event: EventEnvelope) -> None:
         if event.event_type != usage_contracts.UsageRecorded.event_type:
             return
-        recorded = usage_contracts.UsageRecorded.model_validate(event.payload)
+        recorded = parse_as(usage_contracts.UsageRecorded, event)
         tenant = recorded.tenant_id
         async with self._uow_factory(tenant, event.correlation_id, event.event_id) as uow:
             if await uow.first_delivery(CONSUMER, event.event_id):

@@ -22,7 +22,7 @@ class UnknownEventError(ValueError):
 
 def project_accounts(event: EventEnvelope) -> list[Change]:
     try:
-        payload = contracts.parse_accounts_payload(event.event_type, event.payload)
+        payload = contracts.parse_accounts_payload(event)
     except KeyError as exc:
         raise UnknownEventError(event.event_type) from exc
     version, at = event.aggregate_version, event.occurred_at

@@ -19,7 +19,7 @@ from tessera_common.events.envelope import EventEnvelope
 
 def project_billing(event: EventEnvelope) -> list[Change]:
     try:
-        payload = contracts.parse_billing_payload(event.event_type, event.payload)
+        payload = contracts.parse_billing_payload(event)
     except KeyError as exc:
         raise UnknownEventError(event.event_type) from exc
     version, at = event.aggregate_version, event.occurred_at
