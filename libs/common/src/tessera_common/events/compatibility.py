@@ -132,19 +132,19 @@ def _by_kind(schema: Schema, root: Schema) -> dict[str, list[Schema]]:
 
 
 def _alternatives(schema: Schema, root: Schema) -> list[Schema]:
-    schema = _resolve(schema, root)
+    schema = resolve(schema, root)
     for union in ("anyOf", "oneOf"):
         if union in schema:
             return [alt for branch in schema[union] for alt in _alternatives(branch, root)]
     if "allOf" in schema and len(schema["allOf"]) == 1:
         rest = {key: value for key, value in schema.items() if key != "allOf"}
-        return _alternatives({**_resolve(schema["allOf"][0], root), **rest}, root)
+        return _alternatives({**resolve(schema["allOf"][0], root), **rest}, root)
     if isinstance(schema.get("type"), list):
         return [{**schema, "type": kind} for kind in schema["type"]]
     return [schema]
 
 
-def _resolve(schema: Schema, root: Schema) -> Schema:
+def resolve(schema: Schema, root: Schema) -> Schema:
     """Follow local `$ref`s (`#/$defs/Plan`); sibling keywords win over the target's."""
     while "$ref" in schema:
         target: Any = root

@@ -14,9 +14,20 @@ from billing.domain.price_book import PriceBook
 from tessera_common.events import accounts as contracts
 from tessera_common.events import usage as usage_contracts
 from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.expectations import Consumes
 from tessera_common.events.upcasting import parse_as
 
 CONSUMER = "billing-choreography"
+# What billing reads of each event it reacts to; provider tests hold the producers to it.
+CONSUMES: Consumes = {
+    "TenantCreated": {"tenant_id": "uuid", "currency": "string"},
+    "TenantPlanChanged": {"tenant_id": "uuid", "plan": "string"},
+    "TenantErased": {"tenant_id": "uuid"},
+    "UsageRecorded": {
+        "tenant_id": "uuid", "totals[].period": "string", "totals[].meter": "string",
+        "totals[].quantity": "integer",
+    },
+}  # fmt: skip
 
 
 class AccountsEvents:
