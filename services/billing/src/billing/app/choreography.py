@@ -40,8 +40,8 @@ class AccountsEvents:
         self._clock = clock
 
     async def __call__(self, event: EventEnvelope) -> None:
-        if event.event_type not in contracts.ACCOUNTS_CONTRACTS:
-            return  # an event type billing does not know yet (a newer producer): not ours
+        if event.event_type not in CONSUMES:
+            return  # not one billing reacts to, perhaps one it does not know yet: not ours
         payload = contracts.parse_accounts_payload(event)
         cause = Cause(CONSUMER, event.event_id)
         match payload:
