@@ -12,7 +12,7 @@ include .env
 export
 endif
 
-.PHONY: help bootstrap up down status logs test test-unit lint fmt lock clean archive restore rebuild
+.PHONY: help bootstrap up down status logs test test-unit lint fmt contracts lock clean archive restore rebuild
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,10 @@ lint: bootstrap ## ruff, mypy and the import-linter contracts
 fmt: bootstrap ## Format and autofix
 	@$(RUN) ruff check --fix --quiet .
 	@$(RUN) ruff format .
+
+contracts: bootstrap ## Regenerate the event schema registry and the upstream OpenAPI snapshots
+	@$(RUN) python -m tessera_common.events.registry
+	@$(RUN) python tests/openapi_snapshots.py
 
 archive: bootstrap ## Move usage partitions older than the retention to .run/archive (gzip + manifest)
 	@$(RUN) python -m usage.archive archive

@@ -14,10 +14,19 @@ import faust
 
 from projector.projector import Projector
 from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.expectations import Consumes
 from tessera_common.events.topics import USAGE_EVENTS
+from tessera_common.events.upcasting import parse_as
 from tessera_common.events.usage import UsageRecorded
 from tessera_common.read_models import LIVE_USAGE_HOURS, recent_hours
 
+# What the live counters read of each event; provider tests hold the producers to it.
+CONSUMES: Consumes = {
+    "UsageRecorded": {
+        "batch_id": "uuid", "tenant_id": "uuid", "hourly[].hour": "date-time",
+        "hourly[].meter": "string", "hourly[].quantity": "integer",
+    },
+}  # fmt: skip
 HOUR = 3600.0
 JSON: faust.types.SchemaT[str, dict[str, int]] = faust.Schema(
     key_serializer="json", value_serializer="json"
@@ -38,9 +47,13 @@ def add_live_usage_agent(app: faust.App, partitions: int, stores: Stores) -> Non
         # One event at a time: the table's changelog goes to the partition of the event
         # being processed, which must be the tenant's.
         async for event in stream.events():
-            recorded = _parse(event.value)
-            if recorded is None:
-                continue  # the projection agent dead-letters it
+            try:
+                envelope = EventEnvelope.from_json(event.value)
+                if envelope.event_type != UsageRecorded.event_type:
+                    continue
+                recorded = parse_as(UsageRecorded, envelope)
+            except (ValueError, TypeError):
+                continue  # poison: the projection agent dead-letters it
             covered = set(recent_hours())
             sums: dict[datetime, dict[str, int]] = {}
             for total in recorded.hourly:
@@ -56,13 +69,3 @@ def add_live_usage_agent(app: faust.App, partitions: int, stores: Stores) -> Non
                 await (await stores()).redis.write_live_usage(recorded.tenant_id, sums)
 
     app.agent(source, name="live-usage", concurrency=1)(count)
-
-
-def _parse(raw: bytes) -> UsageRecorded | None:
-    try:
-        envelope = EventEnvelope.from_json(raw)
-        if envelope.event_type != UsageRecorded.event_type:
-            return None
-        return UsageRecorded.model_validate(envelope.payload)
-    except (ValueError, TypeError):
-        return None

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import ClassVar
 
 from tessera_common.events.contract import Contract
+from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.upcasting import parse_as
 from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole, UserStatus
 
 
@@ -129,6 +131,7 @@ ACCOUNTS_CONTRACTS: dict[str, type[Contract]] = {
 }
 
 
-def parse_accounts_payload(event_type: str, payload: dict[str, object]) -> Contract:
-    """The typed payload of an accounts event; KeyError for an unknown type."""
-    return ACCOUNTS_CONTRACTS[event_type].model_validate(payload)
+def parse_accounts_payload(event: EventEnvelope) -> Contract:
+    """The typed payload of an accounts event, upcast to its current version; KeyError for an
+    unknown type."""
+    return parse_as(ACCOUNTS_CONTRACTS[event.event_type], event)

@@ -9,6 +9,8 @@ from typing import ClassVar
 from pydantic import BaseModel
 
 from tessera_common.events.contract import Contract
+from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.upcasting import parse_as
 from tessera_common.vocabulary import Currency, Plan
 
 SUBSCRIPTION_IDS = uuid.UUID("7a3f1c52-2d4e-4b8a-9f61-0c5e8d2b4a93")
@@ -114,6 +116,7 @@ BILLING_CONTRACTS: dict[str, type[Contract]] = {
 }
 
 
-def parse_billing_payload(event_type: str, payload: dict[str, object]) -> Contract:
-    """The typed payload of a billing event; KeyError for an unknown type."""
-    return BILLING_CONTRACTS[event_type].model_validate(payload)
+def parse_billing_payload(event: EventEnvelope) -> Contract:
+    """The typed payload of a billing event, upcast to its current version; KeyError for an
+    unknown type."""
+    return parse_as(BILLING_CONTRACTS[event.event_type], event)

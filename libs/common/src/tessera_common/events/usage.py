@@ -36,3 +36,6 @@ class UsageRecorded(Contract):
     recorded_at: datetime
     # Added later (optional, so earlier events still parse): the same quantities per hour.
     hourly: list[UsageHourTotal] = Field(default_factory=list)
+
+
+USAGE_CONTRACTS: dict[str, type[Contract]] = {UsageRecorded.event_type: UsageRecorded}

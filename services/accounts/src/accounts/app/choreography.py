@@ -10,11 +10,17 @@ from accounts.domain.errors import TenantNotFoundError
 from accounts.domain.tenant import Tenant
 from tessera_common.events import billing as contracts
 from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.expectations import Consumes
 from tessera_common.vocabulary import TenantStatus
 
 log = structlog.get_logger(__name__)
 CONSUMER = "accounts-choreography"
-REACTS_TO = (contracts.InvoiceOverdue.event_type, contracts.InvoicePaid.event_type)
+# Accounts reacts to these events and reads none of their fields: the tenant is the envelope's.
+CONSUMES: Consumes = {
+    contracts.InvoiceOverdue.event_type: {},
+    contracts.InvoicePaid.event_type: {},
+}
+REACTS_TO = tuple(CONSUMES)
 
 
 class BillingEvents:
@@ -29,7 +35,7 @@ class BillingEvents:
     async def __call__(self, event: EventEnvelope) -> None:
         if event.event_type not in REACTS_TO:
             return  # billing publishes more than accounts reacts to
-        payload = contracts.parse_billing_payload(event.event_type, event.payload)
+        payload = contracts.parse_billing_payload(event)
         overdue = isinstance(payload, contracts.InvoiceOverdue)
 
         async def react(tenant: Tenant, uow: UnitOfWork) -> None:

@@ -14,8 +14,20 @@ from billing.domain.price_book import PriceBook
 from tessera_common.events import accounts as contracts
 from tessera_common.events import usage as usage_contracts
 from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.expectations import Consumes
+from tessera_common.events.upcasting import parse_as
 
 CONSUMER = "billing-choreography"
+# What billing reads of each event it reacts to; provider tests hold the producers to it.
+CONSUMES: Consumes = {
+    "TenantCreated": {"tenant_id": "uuid", "currency": "string"},
+    "TenantPlanChanged": {"tenant_id": "uuid", "plan": "string"},
+    "TenantErased": {"tenant_id": "uuid"},
+    "UsageRecorded": {
+        "tenant_id": "uuid", "totals[].period": "string", "totals[].meter": "string",
+        "totals[].quantity": "integer",
+    },
+}  # fmt: skip
 
 
 class AccountsEvents:
@@ -28,9 +40,9 @@ class AccountsEvents:
         self._clock = clock
 
     async def __call__(self, event: EventEnvelope) -> None:
-        if event.event_type not in contracts.ACCOUNTS_CONTRACTS:
-            return  # an event type billing does not know yet (a newer producer): not ours
-        payload = contracts.parse_accounts_payload(event.event_type, event.payload)
+        if event.event_type not in CONSUMES:
+            return  # not one billing reacts to, perhaps one it does not know yet: not ours
+        payload = contracts.parse_accounts_payload(event)
         cause = Cause(CONSUMER, event.event_id)
         match payload:
             case contracts.TenantCreated():
@@ -60,7 +72,7 @@ class UsageEvents:
     async def __call__(self, event: EventEnvelope) -> None:
         if event.event_type != usage_contracts.UsageRecorded.event_type:
             return
-        recorded = usage_contracts.UsageRecorded.model_validate(event.payload)
+        recorded = parse_as(usage_contracts.UsageRecorded, event)
         tenant = recorded.tenant_id
         async with self._uow_factory(tenant, event.correlation_id, event.event_id) as uow:
             if await uow.first_delivery(CONSUMER, event.event_id):

@@ -14,6 +14,33 @@ from projector.projections.changes import (
 )
 from tessera_common.events import accounts as contracts
 from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.expectations import Consumes
+
+# What this projection reads of each event; provider tests hold the producers to it.
+CONSUMES: Consumes = {
+    "TenantCreated": {
+        "tenant_id": "uuid", "name": "string", "region": "string", "plan": "string",
+        "currency": "string", "status": "string", "created_at": "date-time",
+    },
+    "TenantRenamed": {"tenant_id": "uuid", "name": "string"},
+    "TenantPlanChanged": {"tenant_id": "uuid", "plan": "string"},
+    "TenantSuspended": {"tenant_id": "uuid"},
+    "TenantReactivated": {"tenant_id": "uuid"},
+    "TenantErased": {"tenant_id": "uuid", "erased_at": "date-time"},
+    "UserAdded": {
+        "user_id": "uuid", "tenant_id": "uuid", "email": "string", "name": "string",
+        "role": "string", "status": "string", "created_at": "date-time",
+    },
+    "UserUpdated": {"user_id": "uuid", "tenant_id": "uuid", "name": "string", "role": "string"},
+    "UserRemoved": {"user_id": "uuid", "tenant_id": "uuid"},
+    "ApiKeyIssued": {
+        "key_id": "uuid", "tenant_id": "uuid", "key_digest": "string", "prefix": "string",
+        "issued_at": "date-time",
+    },
+    "ApiKeyRevoked": {
+        "key_id": "uuid", "tenant_id": "uuid", "key_digest": "string", "revoked_at": "date-time"
+    },
+}  # fmt: skip
 
 
 class UnknownEventError(ValueError):
@@ -22,7 +49,7 @@ class UnknownEventError(ValueError):
 
 def project_accounts(event: EventEnvelope) -> list[Change]:
     try:
-        payload = contracts.parse_accounts_payload(event.event_type, event.payload)
+        payload = contracts.parse_accounts_payload(event)
     except KeyError as exc:
         raise UnknownEventError(event.event_type) from exc
     version, at = event.aggregate_version, event.occurred_at

@@ -15,11 +15,30 @@ from projector.projections.changes import (
 )
 from tessera_common.events import billing as contracts
 from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.expectations import Consumes
+
+# What this projection reads of each event; provider tests hold the producers to it.
+CONSUMES: Consumes = {
+    "InvoiceIssued": {
+        "invoice_id": "uuid", "tenant_id": "uuid", "period": "string", "currency": "string",
+        "lines[].kind": "string", "lines[].description": "string", "lines[].quantity": "integer",
+        "lines[].unit_amount": "integer", "lines[].amount": "integer", "total": "integer",
+        "issued_at": "date-time", "due_at": "date-time",
+    },
+    "PaymentReceived": {"invoice_id": "uuid", "tenant_id": "uuid", "balance": "integer"},
+    "InvoicePaid": {"invoice_id": "uuid", "tenant_id": "uuid"},
+    "InvoiceOverdue": {"invoice_id": "uuid", "tenant_id": "uuid", "balance": "integer"},
+    "SubscriptionStarted": {
+        "tenant_id": "uuid", "plan": "string", "seats": "integer", "currency": "string"
+    },
+    "SubscriptionChanged": {"tenant_id": "uuid", "plan": "string", "seats": "integer"},
+    "SubscriptionCancelled": {"tenant_id": "uuid"},
+}  # fmt: skip
 
 
 def project_billing(event: EventEnvelope) -> list[Change]:
     try:
-        payload = contracts.parse_billing_payload(event.event_type, event.payload)
+        payload = contracts.parse_billing_payload(event)
     except KeyError as exc:
         raise UnknownEventError(event.event_type) from exc
     version, at = event.aggregate_version, event.occurred_at

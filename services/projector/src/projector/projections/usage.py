@@ -8,16 +8,27 @@ from projector.projections.accounts import UnknownEventError
 from projector.projections.changes import Change, RecordUsage, UsageContribution
 from tessera_common.events import usage as contracts
 from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.expectations import Consumes
+from tessera_common.events.upcasting import parse_as
+
+# What this projection reads of each event; provider tests hold the producers to it.
+CONSUMES: Consumes = {
+    "UsageRecorded": {
+        "batch_id": "uuid", "tenant_id": "uuid", "hourly[].hour": "date-time",
+        "hourly[].meter": "string", "hourly[].quantity": "integer", "totals[].period": "string",
+        "totals[].meter": "string", "totals[].quantity": "integer",
+    },
+}  # fmt: skip
 
 
 def project_usage(event: EventEnvelope) -> list[Change]:
     if event.event_type != contracts.UsageRecorded.event_type:
         raise UnknownEventError(event.event_type)
-    recorded = contracts.UsageRecorded.model_validate(event.payload)
+    recorded = parse_as(contracts.UsageRecorded, event)
     if recorded.hourly:
         contributions = tuple(
-            UsageContribution(total.hour.astimezone(UTC), total.meter.value, total.quantity)
-            for total in recorded.hourly
+            UsageContribution(hour.hour.astimezone(UTC), hour.meter.value, hour.quantity)
+            for hour in recorded.hourly
         )
     else:
         # Events from before hourly totals existed carry months only: their quantities
