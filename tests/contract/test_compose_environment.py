@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
 from deployment.compose import (
@@ -13,16 +14,20 @@ from deployment.compose import (
     OTLP_GRPC_PORT,
     PROCESS_SETTINGS,
     PROCESSES,
+    SERVICE_PORT,
     SERVICE_SETTINGS,
     SERVICES,
     addresses,
     depends_on,
     environment,
+    listening_port,
     raw_environment,
     services,
     variable_defaults,
 )
 
+from gateway.routes import ROUTES
+from gateway.settings import GatewaySettings
 from tessera_common.settings import (
     DEFAULT_INTERNAL_TOKEN_SECRET,
     DEFAULT_OPERATOR_KEY,
@@ -128,3 +133,14 @@ def test_keys_come_from_the_host_with_the_development_default(variable: str, def
     assert "gateway" in users
     for name in users:
         assert raw_environment(name)[variable] == f"${{{variable}:-{default}}}", name
+
+
+def test_gateway_upstreams_serve_exactly_the_routing_tables_pools() -> None:
+    """Every pool a route names has instances, each a compose service on its own port."""
+    upstreams = GatewaySettings().proxy.upstreams  # the local stack's pools
+    configured = json.loads(environment("gateway")["GATEWAY_UPSTREAMS"])
+    assert set(configured) == {route.pool for route in ROUTES} == set(upstreams)
+    for pool, urls in configured.items():
+        # One URL per pool: compose DNS resolves it to every replica of the service.
+        assert [urlsplit(url)[:2] for url in urls] == [("http", f"{pool}:{SERVICE_PORT}")]
+        assert listening_port(pool) == SERVICE_PORT
