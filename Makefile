@@ -6,13 +6,21 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 RUN := $(UV) run --frozen --all-packages
 PYTEST_ARGS ?=
 
+# Offline checks of infra/k8s: kustomize (built once with Go; v5.8.2 and later need Go
+# 1.27) and KEDA's ScaledObject CRD (from its Go module), both kept under .cache/tools.
+KUSTOMIZE_VERSION := v5.8.1
+KEDA_VERSION := v2.17.2
+TOOLS := $(CURDIR)/.cache/tools
+export TESSERA_KUSTOMIZE := $(TOOLS)/kustomize-$(KUSTOMIZE_VERSION)/kustomize
+export TESSERA_KEDA_CRD := $(TOOLS)/keda-$(KEDA_VERSION)/keda.sh_scaledobjects.yaml
+
 # A local `.env` (see .env.example) overrides the defaults for every command.
 ifneq (,$(wildcard .env))
 include .env
 export
 endif
 
-.PHONY: help bootstrap up down status logs test test-unit lint fmt contracts lock clean archive restore rebuild
+.PHONY: help bootstrap kube-tools up down status logs test test-unit lint fmt contracts lock clean archive restore rebuild
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,6 +28,18 @@ help: ## List the targets
 bootstrap: ## Install uv (if missing) and the Python workspace into .venv
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	@$(UV) sync --frozen --all-packages --quiet
+
+kube-tools: $(TESSERA_KUSTOMIZE) $(TESSERA_KEDA_CRD) ## kustomize and KEDA's CRD for the Kubernetes checks
+
+$(TESSERA_KUSTOMIZE):
+	@echo "Building kustomize $(KUSTOMIZE_VERSION) (once, about a minute)"
+	@GOBIN=$(dir $@) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+$(TESSERA_KEDA_CRD):
+	@mkdir -p $(dir $@)
+	@module=$$(go mod download -json github.com/kedacore/keda/v2@$(KEDA_VERSION) \
+		| $(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)["Dir"])') \
+		&& cp "$$module/config/crd/bases/keda.sh_scaledobjects.yaml" $@ && chmod u+w $@
 
 up: bootstrap ## Start the whole stack locally (Postgres shards, Redis, Kafka, services)
 	@$(RUN) tessera-stack up
@@ -33,10 +53,10 @@ status: ## Show each component and its health
 logs: ## Follow the logs (make logs C=gateway for one component)
 	@$(RUN) tessera-stack logs $(C)
 
-test: bootstrap ## Run every test; starts what the tests need and stops it after
+test: bootstrap kube-tools ## Run every test; starts what the tests need and stops it after
 	@$(RUN) pytest $(PYTEST_ARGS)
 
-test-unit: bootstrap ## Run the unit and contract tests (no infrastructure)
+test-unit: bootstrap kube-tools ## Run the unit and contract tests (no infrastructure)
 	@$(RUN) pytest tests/unit tests/contract $(PYTEST_ARGS)
 
 lint: bootstrap ## ruff, mypy and the import-linter contracts
