@@ -13,6 +13,10 @@ REPO_ROOT = Path(__file__).resolve().parents[4]
 HOST = "127.0.0.1"
 PG_USER = "tessera"
 PG_PASSWORD = "tessera"  # local stack only; bound to loopback
+# Shifts every port of the local stack, so a second checkout can run its own stack
+# beside the first (e.g. TESSERA_PORT_OFFSET=1000). Tools that read the services'
+# default settings (`make rebuild`, `make archive`) address the unshifted stack.
+PORT_OFFSET = int(os.environ.get("TESSERA_PORT_OFFSET", "0"))
 
 
 @dataclass(frozen=True)
@@ -40,24 +44,27 @@ class StackLayout:
 
     root: Path = REPO_ROOT
     postgres: tuple[PostgresServer, ...] = (
-        PostgresServer("shard-0", 15432, "shard"),
-        PostgresServer("shard-1", 15433, "shard"),
-        PostgresServer("shard-2", 15434, "shard"),
-        PostgresServer("read", 15440, "read"),
+        PostgresServer("shard-0", 15432 + PORT_OFFSET, "shard"),
+        PostgresServer("shard-1", 15433 + PORT_OFFSET, "shard"),
+        PostgresServer("shard-2", 15434 + PORT_OFFSET, "shard"),
+        PostgresServer("read", 15440 + PORT_OFFSET, "read"),
     )
-    redis_port: int = 16379
-    kafka_port: int = 19092
-    kafka_controller_port: int = 19093
+    redis_port: int = 16379 + PORT_OFFSET
+    kafka_port: int = 19092 + PORT_OFFSET
+    kafka_controller_port: int = 19093 + PORT_OFFSET
     kafka_version: str = "4.0.1"
     kafka_heap: str = "512m"
     service_ports: dict[str, int] = field(
         default_factory=lambda: {
-            "accounts": 8101,
-            "billing": 8102,
-            "usage": 8103,
-            "query": 8104,
-            "projector": 8105,
-            "gateway": 8000,
+            name: port + PORT_OFFSET
+            for name, port in {
+                "accounts": 8101,
+                "billing": 8102,
+                "usage": 8103,
+                "query": 8104,
+                "projector": 8105,
+                "gateway": 8000,
+            }.items()
         }
     )
 
