@@ -94,7 +94,7 @@ def test_alert_expression_parses_and_reads_known_metrics(name: str) -> None:
         "tessera_cache_lookups_total",
         "tessera_projection_lag_seconds_bucket",
         "tessera_outbox_oldest_unsent_age_seconds",
-        "tessera_consumer_lag",
+        "tessera_consumer_lag_messages",
         "up",
     ],
 )

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 from support import Api
 
+from tessera_common.events.topics import EVENT_TOPICS
+from tessera_common.settings import KafkaSettings
 from tessera_stack.endpoints import Endpoints
 from tessera_stack.layout import StackLayout
 
+Converge = Callable[..., Awaitable[Any]]
 SERVICES = ("gateway", "accounts", "billing", "usage", "query", "projector")
 
 
@@ -77,3 +84,26 @@ async def test_choreography_consumers_report_their_lag(layout: StackLayout, api:
     ]  # fmt: skip
     assert {s.labels["topic"] for s in lags} == {"accounts.events", "usage.events"}
     assert all(s.value >= 0 for s in lags)
+
+
+async def test_the_projector_reports_its_lag_per_partition(
+    layout: StackLayout, api: Api, converge: Converge
+) -> None:
+    tenant = await api.tenant()
+    await api.read(f"/v1/tenants/{tenant['tenant_id']}", tenant["token"])  # projected by now
+
+    async def caught_up() -> list[Sample] | None:
+        async with httpx.AsyncClient() as client:
+            text = (await client.get(f"{layout.service_url('projector')}/metrics")).text
+        lags = [
+            s for family in text_string_to_metric_families(text) for s in family.samples
+            if s.name == "tessera_consumer_lag_messages"
+        ]  # fmt: skip
+        # Offsets are committed every few seconds: wait until the probe has seen it.
+        return lags if lags and all(s.value == 0 for s in lags) else None
+
+    lags = await converge(caught_up, within=30)
+    assert {s.labels["consumer"] for s in lags} == {"tessera-projector"}
+    per_topic = {(s.labels["topic"], s.labels["partition"]) for s in lags}
+    assert {topic for topic, _ in per_topic} == set(EVENT_TOPICS)
+    assert len(per_topic) == 3 * KafkaSettings().topic_partitions

@@ -20,6 +20,7 @@ from projector.stores.postgres import PostgresReadStore
 from projector.stores.redis import RedisReadStore
 from tessera_common.db.urls import asyncpg_dsn
 from tessera_common.events.topics import dlq_of
+from tessera_common.kafka.lag import GroupLag
 from tessera_common.redis_client import create_redis
 
 log = structlog.get_logger(__name__)
@@ -79,6 +80,7 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
     for topic in PROJECTIONS:
         _add_projection_agent(app, topic, worker, apply)
     add_live_usage_agent(app, settings.kafka.topic_partitions, resources.projector)
+    _add_lag_probe(app, GroupLag(settings.kafka, worker.group_id, list(PROJECTIONS)))
 
     _add_health_pages(app, resources)
     return app
@@ -108,6 +110,20 @@ def _add_projection_agent(app: faust.App, topic: str, worker: WorkerSettings, ap
             await apply_resiliently(partial(apply, topic), projected, dead_letter)
 
     app.agent(source, name=f"project-{topic}", concurrency=1)(project)
+
+
+LAG_INTERVAL_SECONDS = 5.0
+
+
+def _add_lag_probe(app: faust.App, lag: GroupLag) -> None:
+    """Every few seconds, the group's lag per partition as the broker sees it."""
+
+    @app.timer(LAG_INTERVAL_SECONDS)  # type: ignore[untyped-decorator]  # faust is untyped here
+    async def measure_lag() -> None:
+        try:
+            await lag.publish()
+        except Exception as exc:  # a metrics probe must never take the worker down
+            log.warning("lag_probe_failed", error=repr(exc))
 
 
 def _add_health_pages(app: faust.App, resources: Resources) -> None:

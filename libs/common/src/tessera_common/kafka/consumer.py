@@ -12,12 +12,13 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter
 
 from tessera_common.db.errors import is_unreachable
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.topics import dlq_of
 from tessera_common.kafka.clients import create_consumer, create_producer
+from tessera_common.kafka.lag import record_lag
 from tessera_common.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
@@ -28,13 +29,6 @@ CONSUMED = Counter(
     "tessera_consumer_events_total", "Events handled by a consumer, by outcome.",
     ["consumer", "topic", "outcome"],
 )  # fmt: skip
-
-
-CONSUMER_LAG = Gauge(
-    "tessera_consumer_lag_messages",
-    "Messages between a consumer's position and the partition's end.",
-    ["consumer", "topic", "partition"],
-)
 
 
 class EventConsumer:
@@ -81,8 +75,7 @@ class EventConsumer:
         for partition in consumer.assignment():
             end = consumer.highwater(partition)  # known once a fetch has returned
             if end is not None:
-                lag = max(end - await consumer.position(partition), 0)
-                CONSUMER_LAG.labels(self.name, partition.topic, str(partition.partition)).set(lag)
+                record_lag(self.name, partition, end - await consumer.position(partition))
 
     async def _handle(
         self, topic: str, raw: bytes, key: bytes | None, producer: AIOKafkaProducer

@@ -1,0 +1,74 @@
+"""Consumer lag per partition: how many messages a consumer group has yet to process."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client import Gauge
+
+from tessera_common.settings import KafkaSettings
+
+CONSUMER_LAG = Gauge(
+    "tessera_consumer_lag_messages",
+    "Messages between a consumer's position and the partition's end.",
+    ["consumer", "topic", "partition"],
+)
+
+
+def record_lag(consumer: str, partition: TopicPartition, lag: int) -> None:
+    CONSUMER_LAG.labels(consumer, partition.topic, str(partition.partition)).set(max(lag, 0))
+
+
+class GroupLag:
+    """Lag of a whole group, seen from the broker: end offset minus committed offset.
+
+    It needs nothing from the group's members, so it works for consumers whose client
+    hides its positions (Faust) and counts partitions no live member holds.
+    """
+
+    def __init__(self, kafka: KafkaSettings, group: str, topics: Sequence[str]) -> None:
+        self.group = group
+        self._topics = list(topics)
+        self._bootstrap = kafka.bootstrap_servers
+        self._clients: tuple[AIOKafkaAdminClient, AIOKafkaConsumer] | None = None
+
+    async def measure(self) -> dict[TopicPartition, int]:
+        """Lag per partition of the group's topics (a partition never committed counts whole)."""
+        admin, offsets = await self._connected()
+        described = await admin.describe_topics(self._topics)
+        partitions = [
+            TopicPartition(topic["topic"], p["partition"])
+            for topic in described
+            for p in topic["partitions"]
+        ]
+        ends = await offsets.end_offsets(partitions)
+        committed = await admin.list_consumer_group_offsets(self.group, partitions=partitions)
+        lags = {}
+        for tp in partitions:
+            done = committed.get(tp)
+            at = done.offset if done is not None and done.offset >= 0 else 0
+            lags[tp] = max(ends[tp] - at, 0)
+        return lags
+
+    async def publish(self) -> None:
+        """Measure and set the lag gauge."""
+        for tp, lag in (await self.measure()).items():
+            record_lag(self.group, tp, lag)
+
+    async def _connected(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
+        """Clients made inside the running event loop, on first use."""
+        if self._clients is None:
+            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
+            offsets = AIOKafkaConsumer(bootstrap_servers=self._bootstrap)
+            await admin.start()
+            await offsets.start()
+            self._clients = (admin, offsets)
+        return self._clients
+
+    async def close(self) -> None:
+        if self._clients is not None:
+            admin, offsets = self._clients
+            await offsets.stop()
+            await admin.close()
