@@ -69,6 +69,7 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
         web_in_thread=False,
         store="memory://",
         producer_acks=-1,
+        broker_session_timeout=worker.session_timeout_seconds,
     )
     resources = Resources(settings)
     app.resources = resources  # type: ignore[attr-defined]

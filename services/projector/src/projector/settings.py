@@ -19,6 +19,8 @@ class WorkerSettings(BaseSettings):
     batch_size: int = Field(default=500, ge=1, le=10_000)
     batch_window_seconds: float = Field(default=0.02, gt=0, le=5)
     group_id: str = "tessera-projector"
+    # How soon the group notices a dead worker and gives its partitions to the others.
+    session_timeout_seconds: float = Field(default=10.0, ge=6, le=300)
 
 
 class ProjectorSettings(BaseModel):
