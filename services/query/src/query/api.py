@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from query.conditional import json_response
 from query.consistency import ConsistentReadDep
 from query.pagination import decode_cursor, encode_cursor
 from query.readers import ReadModels, user_document
@@ -25,10 +25,6 @@ def get_read_models(request: Request) -> ReadModels:
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 
 
-def _etag(document: dict[str, Any]) -> str:
-    return f'"{document["tenant_id"]}.{document["version"]}.{document.get("user_count", 0)}"'
-
-
 @router.get("/v1/tenants/{tenant_id}")
 async def get_tenant(
     tenant_id: uuid.UUID,
@@ -43,23 +39,20 @@ async def get_tenant(
     document = await read_models.tenant(tenant_id, fresh=consistent)
     if document is None:
         raise not_found("Tenant")
-    etag = _etag(document)
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    return Response(orjson.dumps(document), media_type="application/json", headers=headers)
+    return json_response(request, document)
 
 
 @router.get("/v1/tenants/{tenant_id}/users")
 async def list_users(
     tenant_id: uuid.UUID,
+    request: Request,
     *,
     caller: CallerDep,
     read_models: ReadModelsDep,
     consistent: ConsistentReadDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> dict[str, Any]:
+) -> Response:
     """A page of a tenant's users, oldest first; follow `next_cursor` for more."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
@@ -69,21 +62,23 @@ async def list_users(
     rows = await read_models.users_page(tenant_id, after, limit + 1)
     page, more = rows[:limit], len(rows) > limit
     next_cursor = encode_cursor(page[-1]["created_at"], page[-1]["id"]) if more else None
-    return {"items": [user_document(row) for row in page], "next_cursor": next_cursor}
+    page_document = {"items": [user_document(row) for row in page], "next_cursor": next_cursor}
+    return json_response(request, page_document)
 
 
 @router.get("/v1/tenants/{tenant_id}/users/{user_id}")
 async def get_user(
     tenant_id: uuid.UUID,
     user_id: uuid.UUID,
+    request: Request,
     caller: CallerDep,
     read_models: ReadModelsDep,
     _: ConsistentReadDep,
-) -> dict[str, Any]:
+) -> Response:
     """One user of a tenant."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
     row = await read_models.user(tenant_id, user_id)
     if row is None:
         raise not_found("User")
-    return user_document(row)
+    return json_response(request, user_document(row))

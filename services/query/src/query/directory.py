@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from query.api import ReadModelsDep
+from query.conditional import json_response
 from query.consistency import ConsistentReadDep
 from query.pagination import decode_cursor, encode_cursor
 from tessera_common.http.service_app import OperatorDep
@@ -23,6 +24,7 @@ def like_literal(text: str) -> str:
 
 @router.get("/v1/tenants")
 async def directory(
+    request: Request,
     *,
     read_models: ReadModelsDep,
     _: OperatorDep,
@@ -33,7 +35,7 @@ async def directory(
     q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> dict[str, Any]:
+) -> Response:
     """Every tenant, oldest first, filtered by region, plan, status and name (`q`)."""
     rows = await read_models.directory(
         region=region.value if region else None,
@@ -45,4 +47,5 @@ async def directory(
     )
     page, more = rows[:limit], len(rows) > limit
     next_cursor = encode_cursor(page[-1]["created_at"], page[-1]["id"]) if more else None
-    return {"items": [tenant_profile(row) for row in page], "next_cursor": next_cursor}
+    page_document = {"items": [tenant_profile(row) for row in page], "next_cursor": next_cursor}
+    return json_response(request, page_document)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from query.api import ReadModelsDep
+from query.conditional import json_response
 from query.consistency import ConsistentReadDep
 from query.readers import invoice_document
 from tessera_common.http.service_app import CallerDep
@@ -19,35 +20,41 @@ router = APIRouter(prefix="/v1/tenants/{tenant_id}/invoices", tags=["invoices"])
 @router.get("")
 async def list_invoices(
     tenant_id: uuid.UUID,
+    request: Request,
+    *,
     caller: CallerDep,
     read_models: ReadModelsDep,
     _: ConsistentReadDep,
     cursor: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 24,
-) -> dict[str, Any]:
+) -> Response:
     """A tenant's invoices, newest month first; `next_cursor` pages on."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
     rows = await read_models.invoices(tenant_id, cursor, limit + 1)
     page, more = rows[:limit], len(rows) > limit
-    return {
-        "items": [invoice_document(row) for row in page],
-        "next_cursor": page[-1]["period"] if more else None,
-    }
+    return json_response(
+        request,
+        {
+            "items": [invoice_document(row) for row in page],
+            "next_cursor": page[-1]["period"] if more else None,
+        },
+    )
 
 
 @router.get("/{invoice_id}")
 async def get_invoice(
     tenant_id: uuid.UUID,
     invoice_id: uuid.UUID,
+    request: Request,
     caller: CallerDep,
     read_models: ReadModelsDep,
     _: ConsistentReadDep,
-) -> dict[str, Any]:
+) -> Response:
     """One invoice, with its lines, total and balance."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
     row = await read_models.invoice(tenant_id, invoice_id)
     if row is None:
         raise not_found("Invoice")
-    return invoice_document(row)
+    return json_response(request, invoice_document(row))

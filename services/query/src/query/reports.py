@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from query.api import ReadModelsDep
+from query.conditional import json_response
 from query.consistency import ConsistentReadDep
 from tessera_common.catalog import fx_rates_json, price_book_json
 from tessera_common.http.service_app import OperatorDep
@@ -37,7 +38,7 @@ async def revenue(
     __: ConsistentReadDep,
     period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
     currency: Currency = Currency.USD,
-) -> dict[str, Any]:
+) -> Response:
     """Invoiced and paid in `period`, and current MRR, per currency and in `currency`."""
     catalog: Catalog = request.app.state.catalog
     rows: dict[Currency, dict[str, int]] = {
@@ -54,10 +55,11 @@ async def revenue(
         c: {k: catalog.fx.convert(v, c, currency) for k, v in f.items() if k != "invoices"}
         for c, f in rows.items()
     }
-    return {
+    report = {
         "period": period,
         "currency": currency,
         "fx_as_of": catalog.fx.as_of,
         "by_currency": [{"currency": c, **rows[c], "converted": converted[c]} for c in Currency],
         "total": {k: sum(f[k] for f in converted.values()) for k in ("invoiced", "paid", "mrr")},
     }
+    return json_response(request, report)

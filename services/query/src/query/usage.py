@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from query.api import ReadModelsDep
+from query.conditional import json_response
 from query.consistency import ConsistentReadDep
 from tessera_common.domain_errors import InvalidFieldError
 from tessera_common.http.service_app import CallerDep
@@ -32,6 +33,7 @@ MAX_SPAN = {Granularity.HOUR: timedelta(days=31), Granularity.DAY: timedelta(day
 @router.get("/v1/tenants/{tenant_id}/usage")
 async def usage(
     tenant_id: uuid.UUID,
+    request: Request,
     *,
     caller: CallerDep,
     read_models: ReadModelsDep,
@@ -40,7 +42,7 @@ async def usage(
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
     granularity: Granularity = Granularity.HOUR,
-) -> dict[str, Any]:
+) -> Response:
     """A tenant's usage per meter and hour or day in [from, to); by default the last 24 h."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
@@ -51,17 +53,24 @@ async def usage(
     totals: dict[str, int] = {}
     for row in rows:
         totals[row["meter"]] = totals.get(row["meter"], 0) + row["quantity"]
-    return {
-        "tenant_id": str(tenant_id),
-        "granularity": granularity.value,
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "items": [
-            {"meter": row["meter"], "start": row["start"].isoformat(), "quantity": row["quantity"]}
-            for row in rows
-        ],
-        "totals": totals,
-    }
+    return json_response(
+        request,
+        {
+            "tenant_id": str(tenant_id),
+            "granularity": granularity.value,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "items": [
+                {
+                    "meter": row["meter"],
+                    "start": row["start"].isoformat(),
+                    "quantity": row["quantity"],
+                }
+                for row in rows
+            ],
+            "totals": totals,
+        },
+    )
 
 
 def _range(

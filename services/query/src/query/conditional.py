@@ -1,0 +1,35 @@
+"""Conditional GETs: a strong ETag over the exact body, and a 304 when the client has it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+from fastapi import Request, Response
+
+# Tenant data: any cache may store it for this caller only, and must revalidate each use.
+PRIVATE = "private, no-cache"
+
+
+def json_response(request: Request, document: Any, cache_control: str = PRIVATE) -> Response:
+    """`document` as JSON with its ETag; 304 and no body when `If-None-Match` names it."""
+    return conditional(request, orjson.dumps(document), cache_control)
+
+
+def conditional(request: Request, body: bytes, cache_control: str = PRIVATE) -> Response:
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {"ETag": etag, "Cache-Control": cache_control}
+    if cache_control.startswith("private"):
+        headers["Vary"] = "Authorization"
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison: `*`, or any listed tag equal once `W/` is dropped."""
+    if not if_none_match:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
