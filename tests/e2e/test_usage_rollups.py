@@ -102,25 +102,6 @@ async def test_a_redelivered_batch_counts_once(
     assert live == b"43"
 
 
-async def test_erasing_a_tenant_purges_its_usage(
-    api: Api, read_db: asyncpg.Pool, redis: Redis, converge: Converge
-) -> None:
-    tenant = await api.tenant(name="Forgotten")
-    token = await ingest(api, tenant, [record(9, THIS_HOUR)])
-    assert (await api.read(usage_path(tenant), token, tenant["api_key"])).status_code == 200
-    erased = await api.gateway.delete(f"/v1/tenants/{tenant['tenant_id']}", headers=api.operator)
-    assert erased.status_code == 204, erased.text
-    gone = await api.read(usage_path(tenant), erased.headers["x-consistency-token"])
-    assert gone.status_code == 404
-    tenant_id = uuid.UUID(tenant["tenant_id"])
-    for table in ("usage_contributions", "usage_hourly", "usage_daily"):
-        sql = f"SELECT count(*) FROM {table} WHERE tenant_id = $1"
-        count = await read_db.fetchval(sql, tenant_id)
-        assert count == 0, table
-    keys = (usage_totals_key(tenant_id), live_usage_key(tenant_id, THIS_HOUR))
-    assert not await redis.exists(*keys)
-
-
 @pytest.mark.parametrize(
     ("query", "field"),
     [

@@ -48,8 +48,11 @@ ON CONFLICT (id) DO UPDATE SET name = '', status = 'erased', version = EXCLUDED.
   user_count = 0, updated_at = EXCLUDED.updated_at
 WHERE tenants.version < EXCLUDED.version
 """
-_ERASE_USERS = "DELETE FROM users WHERE tenant_id = $1"
 _ERASE_KEYS = "DELETE FROM api_keys WHERE tenant_id = $1 RETURNING digest"
+# Every other row of the tenant; later events of it are refused by the tombstone.
+_ERASE_ROWS = tuple(
+    f"DELETE FROM {table} WHERE tenant_id = $1" for table in ("users", "invoices", "subscriptions")
+)
 _UPSERT_USER = f"""
 INSERT INTO users (id, tenant_id, email, name, role, status, version, created_at)
 SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE {_NOT_ERASED}
@@ -72,10 +75,10 @@ SELECT $1, $2, $3, $4, $5, $6, $7 WHERE {_NOT_ERASED}
 ON CONFLICT (id) DO UPDATE SET revoked = EXCLUDED.revoked, version = EXCLUDED.version
 WHERE api_keys.version < EXCLUDED.version
 """
-_UPSERT_INVOICE = """
+_UPSERT_INVOICE = f"""
 INSERT INTO invoices (id, tenant_id, period, currency, lines, total, balance, status, version,
   issued_at, due_at, updated_at)
-VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6, 'open', $7, $8, $9, $8)
+SELECT $1, $2, $3, $4, $5::jsonb, $6, $6, 'open', $7, $8, $9, $8 WHERE {_NOT_ERASED}
 ON CONFLICT (id) DO NOTHING
 """
 _UPDATE_INVOICE = """
@@ -83,10 +86,10 @@ UPDATE invoices SET status = coalesce($3, status), balance = coalesce($4, balanc
   version = $2, updated_at = $5
 WHERE id = $1 AND version < $2
 """
-_UPSERT_SUBSCRIPTION = """
+_UPSERT_SUBSCRIPTION = f"""
 INSERT INTO subscriptions (id, tenant_id, plan, seats, currency, status, version, updated_at)
-VALUES ($1, $2, coalesce($3, ''), coalesce($4, 0), coalesce($5, ''), coalesce($6, 'active'),
-  $7, $8)
+SELECT $1, $2, coalesce($3, ''), coalesce($4, 0), coalesce($5, ''), coalesce($6, 'active'),
+  $7, $8 WHERE {_NOT_ERASED}
 ON CONFLICT (id) DO UPDATE SET plan = coalesce($3, subscriptions.plan),
   seats = coalesce($4, subscriptions.seats), currency = coalesce($5, subscriptions.currency),
   status = coalesce($6, subscriptions.status), version = $7, updated_at = $8
@@ -205,7 +208,8 @@ class PostgresReadStore:
                 sql, args = _statement(change)
                 await conn.execute(sql, *args)
                 if isinstance(change, EraseTenant):
-                    await conn.execute(_ERASE_USERS, change.tenant_id)
+                    for statement in _ERASE_ROWS:
+                        await conn.execute(statement, change.tenant_id)
                     rows = await conn.fetch(_ERASE_KEYS, change.tenant_id)
                     delta.dropped_digests += [row["digest"] for row in rows]
                     await usage_rollups.erase(conn, change.tenant_id)
