@@ -11,7 +11,7 @@ import asyncpg
 from redis.asyncio import Redis
 from support import Api, Billing, bearer
 
-from projector.rebuild.models import READ_MODELS
+from projector.read_models import READ_MODELS
 from projector.settings import WorkerSettings
 from tessera_common.events.topics import EVENT_TOPICS
 from tessera_common.kafka.lag import GroupLag

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
-from support import Api
+from support import Api, bearer
 
 from tessera_common.events.topics import EVENT_TOPICS
 from tessera_common.settings import KafkaSettings
@@ -107,3 +109,33 @@ async def test_the_projector_reports_its_lag_per_partition(
     per_topic = {(s.labels["topic"], s.labels["partition"]) for s in lags}
     assert {topic for topic, _ in per_topic} == set(EVENT_TOPICS)
     assert len(per_topic) == 3 * KafkaSettings().topic_partitions
+
+
+async def test_projection_lag_is_measured_per_read_model_and_store(
+    layout: StackLayout, api: Api, converge: Converge
+) -> None:
+    tenant = await api.tenant()
+    record = {
+        "event_id": str(uuid.uuid4()), "meter": "api_calls", "quantity": 1,
+        "occurred_at": datetime.now(UTC).isoformat(),
+    }  # fmt: skip
+    metrics = f"{layout.service_url('projector')}/metrics"
+    counted = "tessera_projection_lag_seconds_count"
+    async with httpx.AsyncClient() as client:
+        before = (await client.get(metrics)).text
+        used = await api.gateway.post(
+            "/v1/usage", json={"records": [record]}, headers=bearer(tenant["api_key"])
+        )
+        assert used.status_code == 202
+
+        async def observed() -> str | None:
+            text = (await client.get(metrics)).text
+            moved = [
+                sample(text, counted, read_model="usage", store=store)
+                - sample(before, counted, read_model="usage", store=store)
+                for store in ("postgres", "redis", "redis-live")
+            ]
+            return text if all(m >= 1 for m in moved) else None
+
+        after = await converge(observed, within=30)
+    assert sample(after, counted, read_model="accounts", store="postgres") >= 1

@@ -12,8 +12,8 @@ import asyncpg
 import pytest
 from support import Api, bearer
 
+from projector.read_models import READ_MODELS, ReadModel
 from projector.rebuild.blue_green import rebuild
-from projector.rebuild.models import READ_MODELS, ReadModel
 from projector.rebuild.replay import TopicReplay
 from projector.rebuild.shadow import create_shadow, drop_shadow
 from projector.settings import ProjectorSettings

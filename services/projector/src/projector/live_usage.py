@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import faust
 
-from projector.projector import Projector
+from projector.projector import PROJECTION_LAG, Projector
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.expectations import Consumes
 from tessera_common.events.topics import USAGE_EVENTS
@@ -67,5 +67,7 @@ def add_live_usage_agent(app: faust.App, partitions: int, stores: Stores) -> Non
                 sums.setdefault(hour, {})[total.meter.value] = sum(contributions.values())
             if sums:
                 await (await stores()).redis.write_live_usage(recorded.tenant_id, sums)
+                lag = datetime.now(UTC) - envelope.occurred_at
+                PROJECTION_LAG.labels("usage", "redis-live").observe(lag.total_seconds())
 
     app.agent(source, name="live-usage", concurrency=1)(count)

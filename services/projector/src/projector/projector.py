@@ -13,6 +13,7 @@ from projector.projections.accounts import project_accounts
 from projector.projections.billing import project_billing
 from projector.projections.changes import Change
 from projector.projections.usage import project_usage
+from projector.read_models import READ_MODEL_OF_TOPIC
 from projector.stores.postgres import PostgresReadStore
 from projector.stores.redis import RedisReadStore
 from tessera_common.events.envelope import EventEnvelope
@@ -22,8 +23,8 @@ LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 PROJECTION_LAG = Histogram(
     "tessera_projection_lag_seconds",
-    "Time from an event's occurred_at to its effect in a read model.",
-    ["read_model"],
+    "Time from an event's occurred_at to its effect in a read model, per store.",
+    ["read_model", "store"],
     buckets=LAG_BUCKETS,
 )
 EVENTS_APPLIED = Counter(
@@ -81,15 +82,17 @@ class Projector:
         started = time.perf_counter()
         events = [projected.event for projected in batch]
         changes = [change for projected in batch for change in projected.changes]
+        read_model = READ_MODEL_OF_TOPIC[topic]
         delta = await self.postgres.apply(changes)
-        self._observe_lag("postgres", events)
+        self._observe_lag(read_model, "postgres", events)
         await self.redis.write(delta)
-        self._observe_lag("redis", events)
+        self._observe_lag(read_model, "redis", events)
         EVENTS_APPLIED.labels(topic).inc(len(events))
         BATCH_SECONDS.labels(topic).observe(time.perf_counter() - started)
 
     @staticmethod
-    def _observe_lag(read_model: str, events: Sequence[EventEnvelope]) -> None:
+    def _observe_lag(read_model: str, store: str, events: Sequence[EventEnvelope]) -> None:
         now = datetime.now(UTC)
+        lag = PROJECTION_LAG.labels(read_model, store)
         for event in events:
-            PROJECTION_LAG.labels(read_model).observe((now - event.occurred_at).total_seconds())
+            lag.observe((now - event.occurred_at).total_seconds())

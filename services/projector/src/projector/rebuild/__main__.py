@@ -13,8 +13,8 @@ import sys
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from projector.read_models import READ_MODELS
 from projector.rebuild.blue_green import Rebuilt, rebuild
-from projector.rebuild.models import READ_MODELS
 from projector.settings import ProjectorSettings
 
 

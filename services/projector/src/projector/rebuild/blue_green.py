@@ -10,7 +10,7 @@ import asyncpg
 import structlog
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random
 
-from projector.rebuild.models import ReadModel
+from projector.read_models import ReadModel
 from projector.rebuild.replay import Offsets, Replayed, TopicReplay
 from projector.rebuild.shadow import create_shadow, drop_shadow, lock_live, switch_over
 from projector.settings import ProjectorSettings

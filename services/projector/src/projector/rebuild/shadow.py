@@ -6,7 +6,7 @@ import re
 
 import asyncpg
 
-from projector.rebuild.models import ReadModel
+from projector.read_models import ReadModel
 
 _INDEXES = """
 SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i

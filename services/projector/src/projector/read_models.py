@@ -1,4 +1,4 @@
-"""The read models that can be rebuilt: each is the set of tables one topic feeds."""
+"""The read models: each is the set of tables one topic feeds, rebuilt and measured as one."""
 
 from __future__ import annotations
 
@@ -30,3 +30,5 @@ READ_MODELS = {
         ReadModel("usage", USAGE_EVENTS, ("usage_contributions", "usage_hourly", "usage_daily")),
     )
 }
+
+READ_MODEL_OF_TOPIC = {model.topic: model.name for model in READ_MODELS.values()}
