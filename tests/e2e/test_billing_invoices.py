@@ -179,3 +179,31 @@ async def test_invoices_read_back_from_the_read_model_as_they_change(
         f"{base}/invoices/{invoice['invoice_id']}", headers=bearer(other["api_key"])
     )
     assert foreign.status_code == 404
+
+
+async def test_a_subscription_change_honours_the_etag_it_was_given(
+    api: Api, billing_db: Billing, converge: Converge
+) -> None:
+    tenant = await subscribed(api, billing_db, converge, plan="pro", seats=2)
+    path = f"/v1/tenants/{tenant['tenant_id']}/subscription"
+    current = await api.gateway.put(path, json={"plan": "pro", "seats": 3}, headers=api.operator)
+    etag = current.headers["etag"]
+    stale = await api.gateway.put(
+        path, json={"plan": "pro", "seats": 4}, headers={**api.operator, "If-Match": '"1"'}
+    )
+    assert stale.status_code == 412, stale.text
+    fresh = await api.gateway.put(
+        path, json={"plan": "pro", "seats": 4}, headers={**api.operator, "If-Match": etag}
+    )
+    assert fresh.status_code == 200, fresh.text
+    assert fresh.json()["seats"] == 4
+    weak = await api.gateway.put(
+        path, json={"plan": "pro", "seats": 5},
+        headers={**api.operator, "If-Match": f"W/{fresh.headers['etag']}"},
+    )  # fmt: skip
+    assert weak.status_code == 200, weak.text
+    garbled = await api.gateway.put(
+        path, json={"plan": "pro", "seats": 6}, headers={**api.operator, "If-Match": "soon"}
+    )
+    assert garbled.status_code == 400
+    assert garbled.json()["errors"][0]["field"] == "If-Match"

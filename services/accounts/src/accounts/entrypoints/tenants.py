@@ -14,7 +14,6 @@ from accounts.app.update_tenant import UpdateTenant, update_tenant
 from accounts.bootstrap import Accounts, utc_now
 from accounts.entrypoints.deps import AccountsDep, CorrelationDep
 from accounts.entrypoints.idempotency import idempotency_guard, new_tenant_id, units_of_work
-from accounts.entrypoints.preconditions import RequiredVersion
 from accounts.entrypoints.responses import as_response, rendered, tenant_body
 from accounts.entrypoints.schemas import (
     CreatedTenantBody,
@@ -24,6 +23,7 @@ from accounts.entrypoints.schemas import (
     UpdateTenantRequest,
 )
 from tessera_common.auth.internal_token import Caller
+from tessera_common.http.preconditions import RequiredVersion
 from tessera_common.http.service_app import CallerDep, OperatorDep
 from tessera_common.idempotency import StoredResponse
 from tessera_common.problems import not_found

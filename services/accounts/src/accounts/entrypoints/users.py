@@ -13,9 +13,9 @@ from accounts.bootstrap import utc_now
 from accounts.domain.user import User
 from accounts.entrypoints.deps import AccountsDep, CorrelationDep
 from accounts.entrypoints.idempotency import idempotency_guard, units_of_work
-from accounts.entrypoints.preconditions import OptionalVersion, RequiredVersion
 from accounts.entrypoints.responses import as_response, rendered, user_body
 from accounts.entrypoints.schemas import AddUserRequest, UpdateUserRequest, UserBody
+from tessera_common.http.preconditions import OptionalVersion, RequiredVersion
 from tessera_common.http.service_app import CallerDep
 from tessera_common.idempotency import StoredResponse
 from tessera_common.problems import not_found

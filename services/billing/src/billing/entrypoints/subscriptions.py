@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.app.subscriptions import ChangeSubscription, change_subscription
 from billing.bootstrap import utc_now
 from billing.domain.subscription import Subscription
 from billing.entrypoints.deps import BillingDep
+from tessera_common.http.preconditions import OptionalVersion
 from tessera_common.http.service_app import CallerDep
 from tessera_common.idempotency.http import as_response, rendered
 from tessera_common.problems import not_found
@@ -61,7 +61,7 @@ async def put_subscription(
     *,
     billing: BillingDep,
     caller: CallerDep,
-    if_match: Annotated[int | None, Header(alias="If-Match")] = None,
+    if_match: OptionalVersion,
 ) -> Response:
     """Set the plan and seats of a tenant's subscription (If-Match optional)."""
     if not caller.may_access(tenant_id):
