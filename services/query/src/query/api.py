@@ -11,7 +11,7 @@ from query.conditional import json_response
 from query.consistency import ConsistentReadDep
 from query.pagination import decode_cursor, encode_cursor
 from query.readers import ReadModels, user_document
-from tessera_common.http.service_app import CallerDep
+from tessera_common.http.service_app import TenantIdDep
 from tessera_common.problems import not_found
 
 router = APIRouter()
@@ -27,15 +27,12 @@ ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 
 @router.get("/v1/tenants/{tenant_id}")
 async def get_tenant(
-    tenant_id: uuid.UUID,
+    tenant_id: TenantIdDep,
     request: Request,
-    caller: CallerDep,
     read_models: ReadModelsDep,
     consistent: ConsistentReadDep,
 ) -> Response:
     """A tenant's profile: plan, status, user count."""
-    if not caller.may_access(tenant_id):
-        raise not_found("Tenant")
     document = await read_models.tenant(tenant_id, fresh=consistent)
     if document is None:
         raise not_found("Tenant")
@@ -44,18 +41,15 @@ async def get_tenant(
 
 @router.get("/v1/tenants/{tenant_id}/users")
 async def list_users(
-    tenant_id: uuid.UUID,
+    tenant_id: TenantIdDep,
     request: Request,
     *,
-    caller: CallerDep,
     read_models: ReadModelsDep,
     consistent: ConsistentReadDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
     """A page of a tenant's users, oldest first; follow `next_cursor` for more."""
-    if not caller.may_access(tenant_id):
-        raise not_found("Tenant")
     if await read_models.tenant(tenant_id, fresh=consistent) is None:
         raise not_found("Tenant")
     after = decode_cursor(cursor) if cursor else None
@@ -68,16 +62,13 @@ async def list_users(
 
 @router.get("/v1/tenants/{tenant_id}/users/{user_id}")
 async def get_user(
-    tenant_id: uuid.UUID,
+    tenant_id: TenantIdDep,
     user_id: uuid.UUID,
     request: Request,
-    caller: CallerDep,
     read_models: ReadModelsDep,
     _: ConsistentReadDep,
 ) -> Response:
     """One user of a tenant."""
-    if not caller.may_access(tenant_id):
-        raise not_found("Tenant")
     row = await read_models.user(tenant_id, user_id)
     if row is None:
         raise not_found("User")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
@@ -13,7 +12,7 @@ from query.api import ReadModelsDep
 from query.conditional import json_response
 from query.consistency import ConsistentReadDep
 from tessera_common.domain_errors import InvalidFieldError
-from tessera_common.http.service_app import CallerDep
+from tessera_common.http.service_app import TenantIdDep
 from tessera_common.problems import not_found
 from tessera_common.vocabulary import Meter
 
@@ -32,10 +31,9 @@ MAX_SPAN = {Granularity.HOUR: timedelta(days=31), Granularity.DAY: timedelta(day
 
 @router.get("/v1/tenants/{tenant_id}/usage")
 async def usage(
-    tenant_id: uuid.UUID,
+    tenant_id: TenantIdDep,
     request: Request,
     *,
-    caller: CallerDep,
     read_models: ReadModelsDep,
     consistent: ConsistentReadDep,
     meter: Meter | None = None,
@@ -44,8 +42,6 @@ async def usage(
     granularity: Granularity = Granularity.HOUR,
 ) -> Response:
     """A tenant's usage per meter and hour or day in [from, to); by default the last 24 h."""
-    if not caller.may_access(tenant_id):
-        raise not_found("Tenant")
     start, end = _range(start, end, granularity)
     if await read_models.tenant(tenant_id, fresh=consistent) is None:
         raise not_found("Tenant")

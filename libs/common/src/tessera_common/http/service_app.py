@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
@@ -17,7 +18,7 @@ from tessera_common.auth.internal_token import (
 from tessera_common.http.health import ReadinessCheck, health_router
 from tessera_common.http.request_context import RequestIdMiddleware
 from tessera_common.observability.metrics import RequestMetricsMiddleware
-from tessera_common.problems import Problem, install_problem_handlers
+from tessera_common.problems import Problem, install_problem_handlers, not_found
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 
@@ -57,6 +58,16 @@ def current_caller(request: Request) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+def tenant_in_scope(tenant_id: uuid.UUID, caller: CallerDep) -> uuid.UUID:
+    """The tenant in the path, if the caller may act for it; else 404, not 403: no hint."""
+    if not caller.may_access(tenant_id):
+        raise not_found("Tenant")
+    return tenant_id
+
+
+TenantIdDep = Annotated[uuid.UUID, Depends(tenant_in_scope)]
 
 
 def require_operator(caller: CallerDep) -> Caller:

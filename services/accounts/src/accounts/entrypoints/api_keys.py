@@ -15,9 +15,9 @@ from accounts.entrypoints.deps import AccountsDep, CorrelationDep
 from accounts.entrypoints.idempotency import idempotency_guard, units_of_work
 from accounts.entrypoints.responses import as_response, rendered
 from accounts.entrypoints.schemas import ApiKeyBody, IssuedApiKeyBody
-from tessera_common.http.service_app import CallerDep, OperatorDep
+from tessera_common.http.service_app import CallerDep, OperatorDep, TenantIdDep
 from tessera_common.idempotency import StoredResponse
-from tessera_common.problems import Problem, not_found
+from tessera_common.problems import Problem
 
 router = APIRouter(tags=["api-keys"])
 DIGEST = Path(pattern=r"^[0-9a-f]{64}$")
@@ -25,7 +25,7 @@ DIGEST = Path(pattern=r"^[0-9a-f]{64}$")
 
 @router.post("/v1/tenants/{tenant_id}/api-keys", status_code=201, response_model=IssuedApiKeyBody)
 async def post_api_key(
-    tenant_id: uuid.UUID,
+    tenant_id: TenantIdDep,
     request: Request,
     *,
     accounts: AccountsDep,
@@ -33,8 +33,6 @@ async def post_api_key(
     correlation: CorrelationDep,
 ) -> Response:
     """Issue a new key; its plaintext is in this response only."""
-    if not caller.may_access(tenant_id):
-        raise not_found("Tenant")
 
     def render(outcome: Outcome[tuple[ApiKey, str]]) -> StoredResponse:
         key, plaintext = outcome.result
@@ -55,16 +53,13 @@ async def post_api_key(
 
 @router.delete("/v1/tenants/{tenant_id}/api-keys/{key_id}", status_code=204)
 async def delete_api_key(
-    tenant_id: uuid.UUID,
+    tenant_id: TenantIdDep,
     key_id: uuid.UUID,
     *,
     accounts: AccountsDep,
-    caller: CallerDep,
     correlation: CorrelationDep,
 ) -> Response:
     """Revoke a key (idempotent); the gateway stops accepting it within its cache TTL."""
-    if not caller.may_access(tenant_id):
-        raise not_found("Tenant")
     cmd = RevokeApiKey(tenant_id, key_id, correlation)
     outcome = await revoke_api_key(cmd, accounts.unit_of_work, accounts.directory, utc_now)
     return as_response(rendered(204, None, outcome.events))

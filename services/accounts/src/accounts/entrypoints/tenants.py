@@ -24,9 +24,8 @@ from accounts.entrypoints.schemas import (
 )
 from tessera_common.auth.internal_token import Caller
 from tessera_common.http.preconditions import RequiredVersion
-from tessera_common.http.service_app import CallerDep, OperatorDep
+from tessera_common.http.service_app import CallerDep, OperatorDep, TenantIdDep
 from tessera_common.idempotency import StoredResponse
-from tessera_common.problems import not_found
 
 router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
 
@@ -66,7 +65,7 @@ async def post_tenant(
 
 @router.patch("/{tenant_id}", response_model=TenantBody)
 async def patch_tenant(
-    tenant_id: uuid.UUID,
+    tenant_id: TenantIdDep,
     body: UpdateTenantRequest,
     *,
     version: RequiredVersion,
@@ -75,8 +74,6 @@ async def patch_tenant(
     correlation: CorrelationDep,
 ) -> Response:
     """Rename a tenant or change its plan, over the version in If-Match."""
-    if not caller.may_access(tenant_id):
-        raise not_found("Tenant")
     cmd = UpdateTenant(tenant_id, version, body.name, body.plan, correlation)
     outcome = await update_tenant(cmd, accounts.unit_of_work, accounts.directory, utc_now)
     return as_response(_tenant_response(outcome))

@@ -16,16 +16,15 @@ from accounts.entrypoints.idempotency import idempotency_guard, units_of_work
 from accounts.entrypoints.responses import as_response, rendered, user_body
 from accounts.entrypoints.schemas import AddUserRequest, UpdateUserRequest, UserBody
 from tessera_common.http.preconditions import OptionalVersion, RequiredVersion
-from tessera_common.http.service_app import CallerDep
+from tessera_common.http.service_app import CallerDep, TenantIdDep
 from tessera_common.idempotency import StoredResponse
-from tessera_common.problems import not_found
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}/users", tags=["users"])
 
 
 @router.post("", status_code=201, response_model=UserBody)
 async def post_user(
-    tenant_id: uuid.UUID,
+    tenant_id: TenantIdDep,
     body: AddUserRequest,
     request: Request,
     *,
@@ -34,8 +33,6 @@ async def post_user(
     correlation: CorrelationDep,
 ) -> Response:
     """Add a user to a tenant."""
-    if not caller.may_access(tenant_id):
-        raise not_found("Tenant")
 
     def render(outcome: Outcome[User]) -> StoredResponse:
         user = outcome.result
@@ -52,18 +49,15 @@ async def post_user(
 
 @router.patch("/{user_id}", response_model=UserBody)
 async def patch_user(
-    tenant_id: uuid.UUID,
+    tenant_id: TenantIdDep,
     user_id: uuid.UUID,
     body: UpdateUserRequest,
     *,
     version: RequiredVersion,
     accounts: AccountsDep,
-    caller: CallerDep,
     correlation: CorrelationDep,
 ) -> Response:
     """Change a user's name or role, over the version in If-Match."""
-    if not caller.may_access(tenant_id):
-        raise not_found("Tenant")
     cmd = UpdateUser(tenant_id, user_id, version, body.name, body.role, correlation)
     outcome = await update_user(cmd, accounts.unit_of_work, accounts.directory, utc_now)
     user = outcome.result
@@ -72,17 +66,14 @@ async def patch_user(
 
 @router.delete("/{user_id}", status_code=204)
 async def delete_user(
-    tenant_id: uuid.UUID,
+    tenant_id: TenantIdDep,
     user_id: uuid.UUID,
     *,
     version: OptionalVersion,
     accounts: AccountsDep,
-    caller: CallerDep,
     correlation: CorrelationDep,
 ) -> Response:
     """Remove a user (If-Match optional: without it, whatever the version)."""
-    if not caller.may_access(tenant_id):
-        raise not_found("Tenant")
     cmd = RemoveUser(tenant_id, user_id, version, correlation)
     outcome = await remove_user(cmd, accounts.unit_of_work, accounts.directory, utc_now)
     return as_response(rendered(204, None, outcome.events))

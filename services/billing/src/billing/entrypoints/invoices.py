@@ -19,10 +19,9 @@ from billing.entrypoints.deps import BillingDep
 from tessera_common.auth.internal_token import Caller
 from tessera_common.events.billing import InvoiceLine
 from tessera_common.events.envelope import EventEnvelope
-from tessera_common.http.service_app import CallerDep
+from tessera_common.http.service_app import CallerDep, TenantIdDep
 from tessera_common.idempotency import StoredResponse
 from tessera_common.idempotency.http import as_response, idempotency_guard, rendered
-from tessera_common.problems import not_found
 from tessera_common.vocabulary import Currency
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}", tags=["billing"])
@@ -96,7 +95,7 @@ def _guarded(
 
 @router.post("/invoices", status_code=201, response_model=InvoiceBody)
 async def post_invoice(
-    tenant_id: uuid.UUID,
+    tenant_id: TenantIdDep,
     body: IssueInvoiceRequest,
     request: Request,
     *,
@@ -104,8 +103,6 @@ async def post_invoice(
     caller: CallerDep,
 ) -> Response:
     """Issue the invoice of a closed month (one per month)."""
-    if not caller.may_access(tenant_id):
-        raise not_found("Tenant")
 
     def render(outcome: tuple[Invoice, list[EventEnvelope]]) -> StoredResponse:
         invoice, events = outcome
@@ -122,7 +119,7 @@ async def post_invoice(
 
 @router.post("/payments", status_code=201, response_model=PaymentBody)
 async def post_payment(
-    tenant_id: uuid.UUID,
+    tenant_id: TenantIdDep,
     body: PaymentRequest,
     request: Request,
     *,
@@ -130,8 +127,6 @@ async def post_payment(
     caller: CallerDep,
 ) -> Response:
     """Pay an invoice, in its currency; the same payment id pays once (200 on repeats)."""
-    if not caller.may_access(tenant_id):
-        raise not_found("Tenant")
 
     def render(outcome: tuple[Payment, Invoice, list[EventEnvelope]]) -> StoredResponse:
         payment, invoice, events = outcome

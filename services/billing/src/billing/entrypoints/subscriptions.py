@@ -13,9 +13,8 @@ from billing.bootstrap import utc_now
 from billing.domain.subscription import Subscription
 from billing.entrypoints.deps import BillingDep
 from tessera_common.http.preconditions import OptionalVersion
-from tessera_common.http.service_app import CallerDep
+from tessera_common.http.service_app import TenantIdDep
 from tessera_common.idempotency.http import as_response, rendered
-from tessera_common.problems import not_found
 from tessera_common.vocabulary import Currency, Plan
 
 router = APIRouter(tags=["billing"])
@@ -56,16 +55,13 @@ def _body(subscription: Subscription) -> SubscriptionBody:
 
 @router.put("/v1/tenants/{tenant_id}/subscription", response_model=SubscriptionBody)
 async def put_subscription(
-    tenant_id: uuid.UUID,
+    tenant_id: TenantIdDep,
     body: PutSubscriptionRequest,
     *,
     billing: BillingDep,
-    caller: CallerDep,
     if_match: OptionalVersion,
 ) -> Response:
     """Set the plan and seats of a tenant's subscription (If-Match optional)."""
-    if not caller.may_access(tenant_id):
-        raise not_found("Tenant")
     cmd = ChangeSubscription(tenant_id, body.plan, body.seats, if_match, uuid.uuid4())
     subscription, events = await change_subscription(
         cmd, billing.unit_of_work, billing.price_book, utc_now
