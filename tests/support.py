@@ -71,7 +71,10 @@ class Api:
         )
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()
+        assert response.headers["location"] == f"/v1/tenants/{body['tenant_id']}"
+        assert response.headers["x-request-id"]
         body["token"] = response.headers["x-consistency-token"]
+        assert body["token"].startswith("ct1.")
         return body
 
     async def read(self, path: str, token: str, key: str | None = None) -> httpx.Response:

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support import PROBLEM_JSON, Accounts, bearer
+from support import PROBLEM_JSON, Accounts, Api, bearer
 
 from tessera_common.settings import ShardSettings
 from tessera_common.vocabulary import Region
@@ -17,20 +17,12 @@ from tessera_stack.endpoints import Endpoints
 Converge = Callable[..., Awaitable[Any]]
 
 
-async def create_tenant(
+async def pro_tenant(
     gateway: httpx.AsyncClient, operator: dict[str, str], region: Region, name: str = "Acme"
 ) -> dict[str, Any]:
-    response = await gateway.post(
-        "/v1/tenants",
-        json={"name": f"{name} {region}", "region": region, "plan": "pro", "currency": "EUR"},
-        headers=operator,
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    assert response.headers["location"] == f"/v1/tenants/{body['tenant_id']}"
-    assert response.headers["x-consistency-token"].startswith("ct1.")
-    assert response.headers["x-request-id"]
-    return body
+    """A pro tenant paying in EUR, named after its region."""
+    api = Api(gateway, operator)
+    return await api.tenant(region=region, name=f"{name} {region}", plan="pro", currency="EUR")
 
 
 @pytest.mark.parametrize("region", list(Region))
@@ -41,7 +33,7 @@ async def test_a_tenant_lives_on_its_regions_shard_and_reads_back_with_its_user(
     operator: dict[str, str],
     converge: Converge,
 ) -> None:
-    tenant = await create_tenant(gateway, operator, region)
+    tenant = await pro_tenant(gateway, operator, region)
     tenant_id, key = tenant["tenant_id"], tenant["api_key"]
     region_shards = ShardSettings().regions[region]
     assert tenant["shard"] in region_shards
@@ -89,8 +81,8 @@ async def test_a_tenant_key_reads_only_its_own_tenant(
     operator: dict[str, str],
     converge: Converge,
 ) -> None:
-    mine = await create_tenant(gateway, operator, Region.US_EAST, "Mine")
-    theirs = await create_tenant(gateway, operator, Region.US_EAST, "Theirs")
+    mine = await pro_tenant(gateway, operator, Region.US_EAST, "Mine")
+    theirs = await pro_tenant(gateway, operator, Region.US_EAST, "Theirs")
 
     async def readable() -> httpx.Response | None:
         response = await gateway.get(
@@ -133,7 +125,7 @@ async def test_commands_need_a_valid_key(
 async def test_a_tenant_key_cannot_create_tenants(
     gateway: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    tenant = await create_tenant(gateway, operator, Region.APAC)
+    tenant = await pro_tenant(gateway, operator, Region.APAC)
     response = await gateway.post(
         "/v1/tenants", json={"name": "x", "region": "apac"}, headers=bearer(tenant["api_key"])
     )
@@ -164,7 +156,7 @@ async def test_bad_tenant_input_is_a_problem_naming_the_field(
 async def test_bad_user_input_and_duplicates_are_problems_without_partial_writes(
     gateway: httpx.AsyncClient, operator: dict[str, str], converge: Converge
 ) -> None:
-    tenant = await create_tenant(gateway, operator, Region.EU_WEST)
+    tenant = await pro_tenant(gateway, operator, Region.EU_WEST)
     users = f"/v1/tenants/{tenant['tenant_id']}/users"
     bad = await gateway.post(users, json={"email": "not-an-email", "name": "X"}, headers=operator)
     assert bad.status_code == 422

@@ -53,4 +53,9 @@ def tenant_profile(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def tenant_profile_document(row: Mapping[str, Any]) -> bytes:
     """The profile as stored in Redis: deterministic bytes, so a replay writes the same."""
-    return orjson.dumps(tenant_profile(row), option=orjson.OPT_SORT_KEYS)
+    return encode_document(tenant_profile(row))
+
+
+def encode_document(document: Mapping[str, Any]) -> bytes:
+    """A read-model document as Redis holds it: JSON with sorted keys."""
+    return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)

@@ -11,7 +11,7 @@ import orjson
 from redis.asyncio import Redis
 
 from query.cache import CACHE_LOOKUPS, L1Cache
-from tessera_common.read_models import tenant_profile_document, tenant_profile_key
+from tessera_common.read_models import encode_document, tenant_profile, tenant_profile_key
 
 _TENANT = """
 SELECT id, name, region, plan, currency, status, version, user_count, created_at, updated_at
@@ -110,11 +110,10 @@ class ReadModels:
         row = await self._pool.fetchrow(_TENANT, tenant_id)
         if row is None:
             return None
-        raw = tenant_profile_document(row)
+        document = tenant_profile(row)
         # NX: never overwrite a newer profile the projector wrote meanwhile.
-        await self._redis.set(key, raw, nx=True)
-        loaded: dict[str, Any] = orjson.loads(raw)
-        return loaded
+        await self._redis.set(key, encode_document(document), nx=True)
+        return document
 
     async def users_page(
         self, tenant_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None, limit: int
