@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -54,10 +54,13 @@ def kpi_table(document: dict[str, Any]) -> Table:
     return table
 
 
-def main(
-    out: Path = typer.Option(None, help="where to write the JSON (default .run/kpi.json)"),
-    window: float = typer.Option(0.0, help="seconds between two scrapes; 0: since start"),
-) -> None:
+OutOption = Annotated[
+    Path | None, typer.Option(help="where to write the JSON (default .run/kpi.json)")
+]
+WindowOption = Annotated[float, typer.Option(help="seconds between two scrapes; 0: since start")]
+
+
+def main(out: OutOption = None, window: WindowOption = 0.0) -> None:
     """Print the KPI table of the running stack and write it as JSON."""
     layout = StackLayout()
     scrape, missing = scrape_stack(layout)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tessera_common.observability.exposition import Labels, Scrape, histogram_quantile
+from tessera_common.observability.exposition import (
+    LabelFilter,
+    Labels,
+    Scrape,
+    histogram_quantile,
+)
 
 STAGES = ("1k", "100k", "1M")
 # Probes, scrapes and the status page are not what users wait for.
@@ -39,6 +44,15 @@ KPIS = (
 )
 
 
+def _labelled(**wanted: str) -> LabelFilter:
+    """A filter keeping the series whose labels have these values."""
+
+    def match(labels: Labels) -> bool:
+        return all(labels.get(name) == value for name, value in wanted.items())
+
+    return match
+
+
 def _served(labels: Labels) -> bool:
     return labels.get("route") not in UNMEASURED_ROUTES
 
@@ -47,7 +61,7 @@ def _at_edge(labels: Labels) -> bool:
     return labels.get("service") == EDGE and _served(labels)
 
 
-def _edge_filter(scrape: Scrape) -> Any:
+def _edge_filter(scrape: Scrape) -> LabelFilter:
     """The gateway's routes when it reports any (what users see), else every service's."""
     has_edge = scrape.total("tessera_http_requests_total", _at_edge) > 0
     return _at_edge if has_edge else _served
@@ -74,14 +88,9 @@ def cache_hit_ratio(scrape: Scrape) -> float | None:
             if s.labels.get("service") == service
         )
         first = layers[0]
-        reads += scrape.total(
-            "tessera_cache_lookups_total",
-            lambda x, f=first, svc=service: x.get("service") == svc and x.get("layer") == f,
-        )
-        answered += scrape.total(
-            "tessera_cache_lookups_total",
-            lambda x, svc=service: x.get("service") == svc and x.get("result") == "hit",
-        )
+        lookups = "tessera_cache_lookups_total"
+        reads += scrape.total(lookups, _labelled(service=service, layer=first))
+        answered += scrape.total(lookups, _labelled(service=service, result="hit"))
     return answered / reads if reads else None
 
 
@@ -89,8 +98,7 @@ def projection_lag_p99(scrape: Scrape) -> float | None:
     """The slowest read model's p99 lag from an event's occurrence to its effect."""
     lags = [
         histogram_quantile(
-            0.99,
-            scrape.buckets("tessera_projection_lag_seconds", lambda x, m=model: x["read_model"] == m),
+            0.99, scrape.buckets("tessera_projection_lag_seconds", _labelled(read_model=model))
         )
         for model in scrape.label_values("tessera_projection_lag_seconds_bucket", "read_model")
     ]

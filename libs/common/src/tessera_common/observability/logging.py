@@ -7,13 +7,12 @@ active OpenTelemetry span. Every line passes the secret redactor last.
 import logging
 import os
 import sys
-from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 from opentelemetry import trace
 
-from tessera_common.observability.redaction import SecretRedactor
+from tessera_common.observability.redaction import EventDict, SecretRedactor
 from tessera_common.settings import DEFAULT_INTERNAL_TOKEN_SECRET, DEFAULT_OPERATOR_KEY
 
 # Secrets (variable, default) whose exact values must never be logged.
@@ -23,7 +22,7 @@ SECRET_VARIABLES = (
 )
 
 
-def add_trace_context(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def add_trace_context(_: Any, __: str, event_dict: EventDict) -> EventDict:
     """The active span's trace and span ids, as Jaeger and Tempo show them."""
     context = trace.get_current_span().get_span_context()
     if context.is_valid:

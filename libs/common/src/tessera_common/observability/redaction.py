@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
+EventDict = MutableMapping[str, Any]
+
 REDACTED = "[redacted]"
 # Field names whose values are credentials whatever they look like.
 SECRET_FIELDS = frozenset(
@@ -44,7 +46,7 @@ class SecretRedactor:
             return [self._clean("", v) for v in value]
         return value
 
-    def __call__(self, _: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    def __call__(self, _: Any, __: str, event_dict: EventDict) -> EventDict:
         for key, value in event_dict.items():
             event_dict[key] = self._clean(key, value)
         return event_dict
