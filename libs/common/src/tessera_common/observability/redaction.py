@@ -18,7 +18,7 @@ _PATTERNS = (
     (re.compile(r"\b(tsk_[0-9a-f]{32}_)[A-Za-z0-9_-]+"), rf"\1{REDACTED}"),
     (re.compile(r"(?i)\b(bearer\s+)[^\s\"',]+"), rf"\1{REDACTED}"),
     # user:password@ in any URL or DSN.
-    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@"), rf"\1{REDACTED}@"),
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@"), rf"\1{REDACTED}@"),
 )
 
 
