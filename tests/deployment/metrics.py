@@ -30,7 +30,6 @@ class Metric:
 
 # Named in the design, not defined by the code yet: dashboards and alerts may use them.
 PLANNED = (
-    Metric("tessera_db_query_duration_seconds", "histogram", frozenset({"shard"})),
     Metric("tessera_consumer_lag", "gauge", frozenset({"topic", "partition", "group"})),
 )
 # Prometheus's own series about each target.
