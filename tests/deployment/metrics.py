@@ -29,9 +29,7 @@ class Metric:
 
 
 # Named in the design, not defined by the code yet: dashboards and alerts may use them.
-PLANNED = (
-    Metric("tessera_consumer_lag", "gauge", frozenset({"topic", "partition", "group"})),
-)
+PLANNED = (Metric("tessera_consumer_lag", "gauge", frozenset({"topic", "partition", "group"})),)
 # Prometheus's own series about each target.
 BUILTIN = (Metric("up", "gauge", frozenset()),)
 

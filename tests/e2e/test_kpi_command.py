@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -27,7 +28,8 @@ async def test_kpi_reports_real_values_after_traffic(
     out = tmp_path / "kpi.json"
 
     async def measured() -> dict[str, object] | None:
-        run = subprocess.run(
+        run = await asyncio.to_thread(
+            subprocess.run,
             [sys.executable, "-m", "tessera_stack.kpi", "--out", str(out)],
             capture_output=True, text=True, check=False, timeout=60,
         )  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import httpx
 import pytest
 from support import Api, bearer
@@ -51,16 +53,19 @@ async def test_a_read_moves_the_read_db_histogram(layout: StackLayout, api: Api)
     )
 
 
-async def test_the_relay_times_each_kafka_produce(layout: StackLayout, api: Api, converge) -> None:  # type: ignore[no-untyped-def]
+async def test_the_relay_times_each_kafka_produce(
+    layout: StackLayout, api: Api, converge: Callable[..., Awaitable[object]]
+) -> None:
     before = await scrape(layout, "accounts")
     await api.tenant()
     timed = "tessera_kafka_produce_duration_seconds_count"
     topic = {"topic": "accounts.events"}
 
     async def produced() -> bool | None:
-        grown = count(await scrape(layout, "accounts"), timed, **topic) >= count(
-            before, timed, **topic
-        ) + 2
+        grown = (
+            count(await scrape(layout, "accounts"), timed, **topic)
+            >= count(before, timed, **topic) + 2
+        )
         return True if grown else None
 
     await converge(produced)

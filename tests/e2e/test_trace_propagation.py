@@ -79,5 +79,6 @@ async def test_a_command_is_one_trace_from_gateway_to_projector(
     assert services[0] == "projector"
     assert names[1] == "accounts.events publish"
     assert services[1] == "accounts"
-    assert "accounts" in services[2:] and services[-1] == "gateway"
+    assert "accounts" in services[2:]
+    assert services[-1] == "gateway"
     assert services.index("gateway") > max(i for i, s in enumerate(services) if s == "accounts")

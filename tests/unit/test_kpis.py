@@ -13,22 +13,22 @@ INF = math.inf
 
 EXPOSITION = """\
 # TYPE tessera_http_request_duration_seconds histogram
-tessera_http_request_duration_seconds_bucket{service="gateway",method="GET",route="/v1/{path:path}",le="0.01"} 90
-tessera_http_request_duration_seconds_bucket{service="gateway",method="GET",route="/v1/{path:path}",le="0.1"} 99
-tessera_http_request_duration_seconds_bucket{service="gateway",method="GET",route="/v1/{path:path}",le="+Inf"} 100
-tessera_http_request_duration_seconds_count{service="gateway",method="GET",route="/v1/{path:path}"} 100
-tessera_http_request_duration_seconds_sum{service="gateway",method="GET",route="/v1/{path:path}"} 2.0
-tessera_http_request_duration_seconds_bucket{service="gateway",method="GET",route="/readyz",le="0.01"} 0
-tessera_http_request_duration_seconds_bucket{service="gateway",method="GET",route="/readyz",le="0.1"} 0
-tessera_http_request_duration_seconds_bucket{service="gateway",method="GET",route="/readyz",le="+Inf"} 500
-tessera_http_request_duration_seconds_count{service="gateway",method="GET",route="/readyz"} 500
-tessera_http_request_duration_seconds_sum{service="gateway",method="GET",route="/readyz"} 900.0
+tessera_http_request_duration_seconds_bucket{service="gateway",route="/v1/a",le="0.01"} 90
+tessera_http_request_duration_seconds_bucket{service="gateway",route="/v1/a",le="0.1"} 99
+tessera_http_request_duration_seconds_bucket{service="gateway",route="/v1/a",le="+Inf"} 100
+tessera_http_request_duration_seconds_count{service="gateway",route="/v1/a"} 100
+tessera_http_request_duration_seconds_sum{service="gateway",route="/v1/a"} 2.0
+tessera_http_request_duration_seconds_bucket{service="gateway",route="/readyz",le="0.01"} 0
+tessera_http_request_duration_seconds_bucket{service="gateway",route="/readyz",le="0.1"} 0
+tessera_http_request_duration_seconds_bucket{service="gateway",route="/readyz",le="+Inf"} 500
+tessera_http_request_duration_seconds_count{service="gateway",route="/readyz"} 500
+tessera_http_request_duration_seconds_sum{service="gateway",route="/readyz"} 900.0
 # TYPE tessera_http_requests_total counter
-tessera_http_requests_total{service="gateway",method="GET",route="/v1/{path:path}",status="200"} 99
-tessera_http_requests_total{service="gateway",method="GET",route="/v1/{path:path}",status="503"} 1
-tessera_http_requests_total{service="query",method="GET",route="/v1/tenants/{tenant_id}",status="200"} 40
+tessera_http_requests_total{service="gateway",route="/v1/a",status="200"} 99
+tessera_http_requests_total{service="gateway",route="/v1/a",status="503"} 1
+tessera_http_requests_total{service="query",route="/v1/t",status="200"} 40
 # TYPE tessera_http_errors_total counter
-tessera_http_errors_total{service="gateway",method="GET",route="/v1/{path:path}"} 1
+tessera_http_errors_total{service="gateway",route="/v1/a"} 1
 # TYPE tessera_cache_lookups_total counter
 tessera_cache_lookups_total{service="query",layer="l1",result="hit"} 70
 tessera_cache_lookups_total{service="query",layer="l1",result="miss"} 30
