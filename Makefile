@@ -20,7 +20,7 @@ include .env
 export
 endif
 
-.PHONY: help bootstrap kube-tools up down status logs test test-unit lint fmt contracts lock clean archive restore rebuild
+.PHONY: help bootstrap kube-tools up down status kpi logs test test-unit lint fmt contracts lock clean archive restore rebuild
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ down: ## Stop exactly what `make up` started
 
 status: ## Show each component and its health
 	@$(RUN) tessera-stack status
+
+kpi: ## The running stack's KPIs beside DESIGN §12's targets (JSON in .run/kpi.json)
+	@$(RUN) python -m tessera_stack.kpi $(KPI_ARGS)
 
 logs: ## Follow the logs (make logs C=gateway for one component)
 	@$(RUN) tessera-stack logs $(C)

@@ -30,6 +30,7 @@ PIPELINE_METRICS = {
     "outbox backlog": "tessera_outbox_backlog",
     "outbox age": "tessera_outbox_oldest_unsent_age_seconds",
     "Kafka publishing": "tessera_outbox_published_total",
+    "Kafka produce time": "tessera_kafka_produce_duration_seconds_bucket",
     "projector consumer lag": "tessera_consumer_lag_messages",
     "projector throughput": "tessera_projector_events_applied_total",
     "read-model lag": "tessera_projection_lag_seconds_bucket",

@@ -7,7 +7,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tessera_common.settings import DEFAULT_INTERNAL_TOKEN_SECRET, DEFAULT_OPERATOR_KEY
+from tessera_common.settings import (
+    DEFAULT_INTERNAL_TOKEN_SECRET,
+    DEFAULT_OPERATOR_KEY,
+    ShardSettings,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 HOST = "127.0.0.1"
@@ -127,6 +131,14 @@ def service_environment(
             "TESSERA_INTERNAL_TOKEN_SECRET", DEFAULT_INTERNAL_TOKEN_SECRET
         ),
         "GATEWAY_UPSTREAMS": json.dumps(upstreams),
+        # What the gateway's status page probes.
+        "STATUS_PROJECTOR_URL": layout.service_url("projector"),
+        "STATUS_POSTGRES": json.dumps({**shard_urls, "read": read_server_url}),
+        "STATUS_DIRECTORY_DB_URL": f"{read_server_url}/directory",
+        "STATUS_REGIONS": json.dumps(
+            {region.value: shards for region, shards in ShardSettings().regions.items()}
+        ),
+        "STATUS_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }
     return env

@@ -78,7 +78,10 @@ def bootstrap(settings: AccountsSettings) -> Accounts:
         settings=settings,
         engines=ShardEngines.connect(settings.shards, DATABASE),
         directory=TenantDirectory(
-            create_engine(settings.directory.db_url, pool_size=5), settings.directory.cache_size
+            create_engine(
+                settings.directory.db_url, pool_size=5, service=DATABASE, shard="directory"
+            ),
+            settings.directory.cache_size,
         ),
         placer=placer,
         relays=relays,

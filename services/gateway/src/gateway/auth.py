@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from gateway.upstreams import UpstreamPool
 from tessera_common.api_keys import digest_of, tenant_of_key
 from tessera_common.auth.internal_token import OPERATOR, Caller
+from tessera_common.observability.metrics import record_cache_lookup
 from tessera_common.read_models import api_key_digest_key
 
 KEY_LOOKUPS = Counter(
@@ -63,10 +64,12 @@ class Authenticator:
             return None
         digest = digest_of(key)
         cached = self._positive.get(digest) or self._negative.get(digest)
+        record_cache_lookup("gateway", "l1", hit=cached is not None)
         if cached is not None:
             KEY_LOOKUPS.labels("l1").inc()
             return cached.caller
         document = await self._from_read_model(digest)
+        record_cache_lookup("gateway", "l2", hit=document is not None and "region" in document)
         if document is None or "region" not in document:  # a doc from before regions: ask
             document = await self._accounts.key_state(tenant_id, digest)
             KEY_LOOKUPS.labels("accounts").inc()

@@ -13,6 +13,7 @@ from gateway.auth import Authenticator
 from gateway.proxy import Proxy
 from gateway.routes import RoutingTable
 from gateway.settings import GatewaySettings
+from gateway.status.router import status_router
 from gateway.upstreams import UpstreamPool
 from tessera_common.auth.internal_token import sign_internal_token
 from tessera_common.http.service_app import create_service_app
@@ -68,6 +69,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         readiness={"redis": redis_ready},
         internal_token_secret=auth.internal_token_secret.get_secret_value(),
     )
+
+    app.include_router(status_router(settings.status, settings.proxy.upstreams, settings.redis))
 
     @app.api_route("/v1/{path:path}", methods=PROXIED_METHODS, include_in_schema=False)
     async def proxy(request: Request) -> Response:

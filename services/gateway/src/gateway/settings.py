@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.status.settings import StatusSettings
 from tessera_common.settings import AuthSettings, ObservabilitySettings, RedisSettings
 
 MIB = 1024 * 1024
@@ -41,3 +42,4 @@ class GatewaySettings(BaseModel):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
+    status: StatusSettings = Field(default_factory=StatusSettings)

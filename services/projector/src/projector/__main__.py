@@ -9,6 +9,7 @@ from projector.app import create_faust_app
 from projector.settings import ProjectorSettings
 from tessera_common.kafka.topics import changelog_topic, ensure_topics
 from tessera_common.observability.logging import configure_logging
+from tessera_common.observability.tracing import configure_tracing
 
 
 class JsonLogWorker(Worker):
@@ -21,6 +22,7 @@ class JsonLogWorker(Worker):
 
 def main() -> None:
     settings = ProjectorSettings()
+    configure_tracing("projector")
     app = create_faust_app(settings)
     # Faust may not declare topics itself: its tables' changelogs are created here, explicitly.
     names = [table.changelog_topic.get_topic_name() for table in app.tables.values()]

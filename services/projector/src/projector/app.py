@@ -18,6 +18,7 @@ from projector.resilience import apply_resiliently
 from projector.settings import ProjectorSettings, WorkerSettings
 from projector.stores.postgres import PostgresReadStore
 from projector.stores.redis import RedisReadStore
+from projector.tracing import traced_apply
 from tessera_common.db.urls import asyncpg_dsn
 from tessera_common.events.topics import dlq_of
 from tessera_common.kafka.lag import GroupLag
@@ -108,7 +109,8 @@ def _add_projection_agent(app: faust.App, topic: str, worker: WorkerSettings, ap
             projected, rejected = triage(topic, [e.value for e in batch])
             for poison in rejected:
                 await dead_letter(poison)
-            await apply_resiliently(partial(apply, topic), projected, dead_letter)
+            with traced_apply(topic, [e.headers for e in batch]):
+                await apply_resiliently(partial(apply, topic), projected, dead_letter)
 
     app.agent(source, name=f"project-{topic}", concurrency=1)(project)
 

@@ -6,13 +6,8 @@ import itertools
 from typing import Any
 
 from cachetools import TTLCache
-from prometheus_client import Counter
 
-CACHE_LOOKUPS = Counter(
-    "tessera_cache_lookups_total",
-    "Read-model lookups by cache layer and outcome.",
-    ["service", "layer", "result"],
-)
+from tessera_common.observability.metrics import record_cache_lookup
 
 
 class L1Cache:
@@ -28,7 +23,7 @@ class L1Cache:
 
     def get(self, key: str) -> dict[str, Any] | None:
         found = self._entries.get(key)
-        CACHE_LOOKUPS.labels("query", "l1", "hit" if found is not None else "miss").inc()
+        record_cache_lookup("query", "l1", hit=found is not None)
         return found
 
     def ticket(self) -> int:

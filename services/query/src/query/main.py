@@ -19,6 +19,7 @@ from tessera_common.catalog import price_book_json
 from tessera_common.db.urls import asyncpg_dsn
 from tessera_common.http.domain_problems import install_shared_domain_errors
 from tessera_common.http.service_app import create_service_app
+from tessera_common.observability.database import timed_connection
 from tessera_common.observability.logging import configure_logging
 from tessera_common.redis_client import create_redis, create_subscriber
 
@@ -30,7 +31,10 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await asyncpg.create_pool(
-            asyncpg_dsn(settings.read_db.url), min_size=1, max_size=settings.read_db.pool_size
+            asyncpg_dsn(settings.read_db.url),
+            min_size=1,
+            max_size=settings.read_db.pool_size,
+            init=timed_connection("query", "read"),
         )
         redis = create_redis(settings.redis)
         l1 = L1Cache(settings.consistency.l1_size, settings.consistency.l1_ttl_seconds)

@@ -10,7 +10,8 @@ import asyncpg
 import orjson
 from redis.asyncio import Redis
 
-from query.cache import CACHE_LOOKUPS, L1Cache
+from query.cache import L1Cache
+from tessera_common.observability.metrics import record_cache_lookup
 from tessera_common.read_models import encode_document, tenant_profile, tenant_profile_key
 
 _TENANT = """
@@ -102,11 +103,11 @@ class ReadModels:
                 return document
             ticket = self.l1.ticket()
             if (cached := await self._redis.get(key)) is not None:
-                CACHE_LOOKUPS.labels("query", "l2", "hit").inc()
+                record_cache_lookup("query", "l2", hit=True)
                 loaded_l2: dict[str, Any] = orjson.loads(cached)
                 self.l1.put(key, loaded_l2, ticket)
                 return loaded_l2
-            CACHE_LOOKUPS.labels("query", "l2", "miss").inc()
+            record_cache_lookup("query", "l2", hit=False)
         row = await self._pool.fetchrow(_TENANT, tenant_id)
         if row is None:
             return None

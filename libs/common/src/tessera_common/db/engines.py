@@ -8,12 +8,17 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tessera_common.db.urls import sqlalchemy_async_url, with_database
+from tessera_common.observability.database import time_engine_queries
+from tessera_common.observability.tracing import trace_engine
 from tessera_common.settings import ShardSettings
 from tessera_common.sharding.geo import UnknownShardError
 
 
-def create_engine(url: str, pool_size: int) -> AsyncEngine:
-    return create_async_engine(
+def create_engine(
+    url: str, pool_size: int, *, service: str | None = None, shard: str | None = None
+) -> AsyncEngine:
+    """A pooled engine; with `service` and `shard`, its statements are timed and traced."""
+    engine = create_async_engine(
         sqlalchemy_async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
@@ -21,6 +26,10 @@ def create_engine(url: str, pool_size: int) -> AsyncEngine:
         pool_timeout=5,
         connect_args={"timeout": 3, "command_timeout": 10},
     )
+    if service and shard:
+        time_engine_queries(engine, service, shard)
+        trace_engine(engine)
+    return engine
 
 
 class ShardEngines:
@@ -33,7 +42,9 @@ class ShardEngines:
     def connect(cls, settings: ShardSettings, database: str) -> ShardEngines:
         return cls(
             {
-                name: create_engine(with_database(url, database), settings.pool_size)
+                name: create_engine(
+                    with_database(url, database), settings.pool_size, service=database, shard=name
+                )
                 for name, url in settings.servers.items()
             }
         )

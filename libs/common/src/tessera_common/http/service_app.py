@@ -16,8 +16,9 @@ from tessera_common.auth.internal_token import (
     verify_internal_token,
 )
 from tessera_common.http.health import ReadinessCheck, health_router
-from tessera_common.http.request_context import RequestIdMiddleware
+from tessera_common.http.request_context import RequestIdMiddleware, TenantContextMiddleware
 from tessera_common.observability.metrics import RequestMetricsMiddleware
+from tessera_common.observability.tracing import configure_tracing, trace_app
 from tessera_common.problems import Problem, install_problem_handlers, not_found
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
@@ -32,6 +33,7 @@ def create_service_app(
     degradable: Mapping[str, ReadinessCheck] | None = None,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
+    configure_tracing(service)
     app = FastAPI(
         title=f"Tessera {service}",
         lifespan=lifespan,
@@ -40,8 +42,10 @@ def create_service_app(
     app.state.internal_token_secret = internal_token_secret
     install_problem_handlers(app)
     app.add_middleware(RequestMetricsMiddleware, service=service)
+    app.add_middleware(TenantContextMiddleware, internal_token_secret=internal_token_secret)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router(readiness, degradable))
+    trace_app(app)
     return app
 
 

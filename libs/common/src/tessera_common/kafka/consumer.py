@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter
 
 from tessera_common.db.errors import is_unreachable
@@ -19,6 +21,8 @@ from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.topics import dlq_of
 from tessera_common.kafka.clients import create_consumer, create_producer
 from tessera_common.kafka.lag import record_lag
+from tessera_common.observability.propagation import context_from_kafka
+from tessera_common.observability.tracing import tracer
 from tessera_common.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
@@ -63,7 +67,7 @@ class EventConsumer:
                 batches = await consumer.getmany(timeout_ms=500, max_records=500)
                 for records in batches.values():
                     for record in records:
-                        await self._handle(record.topic, record.value, record.key, producer)
+                        await self._traced_handle(record, producer)
                 if batches:
                     await consumer.commit()
                 await self._record_lag(consumer)
@@ -76,6 +80,16 @@ class EventConsumer:
             end = consumer.highwater(partition)  # known once a fetch has returned
             if end is not None:
                 record_lag(self.name, partition, end - await consumer.position(partition))
+
+    async def _traced_handle(self, record: ConsumerRecord, producer: AIOKafkaProducer) -> None:
+        """Handle one record in a span that continues the trace its headers carry."""
+        with tracer().start_as_current_span(
+            f"{record.topic} process",
+            context=context_from_kafka(record.headers),
+            kind=SpanKind.CONSUMER,
+            attributes={"messaging.system": "kafka", "messaging.consumer.group.name": self.name},
+        ):
+            await self._handle(record.topic, record.value, record.key, producer)
 
     async def _handle(
         self, topic: str, raw: bytes, key: bytes | None, producer: AIOKafkaProducer

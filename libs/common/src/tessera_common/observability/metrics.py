@@ -27,6 +27,22 @@ HTTP_DURATION = Histogram(
     ["service", "method", "route"],
     buckets=LATENCY_BUCKETS,
 )
+CACHE_LOOKUPS = Counter(
+    "tessera_cache_lookups_total",
+    "Cache lookups by service, layer (l1 in process, l2 Redis) and result (hit or miss).",
+    ["service", "layer", "result"],
+)
+DB_QUERY_DURATION = Histogram(
+    "tessera_db_query_duration_seconds",
+    "Time of one database statement, by service and shard (or read, directory).",
+    ["service", "shard"],
+    buckets=LATENCY_BUCKETS,
+)
+
+
+def record_cache_lookup(service: str, layer: str, hit: bool) -> None:
+    """Count one lookup of a cache layer."""
+    CACHE_LOOKUPS.labels(service, layer, "hit" if hit else "miss").inc()
 
 
 def _route_template(scope: Scope) -> str:

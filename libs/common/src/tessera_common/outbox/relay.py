@@ -19,9 +19,13 @@ import asyncpg
 import orjson
 import structlog
 from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import Counter, Gauge, Histogram
 
 from tessera_common.observability.metrics import LATENCY_BUCKETS
+from tessera_common.observability.propagation import context_from_text, trace_headers_of
+from tessera_common.observability.tracing import tracer
 from tessera_common.outbox.table import NOTIFY_CHANNEL
 from tessera_common.settings import OutboxSettings
 
@@ -45,6 +49,12 @@ OUTBOX_PUBLISH_SECONDS = Histogram(
     "tessera_outbox_publish_duration_seconds",
     "Time to publish one batch of outbox rows, acks=all included.",
     ["service", "shard"],
+    buckets=LATENCY_BUCKETS,
+)
+KAFKA_PRODUCE_SECONDS = Histogram(
+    "tessera_kafka_produce_duration_seconds",
+    "Time from handing one message to the producer to its acknowledgement (acks=all).",
+    ["topic"],
     buckets=LATENCY_BUCKETS,
 )
 OUTBOX_LEADER = Gauge(
@@ -132,22 +142,46 @@ class OutboxRelay:
         if not rows:
             return 0
         started = time.perf_counter()
-        deliveries = [await producer.send(**self._message(row)) for row in rows]
+        deliveries = [await self._send(producer, row) for row in rows]
         await asyncio.gather(*deliveries)
         await conn.execute(_MARK_SENT, [row["id"] for row in rows])
         OUTBOX_PUBLISH_SECONDS.labels(*self._labels).observe(time.perf_counter() - started)
         OUTBOX_PUBLISHED.labels(*self._labels).inc(len(rows))
         return len(rows)
 
-    @staticmethod
-    def _message(row: asyncpg.Record) -> dict[str, Any]:
-        headers = orjson.loads(row["headers"]) if row["headers"] else {}
-        return {
-            "topic": row["topic"],
-            "key": row["message_key"].encode(),
-            "value": row["envelope"].encode(),
-            "headers": [(name, str(value).encode()) for name, value in headers.items()],
-        }
+    async def _send(self, producer: AIOKafkaProducer, row: asyncpg.Record) -> asyncio.Future[Any]:
+        """Hand one row to the producer, in a span continuing the command's trace."""
+        headers: dict[str, Any] = orjson.loads(row["headers"]) if row["headers"] else {}
+        topic: str = row["topic"]
+        span = tracer().start_span(
+            f"{topic} publish",
+            context=context_from_text(headers),
+            kind=SpanKind.PRODUCER,
+            attributes={"messaging.system": "kafka", "messaging.destination.name": topic},
+        )
+        # The consumer's span becomes a child of this one.
+        headers |= trace_headers_of(trace.set_span_in_context(span))
+        sent = time.perf_counter()
+        try:
+            delivery: asyncio.Future[Any] = await producer.send(
+                topic=topic,
+                key=row["message_key"].encode(),
+                value=row["envelope"].encode(),
+                headers=[(name, str(value).encode()) for name, value in headers.items()],
+            )
+        except BaseException:
+            span.set_status(StatusCode.ERROR)
+            span.end()
+            raise
+
+        def delivered(future: asyncio.Future[Any]) -> None:
+            KAFKA_PRODUCE_SECONDS.labels(topic).observe(time.perf_counter() - sent)
+            if future.cancelled() or future.exception() is not None:
+                span.set_status(StatusCode.ERROR)
+            span.end()
+
+        delivery.add_done_callback(delivered)
+        return delivery
 
     async def _housekeeping(self, conn: asyncpg.Connection) -> None:
         now = time.monotonic()

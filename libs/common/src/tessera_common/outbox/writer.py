@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tessera_common.events.envelope import EventEnvelope
+from tessera_common.observability.propagation import current_trace_headers
 from tessera_common.outbox.table import outbox
 
 
@@ -30,5 +31,7 @@ async def write_outbox(
     events: Sequence[EventEnvelope],
     headers: dict[str, str] | None = None,
 ) -> None:
+    """Rows for `events`; their headers carry the command's trace context to the relay."""
     if events:
-        await conn.execute(outbox.insert(), [outbox_row(topic, e, headers or {}) for e in events])
+        headers = {**current_trace_headers(), **(headers or {})}
+        await conn.execute(outbox.insert(), [outbox_row(topic, e, headers) for e in events])

@@ -25,6 +25,7 @@ from projector.projections.changes import (
     UpsertUser,
 )
 from projector.stores import usage_rollups
+from tessera_common.observability.database import timed_connection
 
 _NOT_ERASED = "NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = $2 AND t.status = 'erased')"
 _UPSERT_TENANT = """
@@ -184,7 +185,13 @@ class PostgresReadStore:
             # that holds the live tables then rolls back and tries again.
             settings["lock_timeout"] = "5s"
         return cls(
-            await asyncpg.create_pool(dsn, min_size=1, max_size=pool_size, server_settings=settings)
+            await asyncpg.create_pool(
+                dsn,
+                min_size=1,
+                max_size=pool_size,
+                server_settings=settings,
+                init=timed_connection("projector", "read"),
+            )
         )
 
     async def apply(self, changes: Sequence[Change]) -> Delta:

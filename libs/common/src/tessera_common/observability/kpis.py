@@ -1,0 +1,164 @@
+"""The KPIs of DESIGN §12 measured from scraped metrics, and judged against each stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from tessera_common.observability.exposition import (
+    LabelFilter,
+    Labels,
+    Scrape,
+    histogram_quantile,
+)
+
+STAGES = ("1k", "100k", "1M")
+# Probes, scrapes and the status page are not what users wait for.
+UNMEASURED_ROUTES = frozenset({"/healthz", "/readyz", "/metrics", "/status", "/status.json"})
+EDGE = "gateway"
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    title: str
+    unit: Literal["s", "ratio"]
+    better: Literal["below", "above"]
+    targets: tuple[float, float, float]  # per stage, in STAGES order
+
+    def passes(self, value: float) -> tuple[bool, ...]:
+        if self.better == "below":
+            return tuple(value < target for target in self.targets)
+        return tuple(value > target for target in self.targets)
+
+
+KPIS = (
+    Kpi("p99_latency", "P99 latency", "s", "below", (0.200, 0.150, 0.100)),
+    Kpi("error_rate", "error rate", "ratio", "below", (0.01, 0.001, 0.0001)),
+    Kpi("db_query_p99", "DB query time (p99)", "s", "below", (0.050, 0.020, 0.010)),
+    Kpi("cache_hit_ratio", "cache hit ratio", "ratio", "above", (0.80, 0.90, 0.95)),
+    # No per-stage column in §12: the §11 read-your-writes budget holds at every stage.
+    Kpi("projection_lag_p99", "projection lag (p99)", "s", "below", (0.250, 0.250, 0.250)),
+    # The age at which the outbox alert pages, at every stage.
+    Kpi("outbox_age_max", "outbox oldest unsent", "s", "below", (60.0, 60.0, 60.0)),
+)
+
+
+def _labelled(**wanted: str) -> LabelFilter:
+    """A filter keeping the series whose labels have these values."""
+
+    def match(labels: Labels) -> bool:
+        return all(labels.get(name) == value for name, value in wanted.items())
+
+    return match
+
+
+def _served(labels: Labels) -> bool:
+    return labels.get("route") not in UNMEASURED_ROUTES
+
+
+def _at_edge(labels: Labels) -> bool:
+    return labels.get("service") == EDGE and _served(labels)
+
+
+def _edge_filter(scrape: Scrape) -> LabelFilter:
+    """The gateway's routes when it reports any (what users see), else every service's."""
+    has_edge = scrape.total("tessera_http_requests_total", _at_edge) > 0
+    return _at_edge if has_edge else _served
+
+
+def p99_latency(scrape: Scrape) -> float | None:
+    where = _edge_filter(scrape)
+    return histogram_quantile(0.99, scrape.buckets("tessera_http_request_duration_seconds", where))
+
+
+def error_rate(scrape: Scrape) -> float | None:
+    where = _edge_filter(scrape)
+    requests = scrape.total("tessera_http_requests_total", where)
+    return scrape.total("tessera_http_errors_total", where) / requests if requests else None
+
+
+def cache_hit_ratio(scrape: Scrape) -> float | None:
+    """Reads a cache layer answered over reads, per service: a miss of l1 is looked up in l2."""
+    answered = reads = 0.0
+    for service in scrape.label_values("tessera_cache_lookups_total", "service"):
+        layers = sorted(
+            s.labels["layer"]
+            for s in scrape.select("tessera_cache_lookups_total")
+            if s.labels.get("service") == service
+        )
+        first = layers[0]
+        lookups = "tessera_cache_lookups_total"
+        reads += scrape.total(lookups, _labelled(service=service, layer=first))
+        answered += scrape.total(lookups, _labelled(service=service, result="hit"))
+    return answered / reads if reads else None
+
+
+def projection_lag_p99(scrape: Scrape) -> float | None:
+    """The slowest read model's p99 lag from an event's occurrence to its effect."""
+    lags = [
+        histogram_quantile(
+            0.99, scrape.buckets("tessera_projection_lag_seconds", _labelled(read_model=model))
+        )
+        for model in scrape.label_values("tessera_projection_lag_seconds_bucket", "read_model")
+    ]
+    found = [lag for lag in lags if lag is not None]
+    return max(found) if found else None
+
+
+def measure(scrape: Scrape) -> dict[str, float | None]:
+    """Every KPI's value (None where nothing was observed yet)."""
+    return {
+        "p99_latency": p99_latency(scrape),
+        "error_rate": error_rate(scrape),
+        "db_query_p99": histogram_quantile(
+            0.99, scrape.buckets("tessera_db_query_duration_seconds")
+        ),
+        "cache_hit_ratio": cache_hit_ratio(scrape),
+        "projection_lag_p99": projection_lag_p99(scrape),
+        "outbox_age_max": scrape.maximum("tessera_outbox_oldest_unsent_age_seconds"),
+    }
+
+
+CONSUMER_LAG = "tessera_consumer_lag_messages"
+PROJECTOR = "tessera-projector"  # the projector's consumer group (PROJECTOR_GROUP_ID's default)
+
+
+def lags(scrape: Scrape) -> dict[str, float]:
+    """Consumer lag in messages: the projector's group and the choreography consumers."""
+
+    def projector(labels: Labels) -> bool:
+        return labels.get("consumer") == PROJECTOR
+
+    return {
+        "projector": scrape.total(CONSUMER_LAG, projector),
+        "choreography": scrape.total(CONSUMER_LAG, lambda labels: not projector(labels)),
+    }
+
+
+def report(scrape: Scrape) -> dict[str, Any]:
+    """The KPI table as data: value and pass/fail per stage, plus consumer lags."""
+    values = measure(scrape)
+    rows = []
+    for kpi in KPIS:
+        value = values[kpi.key]
+        verdicts = kpi.passes(value) if value is not None else (None,) * len(STAGES)
+        rows.append(
+            {
+                "key": kpi.key, "title": kpi.title, "unit": kpi.unit, "better": kpi.better,
+                "value": value,
+                "stages": {
+                    stage: {"target": target, "pass": verdict}
+                    for stage, target, verdict in zip(STAGES, kpi.targets, verdicts, strict=True)
+                },
+            }
+        )  # fmt: skip
+    return {"kpis": rows, "lags": lags(scrape)}
+
+
+def formatted(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "s":
+        return f"{value:.1f} s" if value >= 1 else f"{value * 1000:.1f} ms"
+    return f"{value * 100:.2f} %"

@@ -1,0 +1,50 @@
+"""`make kpi` against the running stack: real values after some traffic, as JSON too."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from support import Api, bearer
+
+from tessera_stack.stack import LocalStack
+
+
+async def test_kpi_reports_real_values_after_traffic(
+    local_stack: LocalStack,
+    api: Api,
+    tmp_path: Path,
+    converge: Callable[..., Awaitable[object]],
+) -> None:
+    tenant = await api.tenant(name="Measured")
+    path = f"/v1/tenants/{tenant['tenant_id']}"
+    assert (await api.read(path, tenant["token"], tenant["api_key"])).status_code == 200
+    for _ in range(3):  # cached reads
+        await api.gateway.get(path, headers=bearer(tenant["api_key"]))
+    out = tmp_path / "kpi.json"
+
+    async def measured() -> dict[str, object] | None:
+        run = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "tessera_stack.kpi", "--out", str(out)],
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        document = json.loads(out.read_text())
+        values = {row["key"]: row["value"] for row in document["kpis"]}
+        return values if all(v is not None for v in values.values()) else None
+
+    values = await converge(measured, within=30.0, interval=1.0)
+    assert isinstance(values, dict)
+    assert 0 < values["p99_latency"] < 60
+    assert 0 <= values["error_rate"] <= 1
+    assert 0 < values["cache_hit_ratio"] <= 1
+    assert values["db_query_p99"] > 0
+    assert values["projection_lag_p99"] > 0
+    document = json.loads(out.read_text())
+    assert document["unreachable"] == []
+    assert {"1k", "100k", "1M"} == set(document["kpis"][0]["stages"])
