@@ -13,8 +13,12 @@ PRIVATE = "private, no-cache"
 
 
 def json_response(request: Request, document: Any, cache_control: str = PRIVATE) -> Response:
-    """`document` as JSON with its ETag; 304 and no body when `If-None-Match` names it."""
-    return conditional(request, orjson.dumps(document), cache_control)
+    """`document` as JSON with its ETag; 304 and no body when `If-None-Match` names it.
+
+    Keys are sorted, so the same data has the same bytes (and ETag) whichever cache
+    layer or database path produced it.
+    """
+    return conditional(request, orjson.dumps(document, option=orjson.OPT_SORT_KEYS), cache_control)
 
 
 def conditional(request: Request, body: bytes, cache_control: str = PRIVATE) -> Response:
