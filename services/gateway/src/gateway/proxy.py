@@ -74,7 +74,7 @@ class Proxy:
     async def handle(self, request: Request) -> Response:
         match = self._resolve(request.method, request.url.path)
         identity = await self._authorize(match, request.headers.get("authorization"))
-        decision = await self._admit(identity)
+        decision = await self._admit(identity, metered=match.route.metered)
         body = await self._read_body(request, match.route.max_body_bytes or self._max_body)
         # traceparent and the rest of the end-to-end headers pass through as they came.
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP_REQUEST}
@@ -115,7 +115,7 @@ class Proxy:
             response_headers.update(decision.headers())
         return Response(upstream.content, upstream.status_code, response_headers)
 
-    async def _admit(self, identity: Identity | None) -> Decision | None:
+    async def _admit(self, identity: Identity | None, *, metered: bool) -> Decision | None:
         """A tenant's call: within its plan's rate limit (else a 429), then metered."""
         if identity is None or identity.plan is None or identity.caller.tenant_id is None:
             return None
@@ -130,7 +130,7 @@ class Proxy:
                 f"with bursts of {decision.limit.burst}",
                 headers=decision.headers(),
             )
-        if caller.region:
+        if metered and caller.region:
             await self._meter.count(tenant_id, caller.region, time.time())
         return decision
 

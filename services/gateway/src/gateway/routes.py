@@ -29,6 +29,7 @@ class Route:
     access: Access
     max_body_bytes: int | None = None  # None: the gateway's default limit
     balance: Balance = Balance.ROUND_ROBIN
+    metered: bool = True  # a tenant's calls count as `api_calls` usage
     pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
