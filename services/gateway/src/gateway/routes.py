@@ -38,8 +38,8 @@ class Route:
 
 
 TENANT = "/v1/tenants/{tenant_id}"
-# Reads go where the least is waiting; a tenant's commands stick to one instance (its
-# directory placement and shard connections stay warm there).
+# A tenant's requests stick to one instance (its L1 profile, directory placement and shard
+# connections stay warm there); other reads go where the least is waiting.
 READ = Balance.LEAST_OUTSTANDING
 STICKY = Balance.TENANT_HASH
 
@@ -70,12 +70,12 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/plans", "query", Access.PUBLIC, balance=READ),
     Route("GET", "/v1/reports/revenue", "query", Access.OPERATOR, balance=READ),
     Route("GET", "/v1/tenants", "query", Access.OPERATOR, balance=READ),
-    Route("GET", TENANT, "query", Access.TENANT, balance=READ),
-    Route("GET", f"{TENANT}/users", "query", Access.TENANT, balance=READ),
-    Route("GET", f"{TENANT}/users/{{user_id}}", "query", Access.TENANT, balance=READ),
-    Route("GET", f"{TENANT}/invoices", "query", Access.TENANT, balance=READ),
-    Route("GET", f"{TENANT}/invoices/{{invoice_id}}", "query", Access.TENANT, balance=READ),
-    Route("GET", f"{TENANT}/usage", "query", Access.TENANT, balance=READ),
+    Route("GET", TENANT, "query", Access.TENANT, balance=STICKY),
+    Route("GET", f"{TENANT}/users", "query", Access.TENANT, balance=STICKY),
+    Route("GET", f"{TENANT}/users/{{user_id}}", "query", Access.TENANT, balance=STICKY),
+    Route("GET", f"{TENANT}/invoices", "query", Access.TENANT, balance=STICKY),
+    Route("GET", f"{TENANT}/invoices/{{invoice_id}}", "query", Access.TENANT, balance=STICKY),
+    Route("GET", f"{TENANT}/usage", "query", Access.TENANT, balance=STICKY),
 )
 
 
