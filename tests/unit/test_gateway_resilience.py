@@ -22,24 +22,28 @@ class Clock:
         return self.now
 
 
+def state_of(breaker: CircuitBreaker) -> BreakerState:
+    return breaker.state
+
+
 def test_the_breaker_opens_fails_fast_then_lets_one_probe_through() -> None:
     clock = Clock()
     breaker = CircuitBreaker("unit", failures=2, open_seconds=5, clock=clock)
     breaker.record_failure()
     assert breaker.allow()
     breaker.record_failure()
-    assert breaker.state is BreakerState.OPEN
+    assert state_of(breaker) == BreakerState.OPEN
     assert not breaker.allow()
     assert breaker.retry_after() == 5
     clock.now += 5
     assert breaker.allow()  # the probe
     assert not breaker.allow()  # only one
     breaker.record_failure()
-    assert breaker.state is BreakerState.OPEN
+    assert state_of(breaker) == BreakerState.OPEN
     clock.now += 5
     assert breaker.allow()
     breaker.record_success()
-    assert breaker.state is BreakerState.CLOSED
+    assert state_of(breaker) == BreakerState.CLOSED
 
 
 def test_the_retry_budget_is_a_share_of_recent_requests() -> None:
@@ -81,3 +85,7 @@ def test_the_aggregated_openapi_has_every_route_and_nothing_else() -> None:
     assert operations == {(route.method, route.template) for route in ROUTES}
     refs = set(re.findall(r"#/components/schemas/(\w+)", json.dumps(spec)))
     assert refs <= set(spec["components"]["schemas"]), "every reference resolves"
+
+
+def test_reporting_usage_is_not_itself_metered() -> None:
+    assert not RoutingTable().resolve("POST", "/v1/usage").route.metered

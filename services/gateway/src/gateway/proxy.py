@@ -93,7 +93,9 @@ class Proxy:
                 query=request.scope.get("query_string", b""),
                 headers=headers,
                 body=body,
-                idempotent=request.method in IDEMPOTENT_METHODS,
+                # A POST with an Idempotency-Key is safe to resend: the service replays it.
+                idempotent=request.method in IDEMPOTENT_METHODS
+                or "idempotency-key" in request.headers,
                 balance=match.route.balance,
                 key=str(tenant) if tenant else None,
             )

@@ -58,6 +58,7 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", f"{TENANT}/subscription", "billing", Access.TENANT, balance=STICKY),
     Route("POST", f"{TENANT}/invoices", "billing", Access.TENANT, balance=STICKY),
     Route("POST", f"{TENANT}/payments", "billing", Access.TENANT, balance=STICKY),
+    # Reporting usage is not itself metered: it would feed back into what it reports.
     Route(
         "POST",
         "/v1/usage",
@@ -65,6 +66,7 @@ ROUTES: tuple[Route, ...] = (
         Access.TENANT_KEY,
         max_body_bytes=8 * 1024 * 1024,
         balance=STICKY,
+        metered=False,
     ),
     # queries -> the query service
     Route("GET", "/v1/plans", "query", Access.PUBLIC, balance=READ),
