@@ -9,8 +9,8 @@ import httpx
 
 from tessera_common.kafka.topics import ensure_topics
 from tessera_common.settings import KafkaSettings
-from tessera_stack.kafka import KafkaBroker
 from tessera_stack.edge import EdgeServer
+from tessera_stack.kafka import KafkaBroker
 from tessera_stack.layout import HOST, StackLayout, service_environment
 from tessera_stack.postgres import PostgresCluster
 from tessera_stack.progress import note, step
