@@ -75,6 +75,7 @@ fmt: bootstrap ## Format and autofix
 contracts: bootstrap ## Regenerate the event schema registry and the upstream OpenAPI snapshots
 	@$(RUN) python -m tessera_common.events.registry
 	@$(RUN) python tests/openapi_snapshots.py
+	@$(RUN) python -m tessera_stack.edge
 
 archive: bootstrap ## Move usage partitions older than the retention to .run/archive (gzip + manifest)
 	@$(RUN) python -m usage.archive archive

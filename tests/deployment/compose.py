@@ -34,6 +34,7 @@ POSTGRES = ("shard-0", "shard-1", "shard-2", "read-db")
 INFRA = ("kafka", *POSTGRES, "redis")
 HA_BROKERS = ("kafka-2", "kafka-3")
 OBSERVABILITY = ("otel-collector", "jaeger", "prometheus", "grafana")
+EDGE = ("edge",)
 JOBS = ("kafka-topics", "migrate")
 SERVICE_SETTINGS: dict[str, type[BaseModel]] = {
     "accounts": AccountsSettings,
@@ -44,7 +45,7 @@ SERVICE_SETTINGS: dict[str, type[BaseModel]] = {
     "gateway": GatewaySettings,
 }
 SERVICES = tuple(SERVICE_SETTINGS)
-ALL = (*INFRA, *HA_BROKERS, *JOBS, *SERVICES, *OBSERVABILITY)
+ALL = (*INFRA, *HA_BROKERS, *JOBS, *SERVICES, *EDGE, *OBSERVABILITY)
 PYTHON_PROCESSES = (*JOBS, *SERVICES)
 # What each Python process reads its configuration through.
 PROCESS_SETTINGS: dict[str, tuple[type[BaseModel], ...]] = {
@@ -67,6 +68,7 @@ CONTAINER_PORTS: dict[str, int] = {
     "read-db": 5432,
     "redis": 6379,
     "otel-collector": OTLP_GRPC_PORT,
+    "edge": SERVICE_PORT,
     **dict.fromkeys(SERVICES, SERVICE_PORT),
 }
 DEFAULT_PORTS = {"postgresql": 5432, "redis": 6379, "http": 80}

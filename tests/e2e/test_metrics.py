@@ -23,12 +23,18 @@ SERVICES = ("gateway", "accounts", "billing", "usage", "query", "projector")
 
 
 def sample(text: str, name: str, **labels: str) -> float:
-    """The value of one sample, 0 when absent."""
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
-                return float(s.value)
-    return 0.0
+    """The value of one sample (summed over instances), 0 when absent."""
+    return sum(
+        float(s.value)
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+async def all_metrics(client: httpx.AsyncClient, urls: list[str]) -> str:
+    """Every instance's metrics, one after another (samples repeat per instance)."""
+    return "".join([(await client.get(f"{url}/metrics")).text for url in urls])
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +55,10 @@ async def test_every_service_serves_metrics(layout: StackLayout) -> None:
 async def test_a_query_moves_its_route_counter_and_histogram(layout: StackLayout, api: Api) -> None:
     tenant = await api.tenant()
     route = {"service": "query", "method": "GET", "route": "/v1/tenants/{tenant_id}"}
-    metrics = f"{layout.service_url('query')}/metrics"
-    async with httpx.AsyncClient() as client:
-        before = (await client.get(metrics)).text
+    async with httpx.AsyncClient() as client:  # reads spread over every query instance
+        before = await all_metrics(client, layout.instance_urls("query"))
         await api.read(f"/v1/tenants/{tenant['tenant_id']}", tenant["token"])
-        after = (await client.get(metrics)).text
+        after = await all_metrics(client, layout.instance_urls("query"))
     counted = "tessera_http_requests_total"
     assert (
         sample(after, counted, **route, status="200")
@@ -65,8 +70,8 @@ async def test_a_query_moves_its_route_counter_and_histogram(layout: StackLayout
 
 async def test_the_outbox_relay_reports_what_it_published(layout: StackLayout, api: Api) -> None:
     await api.tenant()
-    async with httpx.AsyncClient() as client:
-        text = (await client.get(f"{layout.service_url('accounts')}/metrics")).text
+    async with httpx.AsyncClient() as client:  # one relay per shard leads, on either instance
+        text = await all_metrics(client, layout.instance_urls("accounts"))
     published = sum(
         sample(text, "tessera_outbox_published_total", service="accounts", shard=shard)
         for shard in ("shard-0", "shard-1", "shard-2")

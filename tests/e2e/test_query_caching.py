@@ -16,23 +16,29 @@ Converge = Callable[..., Awaitable[Any]]
 
 
 @pytest.fixture(scope="module")
-def query_metrics(endpoints: Endpoints) -> str:
+def query_metrics(endpoints: Endpoints) -> list[str]:
     if endpoints.source == "environment":
         pytest.skip("the query service's own address is not known for servers named by env")
-    return f"{StackLayout().service_url('query')}/metrics"
+    return [f"{url}/metrics" for url in StackLayout().instance_urls("query")]
 
 
-async def l1_hits(url: str) -> float:
-    async with httpx.AsyncClient() as client:
-        text = (await client.get(url)).text
+async def l1_hits(urls: list[str]) -> float:
+    """L1 hits summed over every query instance (the gateway balances reads over them)."""
     prefix = 'tessera_cache_lookups_total{layer="l1",result="hit",service="query"}'
-    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(prefix))
+    async with httpx.AsyncClient() as client:
+        texts = [(await client.get(url)).text for url in urls]
+    return sum(
+        float(line.split()[-1])
+        for text in texts
+        for line in text.splitlines()
+        if line.startswith(prefix)
+    )
 
 
 async def test_a_repeated_read_hits_l1_and_a_change_invalidates_it(
-    api: Api, query_metrics: str, converge: Converge
+    api: Api, query_metrics: list[str], converge: Converge
 ) -> None:
-    tenant = await api.tenant(name="Cached")
+    tenant = await api.tenant(name="Cached", plan="pro")  # polls faster than free's 10/s
     path = f"/v1/tenants/{tenant['tenant_id']}"
     key = bearer(tenant["api_key"])
 

@@ -54,7 +54,7 @@ async def test_usage_rolls_up_by_hour_and_day_per_meter(api: Api) -> None:
         [record(5, THIS_HOUR), record(7, NOW), record(11, earlier), record(13, last_week),
          record(3, THIS_HOUR, meter="storage_gb_hours")],
     )  # fmt: skip
-    hourly = await api.read(usage_path(tenant), token, tenant["api_key"])
+    hourly = await api.read(usage_path(tenant), token)  # the operator: not metered
     assert hourly.status_code == 200, hourly.text
     body = hourly.json()
     assert body["granularity"] == "hour"
@@ -63,9 +63,7 @@ async def test_usage_rolls_up_by_hour_and_day_per_meter(api: Api) -> None:
         ("api_calls", THIS_HOUR.isoformat(), 12),
         ("storage_gb_hours", THIS_HOUR.isoformat(), 3),
     }  # last week is outside the default 24 hours
-    daily = await api.read(
-        usage_path(tenant, "?granularity=day&meter=api_calls"), token, tenant["api_key"]
-    )
+    daily = await api.read(usage_path(tenant, "?granularity=day&meter=api_calls"), token)
     days: dict[str, int] = {}
     for stamp, quantity in ((THIS_HOUR, 12), (earlier, 11), (last_week, 13)):
         day = stamp.replace(hour=0).isoformat()
@@ -79,7 +77,7 @@ async def test_a_redelivered_batch_counts_once(
 ) -> None:
     tenant = await api.tenant(name="Redelivered")
     token = await ingest(api, tenant, [record(40, THIS_HOUR), record(2, THIS_HOUR)])
-    first = await api.read(usage_path(tenant), token, tenant["api_key"])
+    first = await api.read(usage_path(tenant), token)
     assert first.json()["totals"] == {"api_calls": 42}
     kafka = KafkaSettings(bootstrap_servers=endpoints.kafka_bootstrap)
     raw = await published_batch(kafka, tenant["tenant_id"])
@@ -91,7 +89,7 @@ async def test_a_redelivered_batch_counts_once(
     finally:
         await producer.stop()
     marker = await ingest(api, tenant, [record(1, THIS_HOUR)])
-    after = await api.read(usage_path(tenant), marker, tenant["api_key"])
+    after = await api.read(usage_path(tenant), marker)
     assert after.json()["totals"] == {"api_calls": 43}
     month = f"{THIS_HOUR:%Y-%m}/api_calls"
     counters = await converge(lambda: _counter(redis, usage_totals_key(tenant["tenant_id"]), month))

@@ -13,7 +13,8 @@ def ports(layout: StackLayout) -> list[int]:
         layout.redis_port,
         layout.kafka_port,
         layout.kafka_controller_port,
-        *layout.service_ports.values(),
+        layout.edge_port,
+        *(port for ports in layout.instance_ports.values() for port in ports),
     ]
 
 

@@ -72,7 +72,7 @@ def start_containers() -> tuple[Endpoints, Stop]:
     return (
         Endpoints(
             source="testcontainers",
-            gateway_url=layout.service_url("gateway"),
+            gateway_url=layout.public_url,
             operator_key=env["TESSERA_OPERATOR_KEY"],
             shard_servers=json.loads(env["SHARD_SERVERS"]),
             read_db_url=env["READ_DB_URL"],

@@ -73,7 +73,7 @@ def local_endpoints(stack: LocalStack) -> Endpoints:
     env = stack.environment
     return Endpoints(
         source="local",
-        gateway_url=stack.layout.service_url("gateway"),
+        gateway_url=stack.layout.public_url,
         operator_key=env["TESSERA_OPERATOR_KEY"],
         shard_servers=json.loads(env["SHARD_SERVERS"]),
         read_db_url=env["READ_DB_URL"],

@@ -58,19 +58,36 @@ class StackLayout:
     kafka_controller_port: int = 19093 + PORT_OFFSET
     kafka_version: str = "4.0.1"
     kafka_heap: str = "512m"
-    service_ports: dict[str, int] = field(
+    # Every instance of every service, by port. Several instances of one service cannot sit
+    # on consecutive ports (the next service has the next one), so the second instance of an
+    # upstream takes its first instance's port + 10; the gateways sit right behind the edge.
+    instance_ports: dict[str, tuple[int, ...]] = field(
         default_factory=lambda: {
-            name: port + PORT_OFFSET
-            for name, port in {
-                "accounts": 8101,
-                "billing": 8102,
-                "usage": 8103,
-                "query": 8104,
-                "projector": 8105,
-                "gateway": 8000,
+            name: tuple(port + PORT_OFFSET for port in ports)
+            for name, ports in {
+                "accounts": (8101, 8111),
+                "billing": (8102,),
+                "usage": (8103,),
+                "query": (8104, 8114),
+                "projector": (8105,),
+                "gateway": (8001, 8002),
             }.items()
         }
     )
+    edge_port: int = 8000 + PORT_OFFSET  # NGINX: the public entry
+
+    @property
+    def service_ports(self) -> dict[str, int]:
+        """The port of each service's first instance."""
+        return {name: ports[0] for name, ports in self.instance_ports.items()}
+
+    @property
+    def public_url(self) -> str:
+        """The edge: what clients (and the tests) talk to."""
+        return f"http://{HOST}:{self.edge_port}"
+
+    def instance_urls(self, name: str) -> list[str]:
+        return [f"http://{HOST}:{port}" for port in self.instance_ports[name]]
 
     @property
     def run_dir(self) -> Path:
@@ -118,7 +135,7 @@ def service_environment(
 ) -> dict[str, str]:
     """The variables every service process gets (see .env.example)."""
     upstreams = {
-        name: [layout.service_url(name)] for name in ("accounts", "billing", "usage", "query")
+        name: layout.instance_urls(name) for name in ("accounts", "billing", "usage", "query")
     }
     env = {
         "SHARD_SERVERS": json.dumps(shard_urls),

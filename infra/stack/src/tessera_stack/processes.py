@@ -68,10 +68,13 @@ class ManagedProcess:
         return True
 
     def kill(self) -> None:
-        """SIGKILL at once: for fault-injection tests."""
+        """SIGKILL at once (for fault-injection tests), and wait until the process is gone."""
         pid = self.pid()
         if pid is not None:
             _signal_group(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

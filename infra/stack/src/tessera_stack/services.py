@@ -6,8 +6,10 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 
+from tessera_stack.edge import EdgeServer
 from tessera_stack.layout import HOST, StackLayout
 from tessera_stack.processes import ManagedProcess
 from tessera_stack.progress import note, step
@@ -29,7 +31,29 @@ def service_command(name: str, port: int) -> list[str]:
     ]  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Instance:
+    """One process of a service: the first keeps the service's name, the others get -N."""
+
+    service: str
+    index: int
+    port: int
+
+    @property
+    def name(self) -> str:
+        return self.service if self.index == 0 else f"{self.service}-{self.index}"
+
+
+def instances(layout: StackLayout, names: tuple[str, ...] = SERVICES) -> list[Instance]:
+    return [
+        Instance(name, index, port)
+        for name in names
+        for index, port in enumerate(layout.instance_ports[name])
+    ]
+
+
 def service_process(layout: StackLayout, name: str) -> ManagedProcess:
+    """The process of a service instance by name (`query`, `query-1`)."""
     return ManagedProcess(
         f"service-{name}", layout.pids_dir / f"{name}.pid", layout.logs_dir / f"{name}.log"
     )
@@ -60,37 +84,63 @@ def run_migrations(env: Mapping[str, str]) -> None:
 def start_services(layout: StackLayout, env: Mapping[str, str]) -> None:
     _start_group(layout, env, BACKENDS)
     _start_group(layout, env, ("gateway",))
+    edge = EdgeServer(layout)
+    with step(f"edge (nginx) on :{layout.edge_port}"):
+        edge.render_config()
+        if not edge.process.running():
+            edge.start()
+
+
+def start_instance(layout: StackLayout, env: Mapping[str, str], instance: Instance) -> None:
+    """Start one instance (if it is not running) and wait until it is ready."""
+    process = service_process(layout, instance.name)
+    if not process.running():
+        _launch(layout, env, instance, process)
+    _wait_ready(instance, process)
+
+
+def _launch(
+    layout: StackLayout, env: Mapping[str, str], instance: Instance, process: ManagedProcess
+) -> None:
+    process.start(
+        service_command(instance.service, instance.port),
+        env={
+            **env,
+            "SERVICE_INSTANCE": f"{instance.service}-{instance.index}",
+            "PROJECTOR_WEB_PORT": str(layout.service_ports["projector"]),
+        },
+        cwd=layout.root,
+    )
+
+
+def _wait_ready(instance: Instance, process: ManagedProcess) -> None:
+    wait_until(
+        partial(http_ok, f"http://{HOST}:{instance.port}/readyz"),
+        instance.name,
+        timeout=90,
+        alive=process.running,
+        log_file=process.log_file,
+    )
 
 
 def _start_group(layout: StackLayout, env: Mapping[str, str], names: tuple[str, ...]) -> None:
     with step(f"{', '.join(names)}"):
         started = []
-        for name in names:
-            process = service_process(layout, name)
+        for instance in instances(layout, names):
+            process = service_process(layout, instance.name)
             if process.running():
-                note(f"{name} already running")
+                note(f"{instance.name} already running")
                 continue
-            process.start(
-                service_command(name, layout.service_ports[name]),
-                env={
-                    **env,
-                    "SERVICE_INSTANCE": f"{name}-0",
-                    "PROJECTOR_WEB_PORT": str(layout.service_ports["projector"]),
-                },
-                cwd=layout.root,
-            )
-            started.append((name, process))
-        for name, process in started:
-            port = layout.service_ports[name]
-            wait_until(
-                partial(http_ok, f"http://{HOST}:{port}/readyz"),
-                name,
-                timeout=90,
-                alive=process.running,
-                log_file=process.log_file,
-            )
-            note(f"{name} ready on {HOST}:{port}")
+            _launch(layout, env, instance, process)
+            started.append((instance, process))
+        for instance, process in started:
+            _wait_ready(instance, process)
+            note(f"{instance.name} ready on {HOST}:{instance.port}")
 
 
 def stop_services(layout: StackLayout) -> list[str]:
-    return [name for name in reversed(SERVICES) if service_process(layout, name).stop()]
+    stopped = ["edge"] if EdgeServer(layout).process.stop() else []
+    for instance in reversed(instances(layout)):
+        if service_process(layout, instance.name).stop():
+            stopped.append(instance.name)
+    return stopped

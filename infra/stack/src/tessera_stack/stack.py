@@ -9,18 +9,13 @@ import httpx
 
 from tessera_common.kafka.topics import ensure_topics
 from tessera_common.settings import KafkaSettings
+from tessera_stack.edge import EdgeServer
 from tessera_stack.kafka import KafkaBroker
-from tessera_stack.layout import StackLayout, service_environment
+from tessera_stack.layout import HOST, StackLayout, service_environment
 from tessera_stack.postgres import PostgresCluster
 from tessera_stack.progress import note, step
 from tessera_stack.redis_server import RedisServer
-from tessera_stack.services import (
-    SERVICES,
-    run_migrations,
-    service_process,
-    start_services,
-    stop_services,
-)
+from tessera_stack.services import instances, run_migrations, start_services, stop_services
 from tessera_stack.system import ensure_system_dependencies, postgres_bindir
 
 
@@ -66,7 +61,7 @@ class LocalStack:
         self._up_kafka()
         run_migrations(self.environment)
         start_services(self.layout, self.environment)
-        note(f"gateway: {self.layout.service_url('gateway')}   logs: {self.layout.logs_dir}")
+        note(f"edge: {self.layout.public_url}   logs: {self.layout.logs_dir}")
 
     def _up_postgres(self) -> None:
         for cluster in self.clusters:
@@ -124,16 +119,18 @@ class LocalStack:
         rows.append(("redis", f":{self.layout.redis_port}", redis_state))
         kafka_state = "up" if self.kafka.process.running() and self.kafka.answers() else "down"
         rows.append(("kafka", f":{self.layout.kafka_port}", kafka_state))
-        for name in SERVICES:
-            url = self.layout.service_url(name)
-            rows.append((name, url, _service_state(url, service_process(self.layout, name))))
+        for instance in instances(self.layout):
+            url = f"http://{HOST}:{instance.port}"
+            rows.append((instance.name, url, _service_state(url)))
+        edge_state = "up" if EdgeServer(self.layout).answers() else "down"
+        rows.append(("edge", self.layout.public_url, edge_state))
         return rows
 
     def healthy(self) -> bool:
         return all(state == "up" for _, _, state in self.status())
 
 
-def _service_state(url: str, process: object) -> str:
+def _service_state(url: str) -> str:
     try:
         response = httpx.get(f"{url}/readyz", timeout=2.0)
     except httpx.HTTPError:

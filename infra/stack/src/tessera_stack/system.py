@@ -16,6 +16,7 @@ REQUIRED_COMMANDS = {
     "redis-server": "redis-server",
     "java": "openjdk-17-jre-headless",
     "mvn": "maven",
+    "nginx": "nginx",  # the edge
 }
 _apt_updated = False
 

@@ -2,13 +2,17 @@
 
 A tenant key resolves through an in-process TTL cache, then the Redis read model,
 then (for a key issued a moment ago) the accounts service, the source of truth.
-A revoked key therefore stops working within the cache TTL.
+A revoked key therefore stops working within the cache TTL. The tenant's plan (for its
+rate limit) is read with the key from the profile read model, so a plan change takes
+effect within the same TTL, without a restart.
 """
 
 from __future__ import annotations
 
 import hmac
+import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from cachetools import TTLCache
@@ -19,7 +23,7 @@ from gateway.upstreams import UpstreamPool
 from tessera_common.api_keys import digest_of, tenant_of_key
 from tessera_common.auth.internal_token import OPERATOR, Caller
 from tessera_common.observability.metrics import record_cache_lookup
-from tessera_common.read_models import api_key_digest_key
+from tessera_common.read_models import api_key_digest_key, tenant_profile_key
 
 KEY_LOOKUPS = Counter(
     "tessera_gateway_key_lookups_total",
@@ -30,8 +34,17 @@ _NEGATIVE_TTL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
+class Identity:
+    caller: Caller
+    plan: str | None = None  # a tenant's plan; None for the operator (never rate limited)
+
+
+OPERATOR_IDENTITY = Identity(OPERATOR)
+
+
+@dataclass(frozen=True)
 class _Verdict:
-    caller: Caller | None
+    identity: Identity | None
 
 
 class Authenticator:
@@ -49,16 +62,16 @@ class Authenticator:
         self._positive: TTLCache[str, _Verdict] = TTLCache(cache_size, cache_ttl or 0.001)
         self._negative: TTLCache[str, _Verdict] = TTLCache(cache_size, _NEGATIVE_TTL_SECONDS)
 
-    async def authenticate(self, authorization: str | None) -> Caller | None:
-        """The caller a bearer credential names, or None when it names nobody."""
+    async def authenticate(self, authorization: str | None) -> Identity | None:
+        """Who a bearer credential names (and their plan), or None when it names nobody."""
         if not authorization or not authorization.startswith("Bearer "):
             return None
         key = authorization.removeprefix("Bearer ").strip()
         if hmac.compare_digest(key.encode(), self._operator_key):
-            return OPERATOR
-        return await self._tenant_caller(key)
+            return OPERATOR_IDENTITY
+        return await self._tenant(key)
 
-    async def _tenant_caller(self, key: str) -> Caller | None:
+    async def _tenant(self, key: str) -> Identity | None:
         tenant_id = tenant_of_key(key)
         if tenant_id is None:
             return None
@@ -67,27 +80,37 @@ class Authenticator:
         record_cache_lookup("gateway", "l1", hit=cached is not None)
         if cached is not None:
             KEY_LOOKUPS.labels("l1").inc()
-            return cached.caller
-        document = await self._from_read_model(digest)
+            return cached.identity
+        document, profile = await self._from_read_models(digest, tenant_id)
         record_cache_lookup("gateway", "l2", hit=document is not None and "region" in document)
         if document is None or "region" not in document:  # a doc from before regions: ask
             document = await self._accounts.key_state(tenant_id, digest)
             KEY_LOOKUPS.labels("accounts").inc()
         else:
             KEY_LOOKUPS.labels("redis").inc()
-        caller = None
+        identity = None
         if document and document["tenant_id"] == str(tenant_id) and not document["revoked"]:
             region = document.get("region")
             caller = Caller(
                 subject=f"key:{document['key_id']}", operator=False, tenant_id=tenant_id,
                 region=str(region) if region else None,
             )  # fmt: skip
-        (self._positive if caller else self._negative)[digest] = _Verdict(caller)
-        return caller
+            # A tenant created a moment ago may have no profile yet: the lowest plan until then.
+            identity = Identity(caller, str(profile.get("plan", "free")) if profile else "free")
+        if identity is None:
+            self._negative[digest] = _Verdict(None)
+        elif profile:  # without a profile, ask again next time rather than pin the lowest plan
+            self._positive[digest] = _Verdict(identity)
+        return identity
 
-    async def _from_read_model(self, digest: str) -> dict[str, object] | None:
-        raw = await self._redis.get(api_key_digest_key(digest))
-        if raw is None:
-            return None
-        document: dict[str, object] = orjson.loads(raw)
-        return document
+    async def _from_read_models(
+        self, digest: str, tenant_id: uuid.UUID
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The key's document and its tenant's profile, in one round trip."""
+        raw_key, raw_profile = await self._redis.mget(
+            api_key_digest_key(digest), tenant_profile_key(tenant_id)
+        )
+        return (
+            orjson.loads(raw_key) if raw_key else None,
+            orjson.loads(raw_profile) if raw_profile else None,
+        )

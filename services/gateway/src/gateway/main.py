@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import Any
 
 import httpx
+import structlog
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, ORJSONResponse
 
 from gateway.auth import Authenticator
+from gateway.metering import CallMeter
+from gateway.openapi import DOCS_PAGE, aggregate
 from gateway.proxy import Proxy
-from gateway.routes import RoutingTable
+from gateway.ratelimit import RateLimiter
+from gateway.routes import ROUTES, RoutingTable
 from gateway.settings import GatewaySettings
 from gateway.status.router import status_router
 from gateway.upstreams import UpstreamPool
 from tessera_common.auth.internal_token import sign_internal_token
+from tessera_common.background import BackgroundTasks
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.logging import configure_logging
 from tessera_common.redis_client import create_redis
 
 PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+log = structlog.get_logger()
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -32,17 +42,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         secret=auth.internal_token_secret.get_secret_value(),
         ttl_seconds=auth.internal_token_ttl_seconds,
     )
-    timeout = httpx.Timeout(
-        settings.proxy.request_timeout_seconds, connect=settings.proxy.connect_timeout_seconds
-    )
     redis = create_redis(settings.redis)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pools = {
-            name: UpstreamPool(name, instances, sign, timeout=timeout)
-            for name, instances in settings.proxy.upstreams.items()
-        }
+        pools = _pools(settings, sign)
         authenticator = Authenticator(
             auth.operator_key.get_secret_value(),
             redis,
@@ -50,12 +54,28 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             settings.proxy.key_cache_ttl_seconds,
             settings.proxy.key_cache_size,
         )
+        meter = CallMeter(redis, settings.observability.service_instance, pools["usage"])
+        app.state.pools = pools
         app.state.proxy = Proxy(
-            RoutingTable(), pools, authenticator, sign, settings.proxy.max_body_bytes
+            RoutingTable(),
+            pools,
+            authenticator=authenticator,
+            sign_token=sign,
+            max_body_bytes=settings.proxy.max_body_bytes,
+            limiter=RateLimiter(redis, dict(settings.rate_limits.plans)),
+            meter=meter,
+        )
+        loops = BackgroundTasks()
+        loops.start(
+            _check_health(pools, settings.resilience.health_interval_seconds),
+            _flush_meter(meter, settings.metering.flush_interval_seconds),
         )
         try:
             yield
         finally:
+            await loops.stop()
+            with contextlib.suppress(Exception):  # a last flush: a clean stop leaves nothing
+                await meter.flush()
             for pool in pools.values():
                 await pool.aclose()
             await redis.aclose()
@@ -68,12 +88,71 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
         readiness={"redis": redis_ready},
         internal_token_secret=auth.internal_token_secret.get_secret_value(),
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
 
     app.include_router(status_router(settings.status, settings.proxy.upstreams, settings.redis))
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi(request: Request) -> ORJSONResponse:
+        """The public API: every routed operation of every upstream."""
+        if getattr(app.state, "openapi", None) is None:
+            app.state.openapi = await _aggregated_openapi(app.state.pools)
+        return ORJSONResponse(app.state.openapi, headers={"Cache-Control": "public, s-maxage=60"})
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        """A page that renders /openapi.json (no assets from elsewhere)."""
+        return HTMLResponse(DOCS_PAGE, headers={"Cache-Control": "public, s-maxage=300"})
 
     @app.api_route("/v1/{path:path}", methods=PROXIED_METHODS, include_in_schema=False)
     async def proxy(request: Request) -> Response:
         return await app.state.proxy.handle(request)  # type: ignore[no-any-return]
 
     return app
+
+
+def _pools(settings: GatewaySettings, sign: Any) -> dict[str, UpstreamPool]:
+    proxy = settings.proxy
+    return {
+        name: UpstreamPool(
+            name,
+            urls,
+            sign,
+            timeout=httpx.Timeout(
+                proxy.upstream_timeouts.get(name.split(".")[0], proxy.request_timeout_seconds),
+                connect=proxy.connect_timeout_seconds,
+            ),
+            resilience=settings.resilience,
+        )
+        for name, urls in proxy.upstreams.items()
+    }
+
+
+async def _aggregated_openapi(pools: dict[str, UpstreamPool]) -> dict[str, Any]:
+    documents = {}
+    for name in {route.pool for route in ROUTES}:
+        response = await pools[name].send(
+            "GET", "/openapi.json", query=b"", headers={}, body=b"", idempotent=True
+        )
+        response.raise_for_status()
+        documents[name] = response.json()
+    return aggregate(documents, ROUTES)
+
+
+async def _check_health(pools: dict[str, UpstreamPool], interval: float) -> None:
+    """Active health checks: every instance's /readyz, forever."""
+    while True:
+        probes = [pool.probe(i) for pool in pools.values() for i in pool.instances]
+        await asyncio.gather(*probes)
+        await asyncio.sleep(interval)
+
+
+async def _flush_meter(meter: CallMeter, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await meter.flush()
+        except Exception:  # the counts stay in Redis for the next flush
+            log.exception("metering flush failed")

@@ -1,11 +1,17 @@
-"""The routing table, as data: method + path template -> upstream pool and access rule."""
+"""The routing table, as data: method + path template -> upstream pool, access rule and
+balancing; a named region (X-Tessera-Region) picks that region's pool where one exists."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from gateway.balancing import Balance
+
+REGION_HEADER = "x-tessera-region"
 
 
 class Access(StrEnum):
@@ -22,6 +28,8 @@ class Route:
     pool: str
     access: Access
     max_body_bytes: int | None = None  # None: the gateway's default limit
+    balance: Balance = Balance.ROUND_ROBIN
+    metered: bool = True  # a tenant's calls count as `api_calls` usage
     pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -30,33 +38,46 @@ class Route:
 
 
 TENANT = "/v1/tenants/{tenant_id}"
+# A tenant's requests stick to one instance (its L1 profile, directory placement and shard
+# connections stay warm there); other reads go where the least is waiting.
+READ = Balance.LEAST_OUTSTANDING
+STICKY = Balance.TENANT_HASH
 
 ROUTES: tuple[Route, ...] = (
     # commands -> the owning command service
     Route("POST", "/v1/tenants", "accounts", Access.OPERATOR),
-    Route("PATCH", TENANT, "accounts", Access.TENANT),
-    Route("DELETE", TENANT, "accounts", Access.OPERATOR),
-    Route("POST", f"{TENANT}/suspend", "accounts", Access.OPERATOR),
-    Route("POST", f"{TENANT}/reactivate", "accounts", Access.OPERATOR),
-    Route("POST", f"{TENANT}/users", "accounts", Access.TENANT),
-    Route("PATCH", f"{TENANT}/users/{{user_id}}", "accounts", Access.TENANT),
-    Route("DELETE", f"{TENANT}/users/{{user_id}}", "accounts", Access.TENANT),
-    Route("POST", f"{TENANT}/api-keys", "accounts", Access.TENANT),
-    Route("DELETE", f"{TENANT}/api-keys/{{key_id}}", "accounts", Access.TENANT),
-    Route("PUT", f"{TENANT}/subscription", "billing", Access.TENANT),
-    Route("POST", f"{TENANT}/invoices", "billing", Access.TENANT),
-    Route("POST", f"{TENANT}/payments", "billing", Access.TENANT),
-    Route("POST", "/v1/usage", "usage", Access.TENANT_KEY, max_body_bytes=8 * 1024 * 1024),
+    Route("PATCH", TENANT, "accounts", Access.TENANT, balance=STICKY),
+    Route("DELETE", TENANT, "accounts", Access.OPERATOR, balance=STICKY),
+    Route("POST", f"{TENANT}/suspend", "accounts", Access.OPERATOR, balance=STICKY),
+    Route("POST", f"{TENANT}/reactivate", "accounts", Access.OPERATOR, balance=STICKY),
+    Route("POST", f"{TENANT}/users", "accounts", Access.TENANT, balance=STICKY),
+    Route("PATCH", f"{TENANT}/users/{{user_id}}", "accounts", Access.TENANT, balance=STICKY),
+    Route("DELETE", f"{TENANT}/users/{{user_id}}", "accounts", Access.TENANT, balance=STICKY),
+    Route("POST", f"{TENANT}/api-keys", "accounts", Access.TENANT, balance=STICKY),
+    Route("DELETE", f"{TENANT}/api-keys/{{key_id}}", "accounts", Access.TENANT, balance=STICKY),
+    Route("PUT", f"{TENANT}/subscription", "billing", Access.TENANT, balance=STICKY),
+    Route("POST", f"{TENANT}/invoices", "billing", Access.TENANT, balance=STICKY),
+    Route("POST", f"{TENANT}/payments", "billing", Access.TENANT, balance=STICKY),
+    # Reporting usage is not itself metered: it would feed back into what it reports.
+    Route(
+        "POST",
+        "/v1/usage",
+        "usage",
+        Access.TENANT_KEY,
+        max_body_bytes=8 * 1024 * 1024,
+        balance=STICKY,
+        metered=False,
+    ),
     # queries -> the query service
-    Route("GET", "/v1/plans", "query", Access.PUBLIC),
-    Route("GET", "/v1/reports/revenue", "query", Access.OPERATOR),
-    Route("GET", "/v1/tenants", "query", Access.OPERATOR),
-    Route("GET", TENANT, "query", Access.TENANT),
-    Route("GET", f"{TENANT}/users", "query", Access.TENANT),
-    Route("GET", f"{TENANT}/users/{{user_id}}", "query", Access.TENANT),
-    Route("GET", f"{TENANT}/invoices", "query", Access.TENANT),
-    Route("GET", f"{TENANT}/invoices/{{invoice_id}}", "query", Access.TENANT),
-    Route("GET", f"{TENANT}/usage", "query", Access.TENANT),
+    Route("GET", "/v1/plans", "query", Access.PUBLIC, balance=READ),
+    Route("GET", "/v1/reports/revenue", "query", Access.OPERATOR, balance=READ),
+    Route("GET", "/v1/tenants", "query", Access.OPERATOR, balance=READ),
+    Route("GET", TENANT, "query", Access.TENANT, balance=STICKY),
+    Route("GET", f"{TENANT}/users", "query", Access.TENANT, balance=STICKY),
+    Route("GET", f"{TENANT}/users/{{user_id}}", "query", Access.TENANT, balance=STICKY),
+    Route("GET", f"{TENANT}/invoices", "query", Access.TENANT, balance=STICKY),
+    Route("GET", f"{TENANT}/invoices/{{invoice_id}}", "query", Access.TENANT, balance=STICKY),
+    Route("GET", f"{TENANT}/usage", "query", Access.TENANT, balance=STICKY),
 )
 
 
@@ -80,6 +101,12 @@ class Match:
 class RoutingTable:
     def __init__(self, routes: tuple[Route, ...] = ROUTES) -> None:
         self.routes = routes
+
+    @staticmethod
+    def pool_for(route: Route, region: str | None, pools: Collection[str]) -> str:
+        """The route's pool, or its regional twin `<pool>.<region>` when that is configured."""
+        regional = f"{route.pool}.{region}"
+        return regional if region and regional in pools else route.pool
 
     def resolve(self, method: str, path: str) -> Match:
         """The route of a request; NoRouteError (404) or MethodNotAllowedError (405)."""

@@ -12,10 +12,14 @@ from tessera_common.settings import AuthSettings, ObservabilitySettings, RedisSe
 MIB = 1024 * 1024
 
 
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 class ProxySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", frozen=True)
 
-    # pool name -> base URLs of its instances
+    # pool name -> base URLs of its instances; "<pool>.<region>" names a regional pool
     upstreams: dict[str, list[str]] = Field(
         default_factory=lambda: {
             "accounts": ["http://127.0.0.1:8101"],
@@ -25,20 +29,66 @@ class ProxySettings(BaseSettings):
         }
     )
     request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # pool name -> its own request timeout (usage batches take longer than reads)
+    upstream_timeouts: dict[str, float] = Field(default_factory=lambda: {"usage": 30.0})
     connect_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
     max_body_bytes: int = Field(default=MIB, ge=1024)
-    # Bounds how long a revoked key keeps working.
+    # Bounds how long a revoked key (or an old plan) keeps working.
     key_cache_ttl_seconds: float = Field(default=5.0, ge=0, le=3600)
     key_cache_size: int = Field(default=100_000, ge=1)
 
-    @field_validator("upstreams", mode="before")
-    @classmethod
-    def _parse_json(cls, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
+    _parse_json = field_validator("upstreams", "upstream_timeouts", mode="before")(_json)
+
+
+class ResilienceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", frozen=True)
+
+    # Active health checks: every instance's /readyz, this often.
+    health_interval_seconds: float = Field(default=2.0, gt=0, le=300)
+    # Passive outlier ejection: this many consecutive failures eject an instance for a while.
+    eject_after_failures: int = Field(default=3, ge=1)
+    eject_seconds: float = Field(default=10.0, gt=0)
+    # Circuit breaker per pool: consecutive failures open it; after the pause one probe passes.
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_open_seconds: float = Field(default=5.0, gt=0)
+    # Retries (idempotent requests only) stay under this share of requests over the window.
+    retry_budget_ratio: float = Field(default=0.2, ge=0, le=1)
+    retry_budget_window_seconds: float = Field(default=10.0, gt=0)
+    retry_budget_min_retries: int = Field(default=10, ge=0)
+
+
+class PlanLimit(BaseModel):
+    rate: float = Field(gt=0)  # requests per second, sustained
+    burst: int = Field(ge=1)  # requests at once
+
+
+class RateLimitSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_RATE_LIMIT_", extra="ignore", frozen=True)
+
+    # plan -> its limit, per tenant; the operator key is never limited
+    plans: dict[str, PlanLimit] = Field(
+        default_factory=lambda: {
+            "free": PlanLimit(rate=10, burst=20),
+            "pro": PlanLimit(rate=100, burst=200),
+            "enterprise": PlanLimit(rate=1000, burst=2000),
+        }
+    )
+
+    _parse_json = field_validator("plans", mode="before")(_json)
+
+
+class MeteringSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_METERING_", extra="ignore", frozen=True)
+
+    # How often counted API calls go to the usage service: the delay before they show.
+    flush_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
 
 
 class GatewaySettings(BaseModel):
     proxy: ProxySettings = Field(default_factory=ProxySettings)
+    resilience: ResilienceSettings = Field(default_factory=ResilienceSettings)
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    metering: MeteringSettings = Field(default_factory=MeteringSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)

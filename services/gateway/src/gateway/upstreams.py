@@ -1,14 +1,19 @@
-"""Upstream pools: several instances of one service behind one pooled HTTP client."""
+"""Upstream pools: several instances of one service behind one pooled HTTP client, with
+balancing, outlier ejection, a retry budget and a circuit breaker."""
 
 from __future__ import annotations
 
-import itertools
+import time
 import uuid
 from collections.abc import Callable, Sequence
 
 import httpx
 from prometheus_client import Counter
 
+from gateway.balancing import Balance, Balancer, Instance
+from gateway.breaker import CircuitBreaker
+from gateway.retry_budget import RetryBudget
+from gateway.settings import ResilienceSettings
 from tessera_common.auth.internal_token import HEADER as INTERNAL_TOKEN_HEADER
 from tessera_common.auth.internal_token import Caller
 
@@ -23,33 +28,46 @@ GATEWAY_CALLER = Caller(subject="gateway", operator=True)
 
 
 class UpstreamUnavailableError(Exception):
-    def __init__(self, pool: str, reason: str) -> None:
+    def __init__(self, pool: str, reason: str, retry_after: float = 1.0) -> None:
         super().__init__(f"{pool}: {reason}")
         self.pool = pool
         self.reason = reason
+        self.retry_after = retry_after
 
 
 class UpstreamPool:
-    """Round-robin over the instances of one service; idempotent requests try the next."""
-
     def __init__(
         self,
         name: str,
-        instances: Sequence[str],
+        urls: Sequence[str],
         sign_token: SignToken,
         *,
         timeout: httpx.Timeout,
+        resilience: ResilienceSettings,
     ) -> None:
-        if not instances:
+        if not urls:
             raise ValueError(f"upstream pool {name} has no instance")
         self.name = name
-        self.instances = list(instances)
-        self._next = itertools.cycle(range(len(self.instances)))
+        self.balancer = Balancer([Instance(url) for url in urls])
+        self.breaker = CircuitBreaker(
+            name, resilience.breaker_failures, resilience.breaker_open_seconds
+        )
+        self.budget = RetryBudget(
+            name,
+            resilience.retry_budget_ratio,
+            resilience.retry_budget_window_seconds,
+            resilience.retry_budget_min_retries,
+        )
+        self._resilience = resilience
         self._sign = sign_token
         self._client = httpx.AsyncClient(
             timeout=timeout,
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
         )
+
+    @property
+    def instances(self) -> list[Instance]:
+        return self.balancer.instances
 
     async def send(
         self,
@@ -60,23 +78,51 @@ class UpstreamPool:
         headers: dict[str, str],
         body: bytes,
         idempotent: bool,
+        balance: Balance = Balance.ROUND_ROBIN,
+        key: str | None = None,
     ) -> httpx.Response:
-        attempts = len(self.instances) if idempotent else 1
+        """The first answer of an instance; UpstreamUnavailableError when none answers."""
+        if not self.breaker.allow():
+            raise UpstreamUnavailableError(self.name, "circuit open", self.breaker.retry_after())
+        self.budget.record_request()
+        suffix = f"?{query.decode('latin-1')}" if query else ""
         last = "no attempt"
-        for _ in range(attempts):
-            base = self.instances[next(self._next)]
-            url = f"{base}{path}" + (f"?{query.decode('latin-1')}" if query else "")
+        for attempt, instance in enumerate(self.balancer.order(balance, key)):
+            if attempt and not self.budget.try_spend():
+                break
+            instance.outstanding += 1
             try:
-                return await self._client.request(method, url, headers=headers, content=body)
-            except httpx.TimeoutException:
-                last = "timeout"
+                response = await self._client.request(
+                    method, f"{instance.url}{path}{suffix}", headers=headers, content=body
+                )
+            except httpx.TransportError as exc:
+                last = "timeout" if isinstance(exc, httpx.TimeoutException) else "unreachable"
                 UPSTREAM_FAILURES.labels(self.name, last).inc()
-                if not idempotent:
+                instance.failed(
+                    self.name,
+                    self._resilience.eject_after_failures,
+                    self._resilience.eject_seconds,
+                    time.monotonic(),
+                )
+                # A refused connection sent nothing: safe to try elsewhere, whatever the method.
+                if not idempotent and not isinstance(exc, httpx.ConnectError):
                     break
-            except httpx.TransportError:
-                last = "unreachable"
-                UPSTREAM_FAILURES.labels(self.name, last).inc()
+                continue
+            finally:
+                instance.outstanding -= 1
+            instance.succeeded()
+            self.breaker.record_success()
+            return response
+        self.breaker.record_failure()
         raise UpstreamUnavailableError(self.name, last)
+
+    async def probe(self, instance: Instance) -> None:
+        """Active health check: the instance's /readyz decides whether it takes traffic."""
+        try:
+            response = await self._client.get(f"{instance.url}/readyz", timeout=1.0)
+            instance.healthy = response.status_code == 200
+        except httpx.HTTPError:
+            instance.healthy = False
 
     async def key_state(self, tenant_id: uuid.UUID, digest: str) -> dict[str, object] | None:
         """Ask the accounts service for a key's state (a miss of the read model)."""
@@ -93,6 +139,17 @@ class UpstreamPool:
         response.raise_for_status()
         document: dict[str, object] = response.json()
         return document
+
+    async def post_json(self, path: str, payload: object, caller: Caller) -> httpx.Response:
+        """A call of the gateway's own (metering) with a token for `caller`."""
+        return await self.send(
+            "POST",
+            path,
+            query=b"",
+            headers={"content-type": "application/json", INTERNAL_TOKEN_HEADER: self._sign(caller)},
+            body=httpx.Request("POST", "/", json=payload).content,
+            idempotent=True,  # the records' event ids make a resend a no-op
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()

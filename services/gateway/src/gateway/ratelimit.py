@@ -1,0 +1,82 @@
+"""Per-tenant rate limits by plan: GCRA in one atomic Redis script, shared by every gateway.
+
+Headers follow the IETF draft (RateLimit-Policy, RateLimit); a refusal is a 429 problem
+with Retry-After. The operator key is never limited.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from prometheus_client import Counter
+from redis.asyncio import Redis
+
+from gateway.settings import PlanLimit
+
+RATE_LIMITED = Counter(
+    "tessera_gateway_rate_limited_total",
+    "Requests refused with a 429, by the tenant's plan.",
+    ["plan"],
+)
+
+# GCRA over Redis' own clock (every gateway agrees on "now"): KEYS[1] holds the tenant's
+# theoretical arrival time in ms; ARGV: ms between requests at the sustained rate, burst.
+_GCRA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local allow_at = new_tat - interval * burst
+if allow_at > now then
+  return {0, 0, math.ceil(allow_at - now), math.ceil(tat - now)}
+end
+redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now) + 1000)
+return {1, math.floor((now - allow_at) / interval), 0, math.ceil(new_tat - now)}
+"""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    plan: str
+    limit: PlanLimit
+    remaining: int
+    retry_after_ms: int
+    reset_ms: int  # until the full burst is available again
+
+    def headers(self) -> dict[str, str]:
+        """RateLimit-Policy (quota q per window w seconds) and RateLimit (remaining, reset)."""
+        window = max(1, math.ceil(self.limit.burst / self.limit.rate))
+        headers = {
+            "RateLimit-Policy": f'"{self.plan}";q={self.limit.burst};w={window}',
+            "RateLimit": f'"{self.plan}";r={self.remaining};t={math.ceil(self.reset_ms / 1000)}',
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(max(1, math.ceil(self.retry_after_ms / 1000)))
+        return headers
+
+
+class RateLimiter:
+    def __init__(self, redis: Redis, plans: dict[str, PlanLimit]) -> None:
+        self._plans = plans
+        self._script = redis.register_script(_GCRA)
+
+    def limit_of(self, plan: str) -> PlanLimit:
+        """The plan's limit; an unknown plan gets the lowest configured rate."""
+        return self._plans.get(plan) or min(self._plans.values(), key=lambda p: p.rate)
+
+    async def check(self, tenant: str, plan: str) -> Decision:
+        """Take one request from the tenant's allowance under its current plan."""
+        limit = self.limit_of(plan)
+        # One key per plan: a plan change starts from a full burst, not the old plan's state.
+        key = f"tessera:ratelimit:{tenant}:{plan}"
+        allowed, remaining, retry_ms, reset_ms = await self._script(
+            keys=[key], args=[1000.0 / limit.rate, limit.burst]
+        )
+        if not allowed:
+            RATE_LIMITED.labels(plan).inc()
+        return Decision(bool(allowed), plan, limit, int(remaining), int(retry_ms), int(reset_ms))

@@ -1,0 +1,65 @@
+"""The edge's NGINX config: compose runs the committed rendering of the local template."""
+
+from __future__ import annotations
+
+import re
+
+from deployment.compose import service
+
+from tessera_stack.edge import COMPOSE_CONFIG, TEMPLATE, compose_config, render, server_lines
+
+CONFIG = COMPOSE_CONFIG.read_text()
+
+
+def test_the_committed_compose_config_is_the_rendered_template() -> None:
+    assert compose_config() == CONFIG, "infra/edge/nginx.conf is stale: run `make contracts`"
+
+
+def test_compose_mounts_the_config_into_the_official_image() -> None:
+    edge = service("edge")
+    assert edge["image"].startswith("nginx:")
+    assert "./infra/edge/nginx.conf:/etc/nginx/nginx.conf:ro" in edge["volumes"]
+    assert edge["depends_on"] == {"gateway": {"condition": "service_healthy"}}
+    assert service("gateway")["deploy"]["replicas"] >= 2
+
+
+def test_every_placeholder_of_the_template_is_filled() -> None:
+    assert "{{" not in CONFIG
+    assert set(re.findall(r"\{\{(\w+)\}\}", TEMPLATE.read_text())) == {
+        "user", "pid", "error_log", "access_log", "temp_dir", "cache_dir", "listen", "gateways",
+    }  # fmt: skip
+
+
+def test_gateways_are_balanced_sticky_by_tenant_key_and_skipped_when_down() -> None:
+    assert "hash $http_authorization consistent;" in CONFIG
+    assert "proxy_next_upstream error timeout http_502;" in CONFIG
+    assert "max_fails=2 fail_timeout=10s" in server_lines(["g:1"])
+
+
+def test_a_named_region_maps_to_its_pool() -> None:
+    block = re.search(r"map \$http_x_tessera_region \$region_pool \{(.*?)\}", CONFIG, re.S)
+    assert block is not None
+    mapping = dict(line.strip().rstrip(";").split() for line in block.group(1).strip().splitlines())
+    assert mapping == {
+        "default": "gateways",
+        "us-east": "gateways_us_east",
+        "eu-west": "gateways_eu_west",
+        "apac": "gateways_apac",
+    }
+    for pool in mapping.values():
+        assert f"upstream {pool} {{" in CONFIG
+    assert "proxy_pass http://$region_pool;" in CONFIG
+
+
+def test_websockets_can_upgrade() -> None:
+    assert "proxy_set_header Upgrade $http_upgrade;" in CONFIG
+    assert "proxy_set_header Connection $connection_upgrade;" in CONFIG
+    assert "proxy_http_version 1.1;" in CONFIG
+
+
+def test_render_refuses_a_missing_value() -> None:
+    try:
+        render({})
+    except KeyError:
+        return
+    raise AssertionError("a placeholder without a value rendered")
