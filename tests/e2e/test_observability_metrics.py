@@ -21,9 +21,10 @@ def layout(endpoints: Endpoints) -> StackLayout:
 
 
 async def scrape(layout: StackLayout, service: str) -> Scrape:
+    """Every instance of the service at once: the gateway and the edge spread the work."""
     async with httpx.AsyncClient() as client:
-        response = await client.get(f"{layout.service_url(service)}/metrics")
-    return Scrape.parse(response.text)
+        texts = [(await client.get(f"{url}/metrics")).text for url in layout.instance_urls(service)]
+    return Scrape.parse(*texts)
 
 
 def count(scrape: Scrape, name: str, **labels: str) -> float:
@@ -77,6 +78,9 @@ async def test_cache_hits_move_the_hit_counters_of_each_layer(
     tenant = await api.tenant()
     path = f"/v1/tenants/{tenant['tenant_id']}"
     assert (await api.read(path, tenant["token"], tenant["api_key"])).status_code == 200
+    # The gateway keeps a key in L1 only once the tenant's profile is in Redis, which the
+    # read above has waited for; this request puts it there.
+    assert (await api.gateway.get(path, headers=bearer(tenant["api_key"]))).status_code == 200
     lookups = "tessera_cache_lookups_total"
     query_before = await scrape(layout, "query")
     gateway_before = await scrape(layout, "gateway")

@@ -16,15 +16,15 @@ import pytest
 from otlp_receiver import OtlpReceiver, ReceivedSpan
 from support import Api
 
-from tessera_stack.services import service_process, start_services
+from tessera_stack.services import instances, service_process, start_services
 from tessera_stack.stack import LocalStack
 
 TRACED = ("accounts", "projector", "gateway")
 
 
 def restart(stack: LocalStack, extra: dict[str, str]) -> None:
-    for name in TRACED:
-        service_process(stack.layout, name).stop()
+    for instance in instances(stack.layout, TRACED):  # every instance: any may relay
+        service_process(stack.layout, instance.name).stop()
     start_services(stack.layout, {**stack.environment, **extra})
 
 

@@ -94,6 +94,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
 
     app.include_router(status_router(settings.status, settings.proxy.upstreams, settings.redis))
+
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> ORJSONResponse:
         """The public API: every routed operation of every upstream."""
