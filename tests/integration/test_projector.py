@@ -12,13 +12,18 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from redis.asyncio import Redis
 
 from projector.projector import Projector, triage
-from projector.stores.postgres import PostgresReadStore
+from projector.stores.postgres import Delta, PostgresReadStore
 from projector.stores.redis import RedisReadStore
 from tessera_common.events import accounts as contracts
 from tessera_common.events.envelope import EventEnvelope, new_event
 from tessera_common.events.topics import ACCOUNTS_EVENTS, dlq_of
 from tessera_common.kafka.clients import create_producer
-from tessera_common.read_models import api_key_digest_key, tenant_profile_key
+from tessera_common.read_models import (
+    api_key_digest_key,
+    live_usage_key,
+    recent_hours,
+    tenant_profile_key,
+)
 from tessera_common.settings import KafkaSettings
 from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole, UserStatus
 from tessera_stack.endpoints import Endpoints
@@ -186,3 +191,28 @@ async def test_the_worker_dedupes_redelivery_and_dead_letters_poison(
 
     dead = await converge(dead_lettered_by_projector)
     assert dict(dead.headers)["error"].startswith(b"ValidationError")
+
+
+async def test_live_counters_never_outlive_an_erasure(redis: Redis) -> None:
+    store = RedisReadStore(redis)
+    tenant = uuid.uuid4()
+    hours = recent_hours()
+    await store.write_live_usage(
+        tenant, {hours[0]: {"api_calls": 7, "seats": 2}, hours[1]: {"api_calls": 3}}
+    )
+    assert await redis.hgetall(live_usage_key(tenant, hours[0])) == {
+        b"api_calls": b"7",
+        b"seats": b"2",
+    }
+    assert await redis.hgetall(live_usage_key(tenant, hours[1])) == {b"api_calls": b"3"}
+    now = datetime.now(UTC)
+    erased = {
+        "id": tenant, "name": "", "region": "", "plan": "", "currency": "", "status": "erased",
+        "version": 9, "user_count": 0, "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    await store.write(Delta(profiles=[erased]))
+    assert not await redis.exists(*(live_usage_key(tenant, hour) for hour in hours))
+    # A usage event handled after the erasure (another topic, another agent) writes nothing.
+    await store.write_live_usage(tenant, {hours[0]: {"api_calls": 8}})
+    assert not await redis.exists(live_usage_key(tenant, hours[0]))
+    assert [key async for key in redis.scan_iter(match=f"*{tenant}*")] == []

@@ -1,5 +1,6 @@
 """Key layout of the Redis read models, shared by the projector (writer) and readers."""
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,11 @@ def usage_totals_key(tenant_id: uuid.UUID | str) -> str:
 def live_usage_key(tenant_id: uuid.UUID | str, hour: datetime) -> str:
     """A hash of the tenant's usage in one recent hour (UTC): field meter → quantity."""
     return f"tessera:usage-live:{tenant_id}:{hour:%Y-%m-%dT%H}"
+
+
+def erasure_marker_key(tenant_id: uuid.UUID | str) -> str:
+    """Marks a recent erasure; hashed, so no key names the erased tenant."""
+    return f"tessera:erased:{hashlib.sha256(str(tenant_id).encode()).hexdigest()[:32]}"
 
 
 LIVE_USAGE_HOURS = 3  # the live counters cover the current hour and the two before it

@@ -54,6 +54,9 @@ def add_live_usage_agent(app: faust.App, partitions: int, stores: Stores) -> Non
                 recorded = parse_as(UsageRecorded, envelope)
             except (ValueError, TypeError):
                 continue  # poison: the projection agent dead-letters it
+            projector = await stores()
+            if await projector.postgres.erased(recorded.tenant_id):
+                continue  # e.g. the gateway's metering, flushed after the erasure
             covered = set(recent_hours())
             sums: dict[datetime, dict[str, int]] = {}
             for total in recorded.hourly:
@@ -66,7 +69,7 @@ def add_live_usage_agent(app: faust.App, partitions: int, stores: Stores) -> Non
                 window[key] = contributions
                 sums.setdefault(hour, {})[total.meter.value] = sum(contributions.values())
             if sums:
-                await (await stores()).redis.write_live_usage(recorded.tenant_id, sums)
+                await projector.redis.write_live_usage(recorded.tenant_id, sums)
                 lag = datetime.now(UTC) - envelope.occurred_at
                 PROJECTION_LAG.labels("usage", "redis-live").observe(lag.total_seconds())
 

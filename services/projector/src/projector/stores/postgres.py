@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,6 +98,7 @@ ON CONFLICT (id) DO UPDATE SET plan = coalesce($3, subscriptions.plan),
 WHERE subscriptions.version < $7
 """
 # Keyed by schema too: a rebuild writing its shadow copy never waits on the live writers.
+_ERASED = "SELECT 1 FROM tenants WHERE id = $1 AND status = 'erased'"
 _LOCK_TENANT = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || $1, 0))"
 _RECOUNT_USERS = """
 UPDATE tenants SET user_count = (
@@ -226,6 +228,11 @@ class PostgresReadStore:
                 delta.profiles = [dict(r) for r in await conn.fetch(_TENANT_PROFILES, profiled)]
             delta.api_keys = [dict(r) for r in await conn.fetch(_API_KEYS, keys)] if keys else []
         return delta
+
+    async def erased(self, tenant_id: uuid.UUID) -> bool:
+        """Whether the tenant's tombstone is in the read DB (its late events change nothing)."""
+        found = await self._pool.fetchval(_ERASED, tenant_id)
+        return found is not None
 
     async def ping(self) -> None:
         await self._pool.fetchval("SELECT 1")

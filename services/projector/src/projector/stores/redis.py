@@ -14,6 +14,7 @@ from tessera_common.cache_invalidation import announce
 from tessera_common.read_models import (
     LIVE_USAGE_HOURS,
     api_key_digest_key,
+    erasure_marker_key,
     live_usage_key,
     recent_hours,
     tenant_profile_document,
@@ -22,6 +23,18 @@ from tessera_common.read_models import (
 )
 
 LIVE_USAGE_TTL = LIVE_USAGE_HOURS * 3600
+# Live counters are written apart from the erasure (another topic, another agent): an
+# erasure leaves a marker for as long as counters live, and a counter write checks it in
+# the same atomic step, so no counter outlives the erasure whatever the interleaving.
+_WRITE_UNLESS_ERASED = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for i = 2, #KEYS do
+  local at = 2 + (i - 2) * 2
+  redis.call('HSET', KEYS[i], ARGV[at], ARGV[at + 1])
+  redis.call('EXPIRE', KEYS[i], ARGV[1])
+end
+return 1
+"""
 
 
 class RedisReadStore:
@@ -33,6 +46,7 @@ class RedisReadStore:
         async with self._redis.pipeline(transaction=False) as pipe:
             for row in delta.profiles:
                 if row["status"] == "erased":
+                    pipe.set(erasure_marker_key(row["id"]), 1, ex=LIVE_USAGE_TTL)
                     pipe.delete(
                         tenant_profile_key(row["id"]),
                         usage_totals_key(row["id"]),
@@ -62,12 +76,13 @@ class RedisReadStore:
         self, tenant_id: uuid.UUID, sums: Mapping[datetime, Mapping[str, int]]
     ) -> None:
         """Set the live counters of recent hours (absolute sums, so a replay is harmless)."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for hour, meters in sums.items():
-                key = live_usage_key(tenant_id, hour)
-                pipe.hset(key, mapping={meter: quantity for meter, quantity in meters.items()})
-                pipe.expire(key, LIVE_USAGE_TTL)
-            await pipe.execute()
+        keys: list[str] = [erasure_marker_key(tenant_id)]
+        args: list[str | int] = [LIVE_USAGE_TTL]
+        for hour, meters in sums.items():
+            for meter, quantity in meters.items():
+                keys.append(live_usage_key(tenant_id, hour))
+                args += [meter, quantity]
+        await self._redis.eval(_WRITE_UNLESS_ERASED, len(keys), *keys, *args)
 
     async def ping(self) -> None:
         await self._redis.ping()
