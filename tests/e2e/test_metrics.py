@@ -32,6 +32,14 @@ def sample(text: str, name: str, **labels: str) -> float:
     )
 
 
+def lag_samples(text: str) -> list[Sample]:
+    """Every consumer-lag sample of one exposition."""
+    return [
+        s for family in text_string_to_metric_families(text) for s in family.samples
+        if s.name == "tessera_consumer_lag_messages"
+    ]  # fmt: skip
+
+
 async def all_metrics(client: httpx.AsyncClient, urls: list[str]) -> str:
     """Every instance's metrics, one after another (samples repeat per instance)."""
     return "".join([(await client.get(f"{url}/metrics")).text for url in urls])
@@ -85,10 +93,7 @@ async def test_choreography_consumers_report_their_lag(layout: StackLayout, api:
     await api.tenant()  # something for billing to consume
     async with httpx.AsyncClient() as client:
         text = (await client.get(f"{layout.service_url('billing')}/metrics")).text
-    lags = [
-        s for family in text_string_to_metric_families(text) for s in family.samples
-        if s.name == "tessera_consumer_lag_messages"
-    ]  # fmt: skip
+    lags = lag_samples(text)
     assert {s.labels["topic"] for s in lags} == {"accounts.events", "usage.events"}
     assert all(s.value >= 0 for s in lags)
 
@@ -102,10 +107,7 @@ async def test_the_projector_reports_its_lag_per_partition(
     async def caught_up() -> list[Sample] | None:
         async with httpx.AsyncClient() as client:
             text = (await client.get(f"{layout.service_url('projector')}/metrics")).text
-        lags = [
-            s for family in text_string_to_metric_families(text) for s in family.samples
-            if s.name == "tessera_consumer_lag_messages"
-        ]  # fmt: skip
+        lags = lag_samples(text)
         # Offsets are committed every few seconds: wait until the probe has seen it.
         return lags if lags and all(s.value == 0 for s in lags) else None
 
