@@ -3,8 +3,9 @@
 Schemathesis reads a service's OpenAPI (the document its app serves), calls the app over
 its ASGI transport and runs its lifespan once, so the app talks to the stack's databases,
 Kafka and Redis; the gateway's upstreams are the stack's running services. The schemas
-exist at import (pytest parametrizes over their operations); `InProcess.bind` gives them
-their app once the stack is known.
+exist at import, read from the documents the apps serve (pytest parametrizes over their
+operations; schemathesis' fixture-based loader does not run under pytest 9), and
+`InProcess.bind` gives them their app once the stack is known.
 """
 
 from __future__ import annotations
