@@ -32,7 +32,7 @@ T = TypeVar("T")
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-STACK_DIRS = ("integration", "e2e", "chaos", "bench")
+STACK_DIRS = ("integration", "e2e", "fuzz", "chaos", "bench")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -56,6 +56,17 @@ def endpoints() -> Iterator[Endpoints]:
 async def gateway(endpoints: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=endpoints.gateway_url, timeout=15.0) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def in_process_apps(endpoints: Endpoints) -> Iterator[None]:
+    """Every service's app in this process, on the stack, for the fuzz tests."""
+    from fuzzing import bind_to_stack  # noqa: PLC0415 - schemathesis only where it is used
+    from schemathesis.python.asgi import shutdown_lifespans  # noqa: PLC0415
+
+    bind_to_stack(endpoints)
+    yield
+    shutdown_lifespans()  # before the stack stops, if this session started it
 
 
 @pytest.fixture(scope="session")

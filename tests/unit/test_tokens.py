@@ -71,7 +71,8 @@ def test_a_consistency_token_carries_the_latest_version_of_each_aggregate() -> N
     assert parse_consistency_token(consistency_token(events)) == {tenant: 2, key: 1}
 
 
-@pytest.mark.parametrize("token", ["", "ct1.", "ct1.!!!", "v0.abc"])
+# "ct1.W1sxLDJdXQ" is [[1, 2]]: pairs whose aggregate is no UUID string.
+@pytest.mark.parametrize("token", ["", "ct1.", "ct1.!!!", "v0.abc", "ct1.W1sxLDJdXQ"])
 def test_a_foreign_consistency_token_is_refused(token: str) -> None:
     with pytest.raises(ValueError, match="token"):
         parse_consistency_token(token)

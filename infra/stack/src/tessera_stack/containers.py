@@ -79,6 +79,7 @@ def start_containers() -> tuple[Endpoints, Stop]:
             directory_db_url=env["DIRECTORY_DB_URL"],
             redis_url=redis_url,
             kafka_bootstrap=bootstrap,
+            upstreams=json.loads(env["GATEWAY_UPSTREAMS"]),
         ),
         stop,
     )

@@ -28,6 +28,8 @@ class Endpoints:
     directory_db_url: str
     redis_url: str
     kafka_bootstrap: str
+    # pool -> its instances' URLs: what an in-process gateway proxies to
+    upstreams: dict[str, list[str]]
 
 
 Stop = Callable[[], None]
@@ -51,6 +53,7 @@ def from_environment() -> Endpoints | None:
         directory_db_url=env["DIRECTORY_DB_URL"],
         redis_url=env["REDIS_URL"],
         kafka_bootstrap=env["KAFKA_BOOTSTRAP_SERVERS"],
+        upstreams=json.loads(env.get("GATEWAY_UPSTREAMS", "{}")),
     )
 
 
@@ -80,6 +83,7 @@ def local_endpoints(stack: LocalStack) -> Endpoints:
         directory_db_url=env["DIRECTORY_DB_URL"],
         redis_url=env["REDIS_URL"],
         kafka_bootstrap=env["KAFKA_BOOTSTRAP_SERVERS"],
+        upstreams=json.loads(env["GATEWAY_UPSTREAMS"]),
     )
 
 

@@ -34,6 +34,6 @@ def parse_consistency_token(token: str) -> dict[uuid.UUID, int]:
     body = token.removeprefix(_PREFIX)
     try:
         pairs = orjson.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        return {uuid.UUID(aggregate): int(version) for aggregate, version in pairs}
+        return {uuid.UUID(str(aggregate)): int(version) for aggregate, version in pairs}
     except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
         raise ValueError("malformed consistency token") from exc

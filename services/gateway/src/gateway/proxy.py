@@ -89,7 +89,7 @@ class Proxy:
         try:
             upstream = await pool.send(
                 request.method,
-                request.url.path,
+                _as_sent(request),
                 query=request.scope.get("query_string", b""),
                 headers=headers,
                 body=body,
@@ -189,3 +189,10 @@ class Proxy:
 
 def _too_large(limit: int) -> Problem:
     return Problem(413, "payload-too-large", "Payload too large", f"the limit is {limit} bytes")
+
+
+def _as_sent(request: Request) -> str:
+    """The path still percent-encoded as the client sent it: decoded, a control character
+    would make no valid URL, and the upstream must judge its own parameters."""
+    raw: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    return raw.decode("latin-1")

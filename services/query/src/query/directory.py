@@ -15,6 +15,7 @@ from tessera_common.read_models import tenant_profile
 from tessera_common.vocabulary import Plan, Region, TenantStatus
 
 router = APIRouter(tags=["directory"])
+NO_CONTROLS = r"^[^\x00-\x1f\x7f]*$"
 
 
 def like_literal(text: str) -> str:
@@ -32,7 +33,8 @@ async def directory(
     region: Region | None = None,
     plan: Plan | None = None,
     status: TenantStatus | None = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    # No control characters: no name has one, and Postgres refuses NUL in text.
+    q: Annotated[str | None, Query(min_length=1, max_length=100, pattern=NO_CONTROLS)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:

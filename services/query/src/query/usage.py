@@ -27,6 +27,9 @@ class Granularity(StrEnum):
 STEP = {Granularity.HOUR: timedelta(hours=1), Granularity.DAY: timedelta(days=1)}
 DEFAULT_SPAN = {Granularity.HOUR: timedelta(hours=24), Granularity.DAY: timedelta(days=30)}
 MAX_SPAN = {Granularity.HOUR: timedelta(days=31), Granularity.DAY: timedelta(days=400)}
+# Bucket edges a whole span away stay within what `datetime` can hold.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @router.get("/v1/tenants/{tenant_id}/usage")
@@ -76,6 +79,8 @@ def _range(
     for field, value in (("from", start), ("to", end)):
         if value is not None and value.tzinfo is None:
             raise InvalidFieldError(field, "needs a time zone, e.g. 2026-01-01T00:00:00Z")
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise InvalidFieldError(field, "must lie between 1970 and 9998 (UTC)")
     step = STEP[granularity]
     end = _ceil(end or datetime.now(UTC), step)
     start = _floor(start or end - DEFAULT_SPAN[granularity], step)

@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Security
+from fastapi.security import APIKeyHeader
 
 from tessera_common.auth.internal_token import (
     HEADER,
@@ -49,12 +50,21 @@ def create_service_app(
     return app
 
 
-def current_caller(request: Request) -> Caller:
+# Declared in OpenAPI, so the contract says what every upstream operation requires.
+INTERNAL_TOKEN = APIKeyHeader(
+    name=HEADER,
+    scheme_name="internalToken",
+    description="The gateway's signed token (HS256, short-lived)",
+    auto_error=False,
+)
+
+
+def current_caller(
+    request: Request, token: Annotated[str | None, Security(INTERNAL_TOKEN)]
+) -> Caller:
     """The caller named by the gateway's internal token; 401 without a valid one."""
     try:
-        return verify_internal_token(
-            request.headers.get(HEADER), request.app.state.internal_token_secret
-        )
+        return verify_internal_token(token, request.app.state.internal_token_secret)
     except InvalidInternalTokenError as exc:
         raise Problem(
             401, "unauthenticated", "Missing or invalid internal token", str(exc)

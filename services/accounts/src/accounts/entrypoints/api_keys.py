@@ -11,6 +11,7 @@ from accounts.app.tenancy import Outcome
 from accounts.app.verify_api_key import verify_api_key
 from accounts.bootstrap import utc_now
 from accounts.domain.api_key import ApiKey
+from accounts.entrypoints import links
 from accounts.entrypoints.deps import AccountsDep, CorrelationDep
 from accounts.entrypoints.idempotency import idempotency_guard, units_of_work
 from accounts.entrypoints.responses import as_response, rendered
@@ -23,7 +24,12 @@ router = APIRouter(tags=["api-keys"])
 DIGEST = Path(pattern=r"^[0-9a-f]{64}$")
 
 
-@router.post("/v1/tenants/{tenant_id}/api-keys", status_code=201, response_model=IssuedApiKeyBody)
+@router.post(
+    "/v1/tenants/{tenant_id}/api-keys",
+    status_code=201,
+    response_model=IssuedApiKeyBody,
+    responses=links.API_KEY_CREATED,
+)
 async def post_api_key(
     tenant_id: TenantIdDep,
     request: Request,

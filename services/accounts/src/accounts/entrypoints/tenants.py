@@ -12,6 +12,7 @@ from accounts.app.create_tenant import CreateTenant, FirstKey, create_tenant
 from accounts.app.tenancy import Outcome
 from accounts.app.update_tenant import UpdateTenant, update_tenant
 from accounts.bootstrap import Accounts, utc_now
+from accounts.entrypoints import links
 from accounts.entrypoints.deps import AccountsDep, CorrelationDep
 from accounts.entrypoints.idempotency import idempotency_guard, new_tenant_id, units_of_work
 from accounts.entrypoints.responses import as_response, rendered, tenant_body
@@ -34,7 +35,7 @@ def _tenant_response(outcome: Outcome[object]) -> StoredResponse:
     return rendered(200, tenant_body(outcome.tenant), outcome.events, etag=outcome.tenant.version)
 
 
-@router.post("", status_code=201, response_model=CreatedTenantBody)
+@router.post("", status_code=201, response_model=CreatedTenantBody, responses=links.TENANT_CREATED)
 async def post_tenant(
     body: CreateTenantRequest,
     request: Request,

@@ -11,6 +11,7 @@ from accounts.app.change_user import RemoveUser, UpdateUser, remove_user, update
 from accounts.app.tenancy import Outcome
 from accounts.bootstrap import utc_now
 from accounts.domain.user import User
+from accounts.entrypoints import links
 from accounts.entrypoints.deps import AccountsDep, CorrelationDep
 from accounts.entrypoints.idempotency import idempotency_guard, units_of_work
 from accounts.entrypoints.responses import as_response, rendered, user_body
@@ -22,7 +23,7 @@ from tessera_common.idempotency import StoredResponse
 router = APIRouter(prefix="/v1/tenants/{tenant_id}/users", tags=["users"])
 
 
-@router.post("", status_code=201, response_model=UserBody)
+@router.post("", status_code=201, response_model=UserBody, responses=links.USER_CREATED)
 async def post_user(
     tenant_id: TenantIdDep,
     body: AddUserRequest,
