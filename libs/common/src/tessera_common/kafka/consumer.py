@@ -60,9 +60,11 @@ class EventConsumer:
     async def _consume(self) -> None:
         consumer: AIOKafkaConsumer = create_consumer(self._kafka, self.name, *self._topics)
         producer: AIOKafkaProducer = create_producer(self._kafka, f"{self.name}-dlq")
-        await consumer.start()
-        await producer.start()
         try:
+            # Started inside the try: a cancellation during start-up (the group join takes
+            # a while) must still stop what was started, or its background tasks linger.
+            await consumer.start()
+            await producer.start()
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=500)
                 for records in batches.values():

@@ -116,9 +116,9 @@ class OutboxRelay:
             wake = asyncio.Event()
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
             producer = self._producer_factory()
-            await producer.start()
-            log.info("outbox_relay_leading", shard=self.shard)
             try:
+                await producer.start()  # inside the try: a cancelled start is still stopped
+                log.info("outbox_relay_leading", shard=self.shard)
                 await self._drain_forever(conn, producer, wake)
             finally:
                 await producer.stop()
