@@ -30,6 +30,7 @@ async def tenant_with_everything(
     """A tenant with a user, usage, a subscription and an invoice, all projected."""
     tenant = await api.tenant(name="Everywhere", currency="EUR")
     tenant_id, key = tenant["tenant_id"], bearer(tenant["api_key"])
+    assert (await api.read(f"/v1/tenants/{tenant_id}", tenant["token"])).status_code == 200
     user = {"email": f"{uuid.uuid4().hex[:10]}@erase.io", "name": "Gone"}
     added = await api.gateway.post(f"/v1/tenants/{tenant_id}/users", json=user, headers=key)
     assert added.status_code == 201, added.text

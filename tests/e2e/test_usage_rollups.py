@@ -33,6 +33,13 @@ def record(quantity: int, occurred_at: datetime, meter: str = "api_calls") -> di
 
 
 async def ingest(api: Api, tenant: dict[str, Any], records: list[dict[str, Any]]) -> str:
+    """Records of a tenant the read models already hold; returns the batch's token.
+
+    A usage token names the batch only: a usage read checks the tenant too, so the
+    tenant's own creation must be visible first.
+    """
+    profile = await api.read(f"/v1/tenants/{tenant['tenant_id']}", tenant["token"])
+    assert profile.status_code == 200, profile.text
     response = await api.gateway.post(
         "/v1/usage", json={"records": records}, headers=bearer(tenant["api_key"])
     )
