@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -12,6 +13,16 @@ from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_stack.endpoints import Endpoints
 
 PROBLEM_JSON = "application/problem+json"
+
+
+def usage_record(
+    quantity: int = 1, occurred_at: datetime | None = None, meter: str = "api_calls"
+) -> dict[str, Any]:
+    """One usage record as a client sends it, with a fresh event id (now, by default)."""
+    return {
+        "event_id": str(uuid.uuid4()), "meter": meter, "quantity": quantity,
+        "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
+    }  # fmt: skip
 
 
 def bearer(key: str) -> dict[str, str]:

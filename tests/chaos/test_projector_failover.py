@@ -7,14 +7,13 @@ import os
 import signal
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
-from support import Api, bearer
+from support import Api, bearer, usage_record
 
 from projector.settings import WorkerSettings
 from tessera_stack.layout import HOST
@@ -100,11 +99,8 @@ async def test_killing_one_of_two_workers_mid_stream_loses_nothing_and_doubles_n
             tenant = tenants[n % TENANTS]
             key = bearer(tenant["api_key"])
             quantity = 1 + n % 7
-            record = {
-                "event_id": str(uuid.uuid4()), "meter": METER, "quantity": quantity,
-                "occurred_at": datetime.now(UTC).isoformat(),
-            }  # fmt: skip
-            used = await api.gateway.post("/v1/usage", json={"records": [record]}, headers=key)
+            records = [usage_record(quantity, meter=METER)]
+            used = await api.gateway.post("/v1/usage", json={"records": records}, headers=key)
             assert used.status_code == 202, used.text
             sent[tenant["tenant_id"]] += quantity
             tokens[tenant["tenant_id"]] = used.headers["x-consistency-token"]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 from redis.asyncio import Redis
-from support import Api, Billing, bearer
+from support import Api, Billing, bearer, usage_record
 
 from projector.read_models import READ_MODELS
 from projector.settings import WorkerSettings
@@ -34,11 +33,8 @@ async def tenant_with_everything(
     user = {"email": f"{uuid.uuid4().hex[:10]}@erase.io", "name": "Gone"}
     added = await api.gateway.post(f"/v1/tenants/{tenant_id}/users", json=user, headers=key)
     assert added.status_code == 201, added.text
-    record = {
-        "event_id": str(uuid.uuid4()), "meter": "api_calls", "quantity": 4,
-        "occurred_at": datetime.now(UTC).isoformat(),
-    }  # fmt: skip
-    used = await api.gateway.post("/v1/usage", json={"records": [record]}, headers=key)
+    records = [usage_record(4)]
+    used = await api.gateway.post("/v1/usage", json={"records": records}, headers=key)
     assert used.status_code == 202, used.text
 
     async def subscribed() -> bool | None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
-from support import Api, bearer
+from support import Api, bearer, usage_record
 
 from tessera_common.events.topics import EVENT_TOPICS
 from tessera_common.settings import KafkaSettings
@@ -122,10 +120,7 @@ async def test_projection_lag_is_measured_per_read_model_and_store(
     layout: StackLayout, api: Api, converge: Converge
 ) -> None:
     tenant = await api.tenant()
-    record = {
-        "event_id": str(uuid.uuid4()), "meter": "api_calls", "quantity": 1,
-        "occurred_at": datetime.now(UTC).isoformat(),
-    }  # fmt: skip
+    record = usage_record()
     metrics = f"{layout.service_url('projector')}/metrics"
     counted = "tessera_projection_lag_seconds_count"
     async with httpx.AsyncClient() as client:

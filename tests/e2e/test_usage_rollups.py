@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +10,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer
 from redis.asyncio import Redis
-from support import PROBLEM_JSON, Api, bearer
+from support import PROBLEM_JSON, Api, bearer, usage_record
 
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.topics import USAGE_EVENTS
@@ -23,13 +22,6 @@ from tessera_stack.endpoints import Endpoints
 Converge = Callable[..., Awaitable[Any]]
 NOW = datetime.now(UTC)
 THIS_HOUR = NOW.replace(minute=0, second=0, microsecond=0)
-
-
-def record(quantity: int, occurred_at: datetime, meter: str = "api_calls") -> dict[str, Any]:
-    return {
-        "event_id": str(uuid.uuid4()), "meter": meter, "quantity": quantity,
-        "occurred_at": occurred_at.isoformat(),
-    }  # fmt: skip
 
 
 async def ingest(api: Api, tenant: dict[str, Any], records: list[dict[str, Any]]) -> str:
@@ -58,8 +50,8 @@ async def test_usage_rolls_up_by_hour_and_day_per_meter(api: Api) -> None:
     last_week = THIS_HOUR - timedelta(days=6)
     token = await ingest(
         api, tenant,
-        [record(5, THIS_HOUR), record(7, NOW), record(11, earlier), record(13, last_week),
-         record(3, THIS_HOUR, meter="storage_gb_hours")],
+        [usage_record(5, THIS_HOUR), usage_record(7, NOW), usage_record(11, earlier),
+         usage_record(13, last_week), usage_record(3, THIS_HOUR, meter="storage_gb_hours")],
     )  # fmt: skip
     hourly = await api.read(usage_path(tenant), token)  # the operator: not metered
     assert hourly.status_code == 200, hourly.text
@@ -83,7 +75,7 @@ async def test_a_redelivered_batch_counts_once(
     api: Api, endpoints: Endpoints, read_db: asyncpg.Pool, redis: Redis, converge: Converge
 ) -> None:
     tenant = await api.tenant(name="Redelivered")
-    token = await ingest(api, tenant, [record(40, THIS_HOUR), record(2, THIS_HOUR)])
+    token = await ingest(api, tenant, [usage_record(40, THIS_HOUR), usage_record(2, THIS_HOUR)])
     first = await api.read(usage_path(tenant), token)
     assert first.json()["totals"] == {"api_calls": 42}
     kafka = KafkaSettings(bootstrap_servers=endpoints.kafka_bootstrap)
@@ -95,7 +87,7 @@ async def test_a_redelivered_batch_counts_once(
         await producer.send_and_wait(USAGE_EVENTS, raw, key=tenant["tenant_id"].encode())
     finally:
         await producer.stop()
-    marker = await ingest(api, tenant, [record(1, THIS_HOUR)])
+    marker = await ingest(api, tenant, [usage_record(1, THIS_HOUR)])
     after = await api.read(usage_path(tenant), marker)
     assert after.json()["totals"] == {"api_calls": 43}
     month = f"{THIS_HOUR:%Y-%m}/api_calls"

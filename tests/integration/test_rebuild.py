@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import pytest
-from support import Api, bearer
+from support import Api, bearer, usage_record
 
 from projector.read_models import READ_MODELS, ReadModel
 from projector.rebuild.blue_green import rebuild
@@ -45,11 +44,8 @@ async def history(api: Api) -> dict[str, Any]:
         tenant_path, json={"name": "Replayed again"}, headers={**key, "If-Match": '"1"'}
     )
     assert renamed.status_code == 200, renamed.text
-    record = {
-        "event_id": str(uuid.uuid4()), "meter": "api_calls", "quantity": 3,
-        "occurred_at": datetime.now(UTC).isoformat(),
-    }  # fmt: skip
-    used = await api.gateway.post("/v1/usage", json={"records": [record]}, headers=key)
+    records = [usage_record(3)]
+    used = await api.gateway.post("/v1/usage", json={"records": records}, headers=key)
     assert used.status_code == 202, used.text
     gone = await api.tenant(name="Erased before the replay")
     erased = await api.gateway.delete(f"/v1/tenants/{gone['tenant_id']}", headers=api.operator)
