@@ -20,10 +20,10 @@ include .env
 export
 endif
 
-.PHONY: help bootstrap kube-tools up down status kpi logs test test-unit lint fmt contracts lock clean archive restore rebuild
+.PHONY: help bootstrap kube-tools up down status kpi logs test test-unit lint fmt contracts lock clean archive restore rebuild bench bench-compare
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 bootstrap: ## Install uv (if missing) and the Python workspace into .venv
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -52,6 +52,12 @@ status: ## Show each component and its health
 
 kpi: ## The running stack's KPIs beside DESIGN §12's targets (JSON in .run/kpi.json)
 	@$(RUN) python -m tessera_stack.kpi $(KPI_ARGS)
+
+bench: bootstrap ## Every hot path under load beside raw baselines: BENCHMARKS.md, plots, JSON (QUICK=1: seconds each)
+	@$(RUN) tessera-bench run $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+bench-compare: bootstrap ## Two benchmark runs side by side: make bench-compare A=.run/bench/runs/x.json B=…
+	@$(RUN) tessera-bench compare $(A) $(B)
 
 logs: ## Follow the logs (make logs C=gateway for one component)
 	@$(RUN) tessera-stack logs $(C)
