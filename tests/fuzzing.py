@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 import schemathesis
-from fastapi import FastAPI
 from openapi_snapshots import UPSTREAMS, current
 from pydantic import SecretStr
 from schemathesis import AuthContext, Case
@@ -69,7 +68,7 @@ def _settings(service: str, endpoints: Endpoints) -> Any:
     return GatewaySettings(proxy=proxy, redis=redis, auth=auth)
 
 
-def service_app(service: str, endpoints: Endpoints) -> FastAPI:
+def service_app(service: str, endpoints: Endpoints) -> ASGIApp:
     """The service's app, configured for the running stack."""
     create = gateway.main.create_app if service == "gateway" else UPSTREAMS[service]
     return create(_settings(service, endpoints))  # type: ignore[call-arg]

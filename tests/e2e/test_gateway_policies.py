@@ -117,24 +117,16 @@ async def test_oversized_malformed_and_unknown_requests_are_problems(api: Api) -
         assert response.headers["content-type"] == PROBLEM_JSON
 
 
-async def test_the_request_id_reaches_the_upstream(
-    api: Api, endpoints: Endpoints, converge: Converge
-) -> None:
-    if endpoints.source == "environment":
-        pytest.skip("the upstreams' logs are known only for the local stack")
+async def test_the_request_id_reaches_the_upstream(api: Api) -> None:
     request_id = f"edge-test-{uuid.uuid4().hex}"
     # A query string of its own: a cache miss at the edge, so the request reaches the upstream.
     response = await api.gateway.get(
         f"/v1/plans?probe={request_id}", headers={"X-Request-ID": request_id}
     )
-    assert response.headers["x-request-id"] == request_id
-    logs = StackLayout().logs_dir
-
-    async def logged() -> bool | None:
-        found = any(request_id in f.read_text() for f in logs.glob("query*.log"))
-        return True if found else None
-
-    await converge(logged)  # the upstream's access line carries the request id
+    assert response.headers["x-cache-status"] == "MISS"
+    # The upstream answers with the request id it received (without one it would make its
+    # own), and the gateway passes its answer on.
+    assert response.headers.get_list("x-request-id") == [request_id]
 
 
 async def test_the_aggregated_openapi_lists_every_public_route(api: Api) -> None:

@@ -6,13 +6,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 from typing import Any
 
-import httpx
+import aiohttp
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, ORJSONResponse
+from starlette.types import Receive, Scope, Send
 
 from gateway.auth import Authenticator
 from gateway.metering import CallMeter
@@ -22,25 +22,43 @@ from gateway.ratelimit import RateLimiter
 from gateway.routes import ROUTES, RoutingTable
 from gateway.settings import GatewaySettings
 from gateway.status.router import status_router
-from gateway.upstreams import UpstreamPool
-from tessera_common.auth.internal_token import sign_internal_token
+from gateway.upstreams import UpstreamPool, UpstreamUnavailableError
+from tessera_common.auth.internal_token import TokenSigner
 from tessera_common.background import BackgroundTasks
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.logging import configure_logging
 from tessera_common.redis_client import create_redis
 
-PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 log = structlog.get_logger()
+PUBLIC_PREFIX = "/v1/"
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+class GatewayApp:
+    """Public requests (`/v1/…`) go straight to the proxy, a plain ASGI handler; the rest
+    (probes, metrics, status page, OpenAPI, docs) to a FastAPI app, which also runs the
+    lifespan that builds the proxy."""
+
+    def __init__(self, admin: FastAPI) -> None:
+        self.admin = admin
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        proxy = getattr(self.admin.state, "proxy", None)
+        if (
+            scope["type"] == "http"
+            and proxy is not None
+            and scope["path"].startswith(PUBLIC_PREFIX)
+        ):
+            await proxy(scope, receive, send)
+        else:
+            await self.admin(scope, receive, send)
+
+
+def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.observability.log_level)
     auth = settings.auth
-    sign = partial(
-        sign_internal_token,
-        secret=auth.internal_token_secret.get_secret_value(),
-        ttl_seconds=auth.internal_token_ttl_seconds,
+    sign = TokenSigner(
+        auth.internal_token_secret.get_secret_value(), auth.internal_token_ttl_seconds
     )
     redis = create_redis(settings.redis)
 
@@ -107,11 +125,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         """A page that renders /openapi.json (no assets from elsewhere)."""
         return HTMLResponse(DOCS_PAGE, headers={"Cache-Control": "public, s-maxage=300"})
 
-    @app.api_route("/v1/{path:path}", methods=PROXIED_METHODS, include_in_schema=False)
-    async def proxy(request: Request) -> Response:
-        return await app.state.proxy.handle(request)  # type: ignore[no-any-return]
-
-    return app
+    return GatewayApp(app)
 
 
 def _pools(settings: GatewaySettings, sign: Any) -> dict[str, UpstreamPool]:
@@ -121,8 +135,10 @@ def _pools(settings: GatewaySettings, sign: Any) -> dict[str, UpstreamPool]:
             name,
             urls,
             sign,
-            timeout=httpx.Timeout(
-                proxy.upstream_timeouts.get(name.split(".")[0], proxy.request_timeout_seconds),
+            timeout=aiohttp.ClientTimeout(
+                total=proxy.upstream_timeouts.get(
+                    name.split(".")[0], proxy.request_timeout_seconds
+                ),
                 connect=proxy.connect_timeout_seconds,
             ),
             resilience=settings.resilience,
@@ -137,7 +153,8 @@ async def _aggregated_openapi(pools: dict[str, UpstreamPool]) -> dict[str, Any]:
         response = await pools[name].send(
             "GET", "/openapi.json", query=b"", headers={}, body=b"", idempotent=True
         )
-        response.raise_for_status()
+        if response.status != 200:
+            raise UpstreamUnavailableError(name, f"its OpenAPI answered {response.status}")
         documents[name] = response.json()
     return aggregate(documents, ROUTES)
 

@@ -99,10 +99,10 @@ class CallMeter:
             response = await self._usage.post_json("/v1/usage", {"records": [record]}, caller)
         except UpstreamUnavailableError:
             return False
-        if response.status_code >= 500:
+        if response.status >= 500:
             return False
-        if response.status_code >= 400:  # e.g. an erased tenant: retrying will not help
-            log.warning("metering record refused", tenant_id=tenant, status=response.status_code)
+        if response.status >= 400:  # e.g. an erased tenant: retrying will not help
+            log.warning("metering record refused", tenant_id=tenant, status=response.status)
         return True
 
 

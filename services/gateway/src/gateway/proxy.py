@@ -1,11 +1,20 @@
-"""Forwarding one public request to its upstream: checks, rate limit, metering, headers."""
+"""Forwarding one public request to its upstream, as plain ASGI: route, authenticate,
+isolate, rate-limit, meter, forward, answer.
+
+Every public request takes this path, so it does without a framework: no router ahead of
+the routing table, no middleware stack; request id, tenant, trace span and metrics are
+handled here once, in that order.
+"""
 
 from __future__ import annotations
 
 import math
 import time
 
-from fastapi import Request, Response
+import orjson
+import structlog
+from opentelemetry import propagate, trace
+from starlette.types import Receive, Scope, Send
 
 from gateway.auth import Authenticator, Identity
 from gateway.metering import CallMeter
@@ -20,35 +29,33 @@ from gateway.routes import (
 )
 from gateway.upstreams import SignToken, UpstreamPool, UpstreamUnavailableError
 from tessera_common.auth.internal_token import HEADER as INTERNAL_TOKEN_HEADER
-from tessera_common.problems import Problem
+from tessera_common.http.request_context import valid_request_id
+from tessera_common.observability.metrics import observe_request
+from tessera_common.observability.tracing import tracer
+from tessera_common.problems import PROBLEM_JSON, Problem
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-# Hop-by-hop headers (RFC 9110 §7.6.1) and those the gateway sets itself.
+# Hop-by-hop headers (RFC 9110 §7.6.1), those the gateway sets itself, and the trace
+# context, which continues from the gateway's own span.
 _DROP_REQUEST = frozenset(
     {
-        "host",
-        "connection",
-        "keep-alive",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "authorization",
-        "content-length",
-        INTERNAL_TOKEN_HEADER.lower(),
+        "host", "connection", "keep-alive", "proxy-authorization", "te", "trailer",
+        "transfer-encoding", "upgrade", "authorization", "content-length",
+        "traceparent", "tracestate", "x-request-id", INTERNAL_TOKEN_HEADER.lower(),
     }
-)
+)  # fmt: skip
 _DROP_RESPONSE = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "transfer-encoding",
-        "content-length",
-        "server",
-        "date",
-    }
+    {b"connection", b"keep-alive", b"transfer-encoding", b"content-length", b"server", b"date"}
 )
+SERVICE = "gateway"
+log = structlog.get_logger()
+
+
+class _ClientGone(Exception):  # noqa: N818 - the client left; nothing to answer
+    pass
+
+
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class Proxy:
@@ -71,51 +78,89 @@ class Proxy:
         self._limiter = limiter
         self._meter = meter
 
-    async def handle(self, request: Request) -> Response:
-        match = self._resolve(request.method, request.url.path)
-        identity = await self._authorize(match, request.headers.get("authorization"))
-        decision = await self._admit(identity, metered=match.route.metered)
-        body = await self._read_body(request, match.route.max_body_bytes or self._max_body)
-        # traceparent and the rest of the end-to-end headers pass through as they came.
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP_REQUEST}
-        headers["x-request-id"] = request.scope["state"]["request_id"]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = valid_request_id(headers.get("x-request-id"))
+        method, path = scope["method"], scope["path"]
+        route = "unmatched"
+        with (
+            structlog.contextvars.bound_contextvars(request_id=request_id),
+            tracer().start_as_current_span(
+                method, context=propagate.extract(headers), kind=trace.SpanKind.SERVER
+            ) as span,
+        ):
+            try:
+                match = self._resolve(method, path)
+                route = match.route.template
+                status, out, body = await self._forward(scope, receive, headers, match, request_id)
+            except _ClientGone:
+                return
+            except Problem as problem:
+                status, out, body = _problem(problem, path)
+            except UpstreamUnavailableError as exc:
+                status, out, body = _problem(_unavailable(exc), path)
+            except Exception:
+                log.exception("unhandled_error", path=path)
+                internal = Problem(500, "internal-error", "Internal error", "the error was logged")
+                status, out, body = _problem(internal, path)
+            # An upstream's answer carries the request id it received (the same one, which
+            # is how a client can tell it got there); the gateway's own answers get it here.
+            if not any(k.lower() == b"x-request-id" for k, _ in out):
+                out.append((b"x-request-id", request_id.encode()))
+            out.append((b"content-length", str(len(body)).encode()))
+            _log_failure(status, method, route)
+            await send({"type": "http.response.start", "status": status, "headers": out})
+            await send({"type": "http.response.body", "body": body})
+            if span.is_recording():
+                span.update_name(f"{method} {route}")
+                span.set_attributes({
+                    "http.request.method": method, "http.route": route, "url.path": path,
+                    "http.response.status_code": status,
+                })  # fmt: skip
+                if status >= 500:
+                    span.set_status(trace.StatusCode.ERROR)
+        observe_request(SERVICE, method, route, status, time.perf_counter() - started)
+
+    async def _forward(
+        self, scope: Scope, receive: Receive, headers: dict[str, str], match: Match, request_id: str
+    ) -> Answer:
+        if match.tenant_id is not None:  # bound first: a refusal is logged with it
+            structlog.contextvars.bind_contextvars(tenant_id=str(match.tenant_id))
+        identity = await self._authorize(match, headers.get("authorization"))
         caller = identity.caller if identity else None
-        if caller is not None:
-            headers[INTERNAL_TOKEN_HEADER] = self._sign(caller)
-        pool = self._pools[
-            self._routes.pool_for(match.route, request.headers.get(REGION_HEADER), self._pools)
-        ]
         tenant = match.tenant_id or (caller.tenant_id if caller else None)
-        try:
-            upstream = await pool.send(
-                request.method,
-                _as_sent(request),
-                query=request.scope.get("query_string", b""),
-                headers=headers,
-                body=body,
-                # A POST with an Idempotency-Key is safe to resend: the service replays it.
-                idempotent=request.method in IDEMPOTENT_METHODS
-                or "idempotency-key" in request.headers,
-                balance=match.route.balance,
-                key=str(tenant) if tenant else None,
-            )
-        except UpstreamUnavailableError as exc:
-            raise Problem(
-                503,
-                "upstream-unavailable",
-                "Service unavailable",
-                f"the {exc.pool} service did not answer ({exc.reason}); retry later",
-                headers={"Retry-After": str(max(1, math.ceil(exc.retry_after)))},
-            ) from exc
-        response_headers = {
-            k: v for k, v in upstream.headers.items() if k.lower() not in _DROP_RESPONSE
-        }
-        if caller is not None and "cache-control" not in upstream.headers:
+        if tenant is not None and match.tenant_id is None:
+            structlog.contextvars.bind_contextvars(tenant_id=str(tenant))
+        decision = await self._admit(identity, metered=match.route.metered)
+        body = await _read_body(receive, headers, match.route.max_body_bytes or self._max_body)
+        upstream_headers = {k: v for k, v in headers.items() if k not in _DROP_REQUEST}
+        upstream_headers["x-request-id"] = request_id
+        propagate.inject(upstream_headers)  # the upstream continues from this span
+        if caller is not None:
+            upstream_headers[INTERNAL_TOKEN_HEADER] = self._sign(caller)
+        method = scope["method"]
+        pool = self._pools[
+            self._routes.pool_for(match.route, headers.get(REGION_HEADER), self._pools)
+        ]
+        upstream = await pool.send(
+            method,
+            _as_sent(scope),
+            query=scope.get("query_string", b""),
+            headers=upstream_headers,
+            body=body,
+            # A POST with an Idempotency-Key is safe to resend: the service replays it.
+            idempotent=method in IDEMPOTENT_METHODS or "idempotency-key" in headers,
+            balance=match.route.balance,
+            key=str(tenant) if tenant else None,
+        )
+        out = [(k, v) for k, v in upstream.headers if k.lower() not in _DROP_RESPONSE]
+        if caller is not None and upstream.header("cache-control") is None:
             # Whatever a key can read is the key holder's: no shared cache may keep it.
-            response_headers["Cache-Control"] = "private, no-store"
+            out.append((b"cache-control", b"private, no-store"))
         if decision is not None:
-            response_headers.update(decision.headers())
-        return Response(upstream.content, upstream.status_code, response_headers)
+            out += [(k.encode(), v.encode()) for k, v in decision.headers().items()]
+        return upstream.status, out, upstream.content
 
     async def _admit(self, identity: Identity | None, *, metered: bool) -> Decision | None:
         """A tenant's call: within its plan's rate limit (else a 429), then metered."""
@@ -174,25 +219,56 @@ class Proxy:
                 raise Problem(404, "not-found", "Not found")
         return identity
 
-    @staticmethod
-    async def _read_body(request: Request, limit: int) -> bytes:
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
+
+async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:
+    declared = headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
             raise _too_large(limit)
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > limit:
-                raise _too_large(limit)
-        return bytes(body)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _log_failure(status: int, method: str, route: str) -> None:
+    """A line for each refused or failed request (there is no access log: the metrics count
+    every request), so an operator finds it by its X-Request-ID."""
+    if status >= 500:
+        log.error("request_failed", status=status, method=method, route=route)
+    elif status in (401, 403, 429):
+        log.warning("request_refused", status=status, method=method, route=route)
 
 
 def _too_large(limit: int) -> Problem:
     return Problem(413, "payload-too-large", "Payload too large", f"the limit is {limit} bytes")
 
 
-def _as_sent(request: Request) -> str:
+def _unavailable(exc: UpstreamUnavailableError) -> Problem:
+    return Problem(
+        503,
+        "upstream-unavailable",
+        "Service unavailable",
+        f"the {exc.pool} service did not answer ({exc.reason}); retry later",
+        headers={"Retry-After": str(max(1, math.ceil(exc.retry_after)))},
+    )
+
+
+def _problem(problem: Problem, path: str) -> Answer:
+    headers = [(b"content-type", PROBLEM_JSON.encode())]
+    headers += [(k.encode(), v.encode()) for k, v in problem.headers.items()]
+    return problem.status, headers, orjson.dumps(problem.body(path))
+
+
+def _as_sent(scope: Scope) -> str:
     """The path still percent-encoded as the client sent it: decoded, a control character
     would make no valid URL, and the upstream must judge its own parameters."""
-    raw: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    raw: bytes = scope.get("raw_path") or scope["path"].encode()
     return raw.decode("latin-1")

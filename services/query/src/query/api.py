@@ -17,7 +17,7 @@ from tessera_common.problems import not_found
 router = APIRouter()
 
 
-def get_read_models(request: Request) -> ReadModels:
+async def get_read_models(request: Request) -> ReadModels:
     read_models: ReadModels = request.app.state.read_models
     return read_models
 

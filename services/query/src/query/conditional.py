@@ -18,17 +18,34 @@ def json_response(request: Request, document: Any, cache_control: str = PRIVATE)
     Keys are sorted, so the same data has the same bytes (and ETag) whichever cache
     layer or database path produced it.
     """
-    return conditional(request, orjson.dumps(document, option=orjson.OPT_SORT_KEYS), cache_control)
+    return conditional(request, json_body(document), cache_control)
+
+
+def json_body(document: Any) -> bytes:
+    """Sorted keys: one document, one byte string, one ETag."""
+    return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
 
 
 def conditional(request: Request, body: bytes, cache_control: str = PRIVATE) -> Response:
+    status, headers, content = conditional_answer(
+        body, request.headers.get("if-none-match"), cache_control
+    )
+    if status == 304:
+        return Response(status_code=304, headers=headers)
+    return Response(content, media_type="application/json", headers=headers)
+
+
+def conditional_answer(
+    body: bytes, if_none_match: str | None, cache_control: str = PRIVATE
+) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) of a JSON read: 200 with its ETag, or 304 without a body."""
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers = {"ETag": etag, "Cache-Control": cache_control}
     if cache_control.startswith("private"):
         headers["Vary"] = "Authorization"
-    if _matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    if _matches(if_none_match, etag):
+        return 304, headers, b""
+    return 200, headers, body
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:

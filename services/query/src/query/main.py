@@ -7,11 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from starlette.middleware import Middleware
 
 from query import directory, invoices, plans, reports, usage
 from query.api import router
 from query.cache import L1Cache
+from query.fast_path import PROFILE_TEMPLATE, ProfileFastPath
 from query.readers import ReadModels
 from query.settings import QuerySettings
 from tessera_common.cache_invalidation import listen
@@ -69,4 +72,12 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
     app.include_router(plans.router)
     app.include_router(reports.router)
     app.include_router(usage.router)
+    # Innermost, so the request frame (id, span, metrics) is around it too.
+    app.user_middleware.append(
+        Middleware(ProfileFastPath, route=_route(router, PROFILE_TEMPLATE), state=app.state)
+    )
     return app
+
+
+def _route(router: APIRouter, path: str) -> APIRoute:
+    return next(r for r in router.routes if isinstance(r, APIRoute) and r.path == path)

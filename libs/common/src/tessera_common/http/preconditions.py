@@ -21,7 +21,7 @@ def parse_version(if_match: str) -> int:
     return int(raw)
 
 
-def required_version(
+async def required_version(
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=64)] = None,
 ) -> int:
     """Updates must say which version they change: 428 without If-Match."""
@@ -34,7 +34,7 @@ def required_version(
     return parse_version(if_match)
 
 
-def optional_version(
+async def optional_version(
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=64)] = None,
 ) -> int | None:
     return None if if_match is None else parse_version(if_match)

@@ -9,20 +9,23 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Security
 from fastapi.security import APIKeyHeader
+from fastapi.telemetry import TelemetryConfig
 
 from tessera_common.auth.internal_token import (
     HEADER,
     Caller,
     InvalidInternalTokenError,
-    verify_internal_token,
+    TokenVerifier,
 )
 from tessera_common.http.health import ReadinessCheck, health_router
-from tessera_common.http.request_context import RequestIdMiddleware, TenantContextMiddleware
-from tessera_common.observability.metrics import RequestMetricsMiddleware
-from tessera_common.observability.tracing import configure_tracing, trace_app
+from tessera_common.http.request_context import RequestContextMiddleware
+from tessera_common.observability.tracing import configure_tracing
 from tessera_common.problems import Problem, install_problem_handlers, not_found
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
+NO_FRAMEWORK_TELEMETRY: TelemetryConfig = {
+    "tracing": False, "metrics": False, "logs": False, "operation_spans": False,
+}  # fmt: skip
 
 
 def create_service_app(
@@ -38,15 +41,15 @@ def create_service_app(
     app = FastAPI(
         title=f"Tessera {service}",
         lifespan=lifespan,
+        # RequestContextMiddleware makes the server span and the metrics; FastAPI's own
+        # telemetry would add spans per dependency and serialization step, and its cost.
+        telemetry=NO_FRAMEWORK_TELEMETRY,
         **fastapi_kwargs,
     )
-    app.state.internal_token_secret = internal_token_secret
+    app.state.internal_tokens = tokens = TokenVerifier(internal_token_secret)
     install_problem_handlers(app)
-    app.add_middleware(RequestMetricsMiddleware, service=service)
-    app.add_middleware(TenantContextMiddleware, internal_token_secret=internal_token_secret)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestContextMiddleware, service=service, tokens=tokens)
     app.include_router(health_router(readiness, degradable))
-    trace_app(app)
     return app
 
 
@@ -59,12 +62,14 @@ INTERNAL_TOKEN = APIKeyHeader(
 )
 
 
-def current_caller(
+# Dependencies are coroutines: FastAPI runs a plain `def` dependency in a thread pool.
+async def current_caller(
     request: Request, token: Annotated[str | None, Security(INTERNAL_TOKEN)]
 ) -> Caller:
     """The caller named by the gateway's internal token; 401 without a valid one."""
     try:
-        return verify_internal_token(token, request.app.state.internal_token_secret)
+        caller: Caller = request.app.state.internal_tokens(token)
+        return caller
     except InvalidInternalTokenError as exc:
         raise Problem(
             401, "unauthenticated", "Missing or invalid internal token", str(exc)
@@ -74,7 +79,7 @@ def current_caller(
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-def tenant_in_scope(tenant_id: uuid.UUID, caller: CallerDep) -> uuid.UUID:
+async def tenant_in_scope(tenant_id: uuid.UUID, caller: CallerDep) -> uuid.UUID:
     """The tenant in the path, if the caller may act for it; else 404, not 403: no hint."""
     if not caller.may_access(tenant_id):
         raise not_found("Tenant")
@@ -84,7 +89,7 @@ def tenant_in_scope(tenant_id: uuid.UUID, caller: CallerDep) -> uuid.UUID:
 TenantIdDep = Annotated[uuid.UUID, Depends(tenant_in_scope)]
 
 
-def require_operator(caller: CallerDep) -> Caller:
+async def require_operator(caller: CallerDep) -> Caller:
     if not caller.operator:
         raise Problem(403, "forbidden", "Operator only", "this action needs the operator key")
     return caller

@@ -67,9 +67,15 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # uvicorn installs its own plain-text handlers: route its records through ours.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    # No access log (the services run with --no-access-log): a line per request would cost
+    # about a tenth of a service's CPU, and the request metrics already count every one.
+    # uvicorn logs access lines whenever this logger has a handler, its parents' included.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
     # One line per proxied or internal HTTP call is noise at INFO; keep warnings.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
     structlog.contextvars.bind_contextvars(service=service)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -45,41 +42,12 @@ def record_cache_lookup(service: str, layer: str, hit: bool) -> None:
     CACHE_LOOKUPS.labels(service, layer, "hit" if hit else "miss").inc()
 
 
-def _route_template(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return str(path) if path else "unmatched"
-
-
-class RequestMetricsMiddleware:
-    """Pure ASGI middleware recording rate, errors and duration per route template."""
-
-    def __init__(self, app: ASGIApp, service: str) -> None:
-        self.app = app
-        self.service = service
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500
-        started = time.perf_counter()
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            route = _route_template(scope)
-            method = scope["method"]
-            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
-            HTTP_DURATION.labels(self.service, method, route).observe(time.perf_counter() - started)
-            if status >= 500:
-                HTTP_ERRORS.labels(self.service, method, route).inc()
+def observe_request(service: str, method: str, route: str, status: int, seconds: float) -> None:
+    """Count one served request, its status and its duration under its route template."""
+    HTTP_REQUESTS.labels(service, method, route, str(status)).inc()
+    HTTP_DURATION.labels(service, method, route).observe(seconds)
+    if status >= 500:
+        HTTP_ERRORS.labels(service, method, route).inc()
 
 
 async def metrics_endpoint(_: Request) -> Response:

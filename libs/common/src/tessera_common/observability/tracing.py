@@ -1,30 +1,34 @@
-"""OpenTelemetry for every process: spans always made, exported only where configured.
+"""OpenTelemetry for every process: sampled traces, exported only where configured.
 
-Spans carry the trace id into the logs; they leave the process over OTLP only when
-`OTEL_EXPORTER_OTLP_ENDPOINT` (or its traces twin) is set, with the protocol
-`OTEL_EXPORTER_OTLP_PROTOCOL` names (`http/protobuf` unless `grpc`).
+Sampling is parent-based, so a trace is recorded whole or not at all: a request that
+arrives with a sampled `traceparent` is recorded in every process it reaches, through
+Kafka too; a new trace is recorded with the ratio `OTEL_TRACES_SAMPLER_ARG` (1 % unless
+set; `OTEL_TRACES_SAMPLER` picks another sampler, as the OpenTelemetry spec defines).
+A span not recorded costs next to nothing but still has ids, which the logs carry.
+Recorded spans leave the process over OTLP only when `OTEL_EXPORTER_OTLP_ENDPOINT` (or its
+traces twin) is set, with the protocol `OTEL_EXPORTER_OTLP_PROTOCOL` names
+(`http/protobuf` unless `grpc`).
 """
 
 from __future__ import annotations
 
 import os
+from functools import cache
 
-from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 TRACER_NAME = "tessera"
-# Probes and scrapes would drown the traces that matter.
-UNTRACED_PATHS = "healthz,readyz,metrics,status"
 _ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+DEFAULT_SAMPLE_RATIO = 0.01
 _configured = False
 
 
@@ -50,6 +54,15 @@ def _otlp_exporter() -> SpanExporter:
     return HttpExporter()
 
 
+def sampler() -> Sampler | None:
+    """Parent-based at DEFAULT_SAMPLE_RATIO, unless OTEL_TRACES_SAMPLER names one (then None:
+    the SDK reads the standard variables itself)."""
+    if os.environ.get("OTEL_TRACES_SAMPLER"):
+        return None
+    ratio = float(os.environ.get("OTEL_TRACES_SAMPLER_ARG") or DEFAULT_SAMPLE_RATIO)
+    return ParentBased(TraceIdRatioBased(ratio))
+
+
 def configure_tracing(service: str) -> None:
     """Install the tracer provider and the client instrumentations, once per process."""
     global _configured  # noqa: PLW0603 - one provider per process
@@ -57,7 +70,7 @@ def configure_tracing(service: str) -> None:
         return
     _configured = True
     name = os.environ.get("OTEL_SERVICE_NAME") or service
-    provider = TracerProvider(resource=Resource.create({"service.name": name}))
+    provider = TracerProvider(resource=Resource.create({"service.name": name}), sampler=sampler())
     if exporting():
         provider.add_span_processor(BatchSpanProcessor(_otlp_exporter()))
     trace.set_tracer_provider(provider)
@@ -66,17 +79,14 @@ def configure_tracing(service: str) -> None:
     HTTPXClientInstrumentor().instrument()
 
 
-def trace_app(app: FastAPI) -> None:
-    """A server span per request, continuing the caller's `traceparent`."""
-    FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_PATHS)
-
-
 def trace_engine(engine: AsyncEngine) -> None:
     """A client span per statement of a SQLAlchemy engine."""
     SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
 
 
+@cache
 def tracer() -> trace.Tracer:
+    """Tessera's tracer (a proxy until the provider is installed, then the provider's)."""
     return trace.get_tracer(TRACER_NAME)
 
 

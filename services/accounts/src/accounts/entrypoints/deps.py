@@ -8,12 +8,12 @@ from fastapi import Depends, Request
 from accounts.bootstrap import Accounts
 
 
-def get_accounts(request: Request) -> Accounts:
+async def get_accounts(request: Request) -> Accounts:
     accounts: Accounts = request.app.state.accounts
     return accounts
 
 
-def correlation_id(request: Request) -> uuid.UUID:
+async def correlation_id(request: Request) -> uuid.UUID:
     """The request id when it is a UUID (so events correlate to it), else a new one."""
     try:
         return uuid.UUID(request.scope["state"]["request_id"])

@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from billing.bootstrap import Billing
 
 
-def get_billing(request: Request) -> Billing:
+async def get_billing(request: Request) -> Billing:
     billing: Billing = request.app.state.billing
     return billing
 
