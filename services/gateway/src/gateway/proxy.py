@@ -31,7 +31,7 @@ from gateway.upstreams import SignToken, UpstreamPool, UpstreamUnavailableError
 from tessera_common.auth.internal_token import HEADER as INTERNAL_TOKEN_HEADER
 from tessera_common.http.request_context import valid_request_id
 from tessera_common.observability.metrics import observe_request
-from tessera_common.observability.tracing import tracer
+from tessera_common.observability.tracing import client_spans_if_recorded, tracer
 from tessera_common.problems import PROBLEM_JSON, Problem
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -89,6 +89,7 @@ class Proxy:
             tracer().start_as_current_span(
                 method, context=propagate.extract(headers), kind=trace.SpanKind.SERVER
             ) as span,
+            client_spans_if_recorded(span),
         ):
             try:
                 match = self._resolve(method, path)

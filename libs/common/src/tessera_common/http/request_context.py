@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tessera_common.auth.internal_token import InvalidInternalTokenError, TokenVerifier
 from tessera_common.observability.metrics import observe_request
-from tessera_common.observability.tracing import tracer
+from tessera_common.observability.tracing import client_spans_if_recorded, tracer
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -86,7 +86,7 @@ class RequestContextMiddleware:
                     return
                 with tracer().start_as_current_span(
                     scope["method"], context=propagate.extract(headers), kind=trace.SpanKind.SERVER
-                ) as span:
+                ) as span, client_spans_if_recorded(span):
                     try:
                         await self.app(scope, receive, send_with_id)
                     finally:
