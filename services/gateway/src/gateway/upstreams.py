@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import httpx
 from prometheus_client import Counter
@@ -124,7 +125,7 @@ class UpstreamPool:
         except httpx.HTTPError:
             instance.healthy = False
 
-    async def key_state(self, tenant_id: uuid.UUID, digest: str) -> dict[str, object] | None:
+    async def key_state(self, tenant_id: uuid.UUID, digest: str) -> dict[str, Any] | None:
         """Ask the accounts service for a key's state (a miss of the read model)."""
         response = await self.send(
             "GET",
@@ -137,7 +138,7 @@ class UpstreamPool:
         if response.status_code == 404:
             return None
         response.raise_for_status()
-        document: dict[str, object] = response.json()
+        document: dict[str, Any] = response.json()
         return document
 
     async def post_json(self, path: str, payload: object, caller: Caller) -> httpx.Response:
