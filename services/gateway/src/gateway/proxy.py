@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 
+import structlog
 from fastapi import Request, Response
 
 from gateway.auth import Authenticator, Identity
@@ -22,6 +23,7 @@ from gateway.upstreams import SignToken, UpstreamPool, UpstreamUnavailableError
 from tessera_common.auth.internal_token import HEADER as INTERNAL_TOKEN_HEADER
 from tessera_common.problems import Problem
 
+log = structlog.get_logger(__name__)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Hop-by-hop headers (RFC 9110 §7.6.1) and those the gateway sets itself.
 _DROP_REQUEST = frozenset(
@@ -100,6 +102,9 @@ class Proxy:
                 key=str(tenant) if tenant else None,
             )
         except UpstreamUnavailableError as exc:
+            # The gateway's own failure: its line, with the request id, is how it is found.
+            log.warning("upstream_unavailable", pool=exc.pool, reason=exc.reason,
+                        method=request.method, route=match.route.template)  # fmt: skip
             raise Problem(
                 503,
                 "upstream-unavailable",

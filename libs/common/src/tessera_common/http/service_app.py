@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Security
 from fastapi.security import APIKeyHeader
+from starlette.types import ASGIApp
 
 from tessera_common.auth.internal_token import (
     HEADER,
@@ -44,10 +45,21 @@ def create_service_app(
     install_problem_handlers(app)
     app.add_middleware(RequestMetricsMiddleware, service=service)
     app.add_middleware(TenantContextMiddleware, internal_token_secret=internal_token_secret)
-    app.add_middleware(RequestIdMiddleware)
+    _outermost(app, RequestIdMiddleware)
     app.include_router(health_router(readiness, degradable))
     trace_app(app)
     return app
+
+
+def _outermost(app: FastAPI, middleware: Callable[[ASGIApp], ASGIApp]) -> None:
+    """Around Starlette's own error middleware, unlike `add_middleware`: an unhandled error is
+    logged and answered in there, and its log line and 500 must carry the request id too."""
+    build = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        return middleware(build())
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
 
 # Declared in OpenAPI, so the contract says what every upstream operation requires.
