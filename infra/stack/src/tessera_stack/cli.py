@@ -17,9 +17,12 @@ app = typer.Typer(add_completion=False, no_args_is_help=True)
 @app.command()
 def up() -> None:
     """Install what is missing, start everything, wait until it is ready."""
-    started = time.monotonic()
-    LocalStack().up()
-    console.print(f"[bold green]stack up[/] in {time.monotonic() - started:.1f}s")
+    began = time.monotonic()
+    started = LocalStack().up()
+    took = time.monotonic() - began
+    console.print(
+        f"[bold green]stack up[/] in {took:.1f}s: started {', '.join(started) or 'nothing'}"
+    )
 
 
 @app.command()

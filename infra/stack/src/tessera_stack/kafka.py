@@ -107,7 +107,8 @@ class KafkaBroker:
         wait_until(
             self.answers,
             "kafka",
-            timeout=90,
+            # The JVM alone has taken a minute to start on a shared 2-core machine.
+            timeout=180,
             alive=self.process.running,
             log_file=self.process.log_file,
             interval=0.5,
