@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 
@@ -42,6 +43,14 @@ def status() -> None:
     console.print(table)
     if any(state != "up" for _, _, state in rows):
         raise typer.Exit(1)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def run(context: typer.Context) -> None:
+    """Run a command with the local stack's service environment (its ports follow
+    TESSERA_PORT_OFFSET); variables already set in the environment win."""
+    environment = {**LocalStack().environment, **os.environ}
+    raise typer.Exit(subprocess.run(context.args, env=environment, check=False).returncode)
 
 
 @app.command()
