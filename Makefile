@@ -84,13 +84,13 @@ contracts: bootstrap ## Regenerate the event schema registry and the upstream Op
 	@$(RUN) python -m tessera_stack.edge
 
 archive: bootstrap ## Move usage partitions older than the retention to .run/archive (gzip + manifest)
-	@$(RUN) python -m usage.archive archive
+	@$(RUN) tessera-stack run python -m usage.archive archive
 
 restore: bootstrap ## Bring an archived usage month back: make restore PERIOD=YYYY-MM
-	@$(RUN) python -m usage.archive restore --period $(PERIOD)
+	@$(RUN) tessera-stack run python -m usage.archive restore --period $(PERIOD)
 
 rebuild: bootstrap ## Replay a read model into a shadow copy and switch over: make rebuild READ_MODEL=accounts|billing|usage
-	@$(RUN) python -m projector.rebuild $(READ_MODEL)
+	@$(RUN) tessera-stack run python -m projector.rebuild $(READ_MODEL)
 
 lock: ## Refresh uv.lock after a dependency change
 	@$(UV) lock

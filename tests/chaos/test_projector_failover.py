@@ -6,19 +6,14 @@ import asyncio
 import os
 import signal
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
-from prometheus_client.parser import text_string_to_metric_families
+from projector_workers import Worker, extra_worker, group_members, metric
 from support import Api, bearer, usage_record
 
-from projector.settings import WorkerSettings
-from tessera_stack.layout import HOST
-from tessera_stack.processes import ManagedProcess
-from tessera_stack.services import service_command
 from tessera_stack.stack import LocalStack
 
 Converge = Callable[..., Awaitable[Any]]
@@ -28,43 +23,10 @@ SECOND_WORKER_PORT_SHIFT = 50  # beside the stack's own worker
 
 
 @pytest.fixture
-async def second_worker(local_stack: LocalStack) -> AsyncIterator[tuple[ManagedProcess, str]]:
+def second_worker(local_stack: LocalStack) -> Iterator[Worker]:
     """Another projector process in the same group, on its own web port."""
-    layout = local_stack.layout
-    port = layout.service_ports["projector"] + SECOND_WORKER_PORT_SHIFT
-    process = ManagedProcess(
-        "service-projector-1", layout.pids_dir / "projector-1.pid",
-        layout.logs_dir / "projector-1.log",
-    )  # fmt: skip
-    env = {
-        **local_stack.environment, "PROJECTOR_WEB_PORT": str(port),
-        "SERVICE_INSTANCE": "projector-1",
-    }  # fmt: skip
-    process.start(service_command("projector", port), env=env, cwd=layout.root)
-    try:
-        yield process, f"http://{HOST}:{port}"
-    finally:
-        process.stop()
-
-
-async def group_members(bootstrap: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        (response,) = await admin.describe_consumer_groups([WorkerSettings().group_id])
-        (group,) = response.to_object()["groups"]
-        return len(group["members"]) if group["state"] == "Stable" else 0
-    finally:
-        await admin.close()
-
-
-async def applied_by(url: str) -> float:
-    async with httpx.AsyncClient() as client:
-        text = (await client.get(f"{url}/metrics")).text
-    return sum(
-        s.value for family in text_string_to_metric_families(text) for s in family.samples
-        if s.name == "tessera_projector_events_applied_total"
-    )  # fmt: skip
+    with extra_worker(local_stack, SECOND_WORKER_PORT_SHIFT) as worker:
+        yield worker
 
 
 async def visible(api: Api, path: str, token: str, key: str) -> httpx.Response | None:
@@ -76,10 +38,10 @@ async def visible(api: Api, path: str, token: str, key: str) -> httpx.Response |
 async def test_killing_one_of_two_workers_mid_stream_loses_nothing_and_doubles_nothing(
     local_stack: LocalStack,
     api: Api,
-    second_worker: tuple[ManagedProcess, str],
+    second_worker: Worker,
     converge: Converge,
 ) -> None:
-    process, url = second_worker
+    process, url = second_worker.process, second_worker.url
     bootstrap = local_stack.layout.kafka_bootstrap
 
     async def two_members() -> bool | None:
@@ -116,7 +78,7 @@ async def test_killing_one_of_two_workers_mid_stream_loses_nothing_and_doubles_n
     load = asyncio.create_task(traffic())
 
     async def second_worker_busy() -> bool | None:
-        return True if await applied_by(url) > 0 else None
+        return True if await metric(url, "tessera_projector_events_applied_total") > 0 else None
 
     await converge(second_worker_busy, within=60)
     pid = process.pid()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from deployment.compose import service
@@ -63,3 +64,22 @@ def test_render_refuses_a_missing_value() -> None:
     except KeyError:
         return
     raise AssertionError("a placeholder without a value rendered")
+
+
+def test_the_edges_own_errors_are_problem_documents() -> None:
+    pages = dict(re.findall(r"error_page (\d{3}) (@\w+);", CONFIG))
+    assert set(pages) == {"500", "502", "503", "504"}
+    assert "proxy_intercept_errors on" not in CONFIG  # a gateway's own 5xx passes untouched
+    for status, name in pages.items():
+        block = re.search(rf"location {name} \{{(.*?)\n        \}}", CONFIG, re.S)
+        assert block is not None, name
+        assert "default_type application/problem+json;" in block.group(1)
+        assert "add_header X-Request-ID $edge_request_id always;" in block.group(1)
+        returned = re.search(r"return (\d{3}) '(.*)';", block.group(1))
+        assert returned is not None
+        assert returned.group(1) == status
+        problem = json.loads(returned.group(2))
+        assert problem["type"].startswith("https://tessera.dev/problems/")
+        assert problem["status"] == int(status)
+        assert problem["title"]
+        assert problem["detail"]

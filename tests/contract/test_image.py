@@ -20,7 +20,7 @@ from deployment.image import (
     workspace_members,
 )
 
-from tessera_stack.services import MIGRATIONS
+from tessera_stack.migrations import MODULES
 
 
 def test_dockerfile_builds_every_stage_on_python_311_slim() -> None:
@@ -112,5 +112,5 @@ def test_command_runs_code_that_exists(name: str) -> None:
 
 
 def test_migrate_job_runs_every_migration_of_the_local_stack() -> None:
-    assert [module for module, _ in entrypoints(command("migrate"))] == list(MIGRATIONS)
-    assert " && ".join(f"python -m {m}" for m in MIGRATIONS) in command("migrate")[-1]
+    assert [module for module, _ in entrypoints(command("migrate"))] == list(MODULES)
+    assert " && ".join(f"python -m {m}" for m in MODULES) in command("migrate")[-1]

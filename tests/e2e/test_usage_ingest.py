@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import uuid
@@ -159,3 +160,50 @@ async def test_a_keyed_batch_replays_its_first_answer(api: Api) -> None:
     again = await api.gateway.post("/v1/usage", json=batch, headers=keyed)
     assert first.json() == again.json() == {"accepted": 10, "duplicates": 0}  # not 0 and 10
     assert again.headers["idempotent-replayed"] == "true"
+
+
+async def test_an_event_id_sent_again_at_another_time_is_a_duplicate(
+    api: Api, usage_db: Usage
+) -> None:
+    """Unique by (tenant, event id), not by the partition's key (which holds the time)."""
+    tenant = await api.tenant(name="Resent")
+    first = record(5)
+    later = datetime.fromisoformat(first["occurred_at"]) + timedelta(seconds=1)
+    again = [{**first, "occurred_at": later.isoformat()}, {**first, "occurred_at": IN_LAST_MONTH}]
+    answers = []
+    for body in (first, *again):
+        headers = {**bearer(tenant["api_key"]), "Idempotency-Key": str(uuid.uuid4())}
+        sent = await api.gateway.post("/v1/usage", json={"records": [body]}, headers=headers)
+        assert sent.status_code == 202, sent.text
+        answers.append(sent.json())
+    assert answers == [
+        {"accepted": 1, "duplicates": 0},
+        {"accepted": 0, "duplicates": 1},  # one second later: the same partition
+        {"accepted": 0, "duplicates": 1},  # another month: another partition
+    ]
+    assert await stored(usage_db, tenant["tenant_id"]) == {tenant["shard"]: 1}
+
+
+async def test_concurrent_batches_sharing_an_event_id_at_different_times_store_it_once(
+    api: Api, usage_db: Usage
+) -> None:
+    tenant = await api.tenant(name="Racing", plan="pro")
+    shared = record()
+    start = datetime.fromisoformat(shared["occurred_at"])
+    batches = [
+        [record() for _ in range(50)]
+        + [{**shared, "occurred_at": (start + timedelta(seconds=n)).isoformat()}]
+        + [record() for _ in range(50)]
+        for n in range(6)
+    ]
+    answers = await asyncio.gather(
+        *(
+            api.gateway.post("/v1/usage", json={"records": batch},
+                             headers=bearer(tenant["api_key"]))
+            for batch in batches
+        )
+    )  # fmt: skip
+    assert [a.status_code for a in answers] == [202] * 6
+    assert sum(a.json()["accepted"] for a in answers) == 6 * 100 + 1
+    assert sum(a.json()["duplicates"] for a in answers) == 5
+    assert await stored(usage_db, tenant["tenant_id"]) == {tenant["shard"]: 601}

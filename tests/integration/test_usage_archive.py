@@ -11,6 +11,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from support import Api, bearer, usage_record
 
 from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.sharding.time_partitions import MonthlyPartition, create_partition_sql
@@ -18,18 +19,29 @@ from tessera_stack.endpoints import Endpoints
 from usage.archive import archive_shard, partitions, restore_shard
 
 OLD = MonthlyPartition(2023, 2)  # far older than any retention window
+EU_WEST_SHARD = "shard-2"
 FINGERPRINT = """
 SELECT count(*) AS rows, md5(string_agg(event_id::text || quantity::text, ',' ORDER BY event_id))
 FROM usage_records WHERE occurred_at >= $1 AND occurred_at < $2
 """
 
 
+CLAIMED = """
+SELECT count(*) FROM usage_event_ids WHERE occurred_at >= $1 AND occurred_at < $2
+"""
+
+
 @pytest.fixture
 async def shard(endpoints: Endpoints) -> AsyncIterator[asyncpg.Connection]:
-    server = next(iter(endpoints.shard_servers.values()))
+    """The usage database of shard-2, where eu-west tenants live."""
+    server = endpoints.shard_servers[EU_WEST_SHARD]
     conn = await asyncpg.connect(asyncpg_dsn(with_database(server, "usage")))
     yield conn
     await conn.execute(f'DROP TABLE IF EXISTS "{OLD.name("usage_records")}"')
+    await conn.execute(
+        "DELETE FROM usage_event_ids WHERE occurred_at >= $1 AND occurred_at < $2",
+        OLD.start, OLD.end,
+    )  # fmt: skip
     await conn.close()
 
 
@@ -60,7 +72,51 @@ async def test_an_expired_month_is_archived_verified_dropped_and_restored(
 
     assert await restore_shard(shard, tmp_path, "2023-02") == 1_500
     assert await shard.fetchrow(FINGERPRINT, OLD.start, OLD.end) == before
+    # Rows written without their claims (as before the claims table) are claimed on restore.
+    assert await shard.fetchval(CLAIMED, OLD.start, OLD.end) == 1_500
     assert await restore_shard(shard, tmp_path, "2023-02") == 1_500  # idempotent
+    assert await shard.fetchval(CLAIMED, OLD.start, OLD.end) == 1_500
+
+
+async def test_an_event_id_of_an_archived_month_stays_refused(
+    shard: asyncpg.Connection, api: Api, tmp_path: Path
+) -> None:
+    tenant = await api.tenant(region="eu-west", name="Cold")
+    assert tenant["shard"] == EU_WEST_SHARD
+    event_id = uuid.uuid4()
+    stored = await api.gateway.post(
+        "/v1/usage", json={"records": [{**usage_record(3), "event_id": str(event_id)}]},
+        headers=bearer(tenant["api_key"]),
+    )  # fmt: skip
+    assert stored.json() == {"accepted": 1, "duplicates": 0}
+    # As if the record had been stored long ago: moved, with its claim, into an expired month.
+    await shard.execute(create_partition_sql("usage_records", OLD))
+    async with shard.transaction():
+        moved = await shard.execute(
+            "WITH gone AS (DELETE FROM usage_records WHERE tenant_id = $1 AND event_id = $2 "
+            "RETURNING tenant_id, event_id, meter, quantity) "
+            "INSERT INTO usage_records (tenant_id, event_id, meter, quantity, occurred_at) "
+            "SELECT tenant_id, event_id, meter, quantity, $3 FROM gone",
+            uuid.UUID(tenant["tenant_id"]), event_id, OLD.start,
+        )  # fmt: skip
+        assert moved == "INSERT 0 1"
+        await shard.execute(
+            "UPDATE usage_event_ids SET occurred_at = $3 WHERE tenant_id = $1 AND event_id = $2",
+            uuid.UUID(tenant["tenant_id"]), event_id, OLD.start,
+        )  # fmt: skip
+    (manifest,) = [
+        m
+        for m in await archive_shard(shard, "shard-x", tmp_path, datetime.now(UTC), 13)
+        if m.period == "2023-02"
+    ]
+    assert manifest.rows == 1
+    assert OLD not in await partitions(shard)
+
+    again = await api.gateway.post(
+        "/v1/usage", json={"records": [{**usage_record(3), "event_id": str(event_id)}]},
+        headers=bearer(tenant["api_key"]),
+    )  # fmt: skip
+    assert again.json() == {"accepted": 0, "duplicates": 1}
 
 
 async def test_a_tampered_archive_is_refused(shard: asyncpg.Connection, tmp_path: Path) -> None:

@@ -48,9 +48,10 @@ async def ingest_step(
 
 async def ingest_figures(
     session: Session, population: Population, seed: int
-) -> tuple[list[Figure], list[dict[str, float]]]:
+) -> tuple[list[Figure], list[dict[str, object]]]:
     lag = ProjectorLag(session.layout)
-    figures, timeline = [], []
+    figures: list[Figure] = []
+    timeline: list[dict[str, object]] = []
     tenants = population.tenants[:30]  # hot tenants of every region
     try:
         for batch in session.budget.ingest_batches:

@@ -93,6 +93,6 @@ async def attack(plan: Plan, step: Step) -> dict[str, Any]:
     if process.returncode != 0:
         raise RuntimeError(f"the load generator failed ({process.returncode}) on {step.name}")
     run: dict[str, Any] = json.loads(out)
-    (result,) = run["steps"]
+    result: dict[str, Any] = run["steps"][0]
     result["loadgen_cpu_seconds"] = run["cpu_seconds"]
     return result

@@ -67,7 +67,7 @@ async def _measure(session: Session, seed: int, only: frozenset[str]) -> dict[st
     base: list[Figure] = []
     figures: list[Figure] = []
     cache_layers: list[dict[str, object]] = []
-    lag_timeline: list[dict[str, float]] = []
+    lag_timeline: list[dict[str, object]] = []
     if "baselines" in only:
         base += await baselines.http_baselines(session)
         _progress("baseline: redis-benchmark, pgbench, COPY, Kafka's perf tools")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 
@@ -17,9 +18,12 @@ app = typer.Typer(add_completion=False, no_args_is_help=True)
 @app.command()
 def up() -> None:
     """Install what is missing, start everything, wait until it is ready."""
-    started = time.monotonic()
-    LocalStack().up()
-    console.print(f"[bold green]stack up[/] in {time.monotonic() - started:.1f}s")
+    began = time.monotonic()
+    started = LocalStack().up()
+    took = time.monotonic() - began
+    console.print(
+        f"[bold green]stack up[/] in {took:.1f}s: started {', '.join(started) or 'nothing'}"
+    )
 
 
 @app.command()
@@ -39,6 +43,14 @@ def status() -> None:
     console.print(table)
     if any(state != "up" for _, _, state in rows):
         raise typer.Exit(1)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def run(context: typer.Context) -> None:
+    """Run a command with the local stack's service environment (its ports follow
+    TESSERA_PORT_OFFSET); variables already set in the environment win."""
+    environment = {**LocalStack().environment, **os.environ}
+    raise typer.Exit(subprocess.run(context.args, env=environment, check=False).returncode)
 
 
 @app.command()

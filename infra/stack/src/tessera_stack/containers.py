@@ -17,7 +17,8 @@ from tessera_common.kafka.topics import ensure_topics
 from tessera_common.settings import KafkaSettings
 from tessera_stack.endpoints import Endpoints, Stop
 from tessera_stack.layout import StackLayout, service_environment
-from tessera_stack.services import run_migrations, start_services, stop_services
+from tessera_stack.migrations import run_migrations
+from tessera_stack.services import start_services, stop_services
 
 POSTGRES_IMAGE = "postgres:15"
 REDIS_IMAGE = "redis:7"

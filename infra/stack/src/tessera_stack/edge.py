@@ -67,7 +67,9 @@ class EdgeServer:
             "edge", layout.pids_dir / "edge.pid", layout.logs_dir / "edge.log"
         )
 
-    def render_config(self) -> None:
+    def render_config(self) -> bool:
+        """Write the config (and check that it loads); True when it changed."""
+        before = self.config.read_text() if self.config.exists() else None
         for sub in ("cache", "temp"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
             if is_root():  # the workers run as www-data and write the cache
@@ -90,6 +92,11 @@ class EdgeServer:
         check = subprocess.run(self._nginx("-t", "-q"), check=False, capture_output=True, text=True)
         if check.returncode != 0:
             raise RuntimeError(f"the edge config does not load:\n{check.stderr}")
+        return self.config.read_text() != before
+
+    def reload(self) -> None:
+        """Let the running NGINX take the rendered config (no connection is dropped)."""
+        subprocess.run(self._nginx("-s", "reload"), check=True, capture_output=True)
 
     def start(self) -> None:
         self.process.start([*self._nginx("-g", "daemon off;")], env={})

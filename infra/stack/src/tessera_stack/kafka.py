@@ -107,11 +107,30 @@ class KafkaBroker:
         wait_until(
             self.answers,
             "kafka",
-            timeout=90,
+            # The JVM alone has taken a minute to start on a shared 2-core machine.
+            timeout=180,
             alive=self.process.running,
             log_file=self.process.log_file,
             interval=0.5,
         )
+
+    def limit_fetches(self, client_id: str, bytes_per_second: int | None) -> None:
+        """A broker quota on what a client may fetch (None lifts it): a throttled broker, as
+        a fault to inject. Clients already throttled feel the change within a minute."""
+        change = (
+            ["--delete-config", "consumer_byte_rate"]
+            if bytes_per_second is None
+            else ["--add-config", f"consumer_byte_rate={bytes_per_second}"]
+        )
+        subprocess.run(
+            [
+                "java", "-cp", self.classpath, "kafka.admin.ConfigCommand",
+                "--bootstrap-server", self.layout.kafka_bootstrap, "--alter", *change,
+                "--entity-type", "clients", "--entity-name", client_id,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
 
     def answers(self) -> bool:
         quiet = logging.getLogger("aiokafka")

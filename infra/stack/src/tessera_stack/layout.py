@@ -18,8 +18,8 @@ HOST = "127.0.0.1"
 PG_USER = "tessera"
 PG_PASSWORD = "tessera"  # local stack only; bound to loopback
 # Shifts every port of the local stack, so a second checkout can run its own stack
-# beside the first (e.g. TESSERA_PORT_OFFSET=1000). Tools that read the services'
-# default settings (`make rebuild`, `make archive`) address the unshifted stack.
+# beside the first (e.g. TESSERA_PORT_OFFSET=1000). Tools run by `make` (`make rebuild`,
+# `make archive`) get the shifted stack's environment through `tessera-stack run`.
 PORT_OFFSET = int(os.environ.get("TESSERA_PORT_OFFSET", "0"))
 
 

@@ -119,6 +119,12 @@ class PostgresCluster:
         )
         wait_until(self.accepts, f"postgres {self.server.name}", timeout=30, log_file=self.log_file)
 
+    def pid(self) -> int | None:
+        """The postmaster's pid while the server runs (from its postmaster.pid)."""
+        if not self.running():
+            return None
+        return int((self.data_dir / "postmaster.pid").read_text().split()[0])
+
     def accepts(self) -> bool:
         probe = subprocess.run(
             [self._tool("pg_isready"), "-h", HOST, "-p", str(self.server.port), "-q"],

@@ -1,9 +1,7 @@
-"""The Tessera processes: migrations first, then every service, each waited for."""
+"""The Tessera processes: every service, each waited for."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +16,6 @@ from tessera_stack.waiting import http_ok, wait_until
 # Started together; the gateway after them, so it finds its upstreams ready.
 BACKENDS = ("accounts", "billing", "usage", "query", "projector")
 SERVICES = (*BACKENDS, "gateway")
-MIGRATIONS = ("accounts.migrate", "billing.migrate", "usage.migrate", "projector.migrate")
 
 
 def service_command(name: str, port: int) -> list[str]:
@@ -59,36 +56,20 @@ def service_process(layout: StackLayout, name: str) -> ManagedProcess:
     )
 
 
-def run_migrations(env: Mapping[str, str]) -> None:
-    """Every service's migrations, concurrently (they touch different databases)."""
-    with step(f"migrations: {', '.join(m.split('.')[0] for m in MIGRATIONS)}"):
-        running = {
-            module: subprocess.Popen(
-                [sys.executable, "-m", module],
-                env={**os.environ, **env},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for module in MIGRATIONS
-        }
-        failed = {}
-        for module, process in running.items():
-            _, stderr = process.communicate()
-            if process.returncode != 0:
-                failed[module] = stderr[-2000:]
-        if failed:
-            raise RuntimeError(f"migrations failed: {failed}")
-
-
-def start_services(layout: StackLayout, env: Mapping[str, str]) -> None:
-    _start_group(layout, env, BACKENDS)
-    _start_group(layout, env, ("gateway",))
+def start_services(layout: StackLayout, env: Mapping[str, str]) -> list[str]:
+    """Start every instance (and the edge) that is not running; returns what it started."""
+    started = _start_group(layout, env, BACKENDS)
+    started += _start_group(layout, env, ("gateway",))
     edge = EdgeServer(layout)
     with step(f"edge (nginx) on :{layout.edge_port}"):
-        edge.render_config()
+        changed = edge.render_config()
         if not edge.process.running():
             edge.start()
+            started.append("edge")
+        elif changed:
+            edge.reload()
+            note("edge config changed: reloaded")
+    return started
 
 
 def start_instance(layout: StackLayout, env: Mapping[str, str], instance: Instance) -> None:
@@ -123,7 +104,7 @@ def _wait_ready(instance: Instance, process: ManagedProcess) -> None:
     )
 
 
-def _start_group(layout: StackLayout, env: Mapping[str, str], names: tuple[str, ...]) -> None:
+def _start_group(layout: StackLayout, env: Mapping[str, str], names: tuple[str, ...]) -> list[str]:
     with step(f"{', '.join(names)}"):
         started = []
         for instance in instances(layout, names):
@@ -136,6 +117,7 @@ def _start_group(layout: StackLayout, env: Mapping[str, str], names: tuple[str, 
         for instance, process in started:
             _wait_ready(instance, process)
             note(f"{instance.name} ready on {HOST}:{instance.port}")
+    return [instance.name for instance, _ in started]
 
 
 def stop_services(layout: StackLayout) -> list[str]:

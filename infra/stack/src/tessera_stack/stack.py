@@ -12,10 +12,11 @@ from tessera_common.settings import KafkaSettings
 from tessera_stack.edge import EdgeServer
 from tessera_stack.kafka import KafkaBroker
 from tessera_stack.layout import HOST, StackLayout, service_environment
+from tessera_stack.migrations import pending_migrations, run_migrations
 from tessera_stack.postgres import PostgresCluster
 from tessera_stack.progress import note, step
 from tessera_stack.redis_server import RedisServer
-from tessera_stack.services import instances, run_migrations, start_services, stop_services
+from tessera_stack.services import instances, start_services, stop_services
 from tessera_stack.system import ensure_system_dependencies, postgres_bindir
 
 
@@ -52,18 +53,23 @@ class LocalStack:
             redis_url=self.layout.redis_url,
         )
 
-    def up(self) -> None:
+    def up(self) -> list[str]:
+        """Start whatever is not running, and only that; returns what it started (by the
+        names `status` shows) and the migrations it ran. Healing a stack after one component
+        died therefore restarts exactly that component."""
         for path in (self.layout.logs_dir, self.layout.pids_dir):
             path.mkdir(parents=True, exist_ok=True)
         ensure_system_dependencies()
-        self._up_postgres()
-        self._up_redis()
-        self._up_kafka()
-        run_migrations(self.environment)
-        start_services(self.layout, self.environment)
+        started = self._up_postgres()
+        started += self._up_redis()
+        started += self._up_kafka()
+        started += self._up_schemas()
+        started += start_services(self.layout, self.environment)
         note(f"edge: {self.layout.public_url}   logs: {self.layout.logs_dir}")
+        return started
 
-    def _up_postgres(self) -> None:
+    def _up_postgres(self) -> list[str]:
+        started = []
         for cluster in self.clusters:
             label = f"postgres {cluster.server.name} on :{cluster.server.port}"
             with step(label):
@@ -71,14 +77,19 @@ class LocalStack:
                     cluster.init()
                 if not cluster.running():
                     cluster.start()
+                    started.append(f"postgres {cluster.server.name}")
                 cluster.ensure_role()
+        return started
 
-    def _up_redis(self) -> None:
+    def _up_redis(self) -> list[str]:
         with step(f"redis on :{self.layout.redis_port}"):
-            if not self.redis.process.running():
-                self.redis.start()
+            if self.redis.process.running():
+                return []
+            self.redis.start()
+            return ["redis"]
 
-    def _up_kafka(self) -> None:
+    def _up_kafka(self) -> list[str]:
+        started = []
         if not self.kafka.jars_present():
             with step(f"fetching Kafka {self.layout.kafka_version} jars from Maven Central"):
                 self.kafka.fetch_jars()
@@ -88,11 +99,23 @@ class LocalStack:
                 self.kafka.format_storage()
             if not self.kafka.process.running():
                 self.kafka.start()
+                started.append("kafka")
         with step("kafka topics"):
             kafka = KafkaSettings(bootstrap_servers=self.layout.kafka_bootstrap)
             created = asyncio.run(ensure_topics(kafka))
             if created:
                 note(f"created {', '.join(created)}")
+        return started
+
+    def _up_schemas(self) -> list[str]:
+        with step("schemas at their Alembic head"):
+            behind = pending_migrations(self.layout)
+            if behind:
+                note(f"behind: {', '.join(behind)}")
+        if not behind:
+            return []
+        run_migrations(self.environment, tuple(behind))
+        return behind
 
     def down(self) -> None:
         with step("services"):

@@ -27,7 +27,7 @@ from tessera_common.auth.internal_token import TokenSigner
 from tessera_common.background import BackgroundTasks
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.logging import configure_logging
-from tessera_common.redis_client import create_redis
+from tessera_common.redis_client import GuardedRedis, create_redis
 
 log = structlog.get_logger()
 PUBLIC_PREFIX = "/v1/"
@@ -61,18 +61,19 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         auth.internal_token_secret.get_secret_value(), auth.internal_token_ttl_seconds
     )
     redis = create_redis(settings.redis)
+    guarded = GuardedRedis(redis, "gateway")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pools = _pools(settings, sign)
         authenticator = Authenticator(
             auth.operator_key.get_secret_value(),
-            redis,
+            guarded,
             pools["accounts"],
             settings.proxy.key_cache_ttl_seconds,
             settings.proxy.key_cache_size,
         )
-        meter = CallMeter(redis, settings.observability.service_instance, pools["usage"])
+        meter = CallMeter(guarded, settings.observability.service_instance, pools["usage"])
         app.state.pools = pools
         app.state.proxy = Proxy(
             RoutingTable(),
@@ -80,7 +81,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
             authenticator=authenticator,
             sign_token=sign,
             max_body_bytes=settings.proxy.max_body_bytes,
-            limiter=RateLimiter(redis, dict(settings.rate_limits.plans)),
+            limiter=RateLimiter(guarded, dict(settings.rate_limits.plans)),
             meter=meter,
         )
         loops = BackgroundTasks()
@@ -104,7 +105,10 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
     app = create_service_app(
         "gateway",
         lifespan=lifespan,
-        readiness={"redis": redis_ready},
+        readiness={},
+        # Without Redis the gateway serves on its fallbacks (keys from accounts, limits and
+        # meters in process): out of its balancer, it would serve nobody.
+        degradable={"redis": redis_ready},
         internal_token_secret=auth.internal_token_secret.get_secret_value(),
         openapi_url=None,
         docs_url=None,

@@ -5,6 +5,9 @@ A call is counted in Redis before its response leaves, so a gateway that dies lo
 nothing; the flusher seals the open buckets under a sequence number and derives each
 record's event id from (tenant, bucket, instance, sequence), so a flush repeated after a
 crash is deduplicated by the usage service. Counts show up within one flush interval.
+
+While Redis does not answer, calls are counted in process (gateway.local_meter) and sent
+by the same flusher, so metering never fails a request.
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import structlog
-from redis.asyncio import Redis
 
+from gateway.local_meter import LocalCallCounts, SealedCount
 from gateway.upstreams import UpstreamPool, UpstreamUnavailableError
 from tessera_common.auth.internal_token import Caller
+from tessera_common.redis_client import GuardedRedis, RedisUnavailableError
 
 BUCKET_SECONDS = 60
 EVENT_IDS = uuid.UUID("6f1d7a52-3f0e-4c1b-9a57-4b7e0c2d9e11")  # namespace of metered event ids
@@ -40,30 +45,50 @@ return redis.call('SMEMBERS', KEYS[2])
 """
 
 
-def event_id(tenant: str, bucket: int, instance: str, sequence: int) -> uuid.UUID:
+def event_id(tenant: str, bucket: int, instance: str, sequence: int | str) -> uuid.UUID:
     """The same flush of the same count always carries the same id."""
     return uuid.uuid5(EVENT_IDS, f"{tenant}/{bucket}/{instance}/{sequence}")
 
 
 class CallMeter:
-    def __init__(self, redis: Redis, instance: str, usage: UpstreamPool) -> None:
+    def __init__(self, redis: GuardedRedis, instance: str, usage: UpstreamPool) -> None:
         self._redis = redis
         self._instance = instance
         self._usage = usage
         self._prefix = f"tessera:meter:{instance}:"
-        self._seal = redis.register_script(_SEAL)
+        self._seal = redis.client.register_script(_SEAL)
+        self._local = LocalCallCounts()
 
     async def count(self, tenant_id: uuid.UUID, region: str, now: float) -> None:
         """One API call of the tenant, in the current minute's bucket."""
         bucket = int(now // BUCKET_SECONDS) * BUCKET_SECONDS
-        async with self._redis.pipeline(transaction=True) as pipe:
+        try:
+            await self._redis.run("metering", partial(self._count, tenant_id, region, bucket))
+        except RedisUnavailableError:
+            self._local.count(str(tenant_id), region, bucket)
+
+    async def _count(self, tenant_id: uuid.UUID, region: str, bucket: int) -> None:
+        async with self._redis.client.pipeline(transaction=True) as pipe:
             pipe.hincrby(f"{self._prefix}open:{bucket}", f"{tenant_id}|{region}", 1)
             pipe.sadd(f"{self._prefix}open", bucket)
             await pipe.execute()
 
     async def flush(self) -> int:
-        """Send every sealed bucket (earlier leftovers too); the calls sent."""
-        sequence = await self._redis.incr(f"{self._prefix}sequence")
+        """Send what was counted in process, then every sealed bucket (earlier leftovers
+        too); the calls sent. Redis being out leaves its buckets for the next flush."""
+        sent = await self._local.flush(self._send_local)
+        try:
+            return sent + await self._redis.run("metering-flush", self._flush_redis)
+        except RedisUnavailableError:
+            return sent
+
+    async def _send_local(self, sealed: SealedCount) -> bool:
+        event = event_id(sealed.tenant, sealed.bucket, self._instance, sealed.sequence)
+        return await self._send(sealed.tenant, sealed.region,
+                                _record(event, sealed.bucket, sealed.calls))  # fmt: skip
+
+    async def _flush_redis(self) -> int:
+        sequence = await self._redis.client.incr(f"{self._prefix}sequence")
         sealed = await self._seal(
             keys=[f"{self._prefix}open", f"{self._prefix}sealed"], args=[self._prefix, sequence]
         )
@@ -75,7 +100,7 @@ class CallMeter:
 
     async def _flush_sealed(self, key: str) -> int:
         _, bucket, sequence = key.rsplit(":", 2)
-        counts = await self._redis.hgetall(key)
+        counts = await self._redis.client.hgetall(key)
         by_tenant: dict[tuple[str, str], int] = defaultdict(int)
         for field, value in counts.items():
             tenant, region = _text(field).split("|", 1)
@@ -86,7 +111,7 @@ class CallMeter:
                              int(bucket), calls)  # fmt: skip
             delivered &= await self._send(tenant, region, record)
         if delivered:
-            async with self._redis.pipeline(transaction=True) as pipe:
+            async with self._redis.client.pipeline(transaction=True) as pipe:
                 pipe.delete(key)
                 pipe.srem(f"{self._prefix}sealed", key)
                 await pipe.execute()

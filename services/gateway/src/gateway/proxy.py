@@ -100,6 +100,9 @@ class Proxy:
             except Problem as problem:
                 status, out, body = _problem(problem, path)
             except UpstreamUnavailableError as exc:
+                # The gateway's own failure: its line, with the request id, is how it is found.
+                log.warning("upstream_unavailable", pool=exc.pool, reason=exc.reason,
+                            method=method, route=route)  # fmt: skip
                 status, out, body = _problem(_unavailable(exc), path)
             except Exception:
                 log.exception("unhandled_error", path=path)
@@ -242,7 +245,7 @@ async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> b
 def _log_failure(status: int, method: str, route: str) -> None:
     """A line for each refused or failed request (there is no access log: the metrics count
     every request), so an operator finds it by its X-Request-ID."""
-    if status >= 500:
+    if status >= 500 and status != 503:  # a 503 is logged with its reason where it is made
         log.error("request_failed", status=status, method=method, route=route)
     elif status in (401, 403, 429):
         log.warning("request_refused", status=status, method=method, route=route)

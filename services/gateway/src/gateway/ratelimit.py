@@ -2,17 +2,26 @@
 
 Headers follow the IETF draft (RateLimit-Policy, RateLimit); a refusal is a 429 problem
 with Retry-After. The operator key is never limited.
+
+While Redis does not answer, each gateway limits on its own, with the same algorithm in
+process: a tenant's key sticks to one gateway at the edge, so its allowance stays about
+what it was (at most one allowance per gateway it reaches), and nobody is refused or
+failed for want of Redis. Counted in tessera_redis_fallbacks_total{use="rate-limit"}.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
+from cachetools import TTLCache
 from prometheus_client import Counter
-from redis.asyncio import Redis
 
 from gateway.settings import PlanLimit
+from tessera_common.redis_client import GuardedRedis, RedisUnavailableError
 
 RATE_LIMITED = Counter(
     "tessera_gateway_rate_limited_total",
@@ -61,9 +70,11 @@ class Decision:
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis, plans: dict[str, PlanLimit]) -> None:
+    def __init__(self, redis: GuardedRedis, plans: dict[str, PlanLimit]) -> None:
         self._plans = plans
-        self._script = redis.register_script(_GCRA)
+        self._redis = redis
+        self._script = redis.client.register_script(_GCRA)
+        self._local = LocalGcra()
 
     def limit_of(self, plan: str) -> PlanLimit:
         """The plan's limit; an unknown plan gets the lowest configured rate."""
@@ -74,9 +85,33 @@ class RateLimiter:
         limit = self.limit_of(plan)
         # One key per plan: a plan change starts from a full burst, not the old plan's state.
         key = f"tessera:ratelimit:{tenant}:{plan}"
-        allowed, remaining, retry_ms, reset_ms = await self._script(
-            keys=[key], args=[1000.0 / limit.rate, limit.burst]
-        )
+        interval_ms = 1000.0 / limit.rate
+        try:
+            allowed, remaining, retry_ms, reset_ms = await self._redis.run(
+                "rate-limit", partial(self._script, keys=[key], args=[interval_ms, limit.burst])
+            )
+        except RedisUnavailableError:
+            allowed, remaining, retry_ms, reset_ms = self._local.take(key, interval_ms, limit.burst)
         if not allowed:
             RATE_LIMITED.labels(plan).inc()
         return Decision(bool(allowed), plan, limit, int(remaining), int(retry_ms), int(reset_ms))
+
+
+class LocalGcra:
+    """The script above, in process, for while Redis does not answer."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        # A theoretical arrival time in the past is a full burst: entries may expire.
+        self._tat: TTLCache[str, float] = TTLCache(maxsize=100_000, ttl=3600)
+
+    def take(self, key: str, interval_ms: float, burst: int) -> tuple[int, int, int, int]:
+        """(allowed, remaining, retry after ms, reset ms), as the script answers."""
+        now = self._clock() * 1000
+        tat = max(self._tat.get(key, now), now)
+        new_tat = tat + interval_ms
+        allow_at = new_tat - interval_ms * burst
+        if allow_at > now:
+            return 0, 0, math.ceil(allow_at - now), math.ceil(tat - now)
+        self._tat[key] = new_tat
+        return 1, math.floor((now - allow_at) / interval_ms), 0, math.ceil(new_tat - now)

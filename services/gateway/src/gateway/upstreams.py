@@ -175,7 +175,7 @@ class UpstreamPool:
         except (aiohttp.ClientError, TimeoutError):
             instance.healthy = False
 
-    async def key_state(self, tenant_id: uuid.UUID, digest: str) -> dict[str, object] | None:
+    async def key_state(self, tenant_id: uuid.UUID, digest: str) -> dict[str, Any] | None:
         """Ask the accounts service for a key's state (a miss of the read model)."""
         response = await self.send(
             "GET",
@@ -189,7 +189,7 @@ class UpstreamPool:
             return None
         if response.status != 200:
             raise UpstreamUnavailableError(self.name, f"key lookup answered {response.status}")
-        document: dict[str, object] = response.json()
+        document: dict[str, Any] = response.json()
         return document
 
     async def post_json(self, path: str, payload: object, caller: Caller) -> UpstreamResponse:

@@ -28,7 +28,11 @@ def main() -> None:
     names = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
     changelogs = [changelog_topic(name, settings.kafka) for name in names]
     asyncio.run(ensure_topics(settings.kafka, changelogs))
-    worker = JsonLogWorker(app, loglevel=settings.observability.log_level.lower(), quiet=True)
+    # structlog writes its JSON lines to stdout itself: redirected, Faust would log each one
+    # again as a warning of `mode.redirect`, a JSON line inside another.
+    worker = JsonLogWorker(
+        app, loglevel=settings.observability.log_level.lower(), quiet=True, redirect_stdouts=False
+    )
     worker.execute_from_commandline()
 
 

@@ -13,12 +13,14 @@ from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from projector.live_usage import add_live_usage_agent
+from projector.progress import Progress
 from projector.projector import PROJECTIONS, Projected, Projector, Rejected, triage
 from projector.resilience import apply_resiliently
 from projector.settings import ProjectorSettings, WorkerSettings
 from projector.stores.postgres import PostgresReadStore
 from projector.stores.redis import RedisReadStore
 from projector.tracing import traced_apply
+from projector.watchdog import add_watchdog
 from tessera_common.db.urls import asyncpg_dsn
 from tessera_common.events.topics import dlq_of
 from tessera_common.kafka.lag import GroupLag
@@ -71,27 +73,36 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
         store="memory://",
         producer_acks=-1,
         broker_session_timeout=worker.session_timeout_seconds,
+        # A rebalance must not wait for every event handed to an agent to be acknowledged:
+        # usage.events feeds two agents, and an event one of them had taken while the
+        # other's buffer was cleared keeps a reference nobody releases, so the wait never
+        # ends. Every effect is idempotent, and unacknowledged events are delivered again.
+        stream_wait_empty=False,
     )
     resources = Resources(settings)
     app.resources = resources  # type: ignore[attr-defined]
+    progress = Progress()
 
     async def apply(topic: str, batch: Sequence[Projected]) -> None:
         projector = await resources.projector()  # connects on first use, retried like a write
         await projector.apply(topic, batch)
 
     for topic in PROJECTIONS:
-        _add_projection_agent(app, topic, worker, apply)
+        _add_projection_agent(app, topic, worker, apply, progress)
     add_live_usage_agent(app, settings.kafka.topic_partitions, resources.projector)
-    _add_lag_probe(app, GroupLag(settings.kafka, worker.group_id, list(PROJECTIONS)))
+    add_watchdog(app, GroupLag(settings.kafka, worker.group_id, list(PROJECTIONS)), progress,
+                 worker)  # fmt: skip
 
-    _add_health_pages(app, resources)
+    _add_health_pages(app, resources, progress, worker)
     return app
 
 
 Apply = Callable[[str, Sequence[Projected]], Awaitable[None]]
 
 
-def _add_projection_agent(app: faust.App, topic: str, worker: WorkerSettings, apply: Apply) -> None:
+def _add_projection_agent(
+    app: faust.App, topic: str, worker: WorkerSettings, apply: Apply, progress: Progress
+) -> None:
     """One agent per topic: batches in, poison to `<topic>.dlq`, the rest to the stores."""
     source = app.topic(topic, value_type=bytes, key_type=bytes, allow_empty=True)
     dead_letters = app.topic(dlq_of(topic), value_type=bytes, key_type=bytes)
@@ -106,30 +117,19 @@ def _add_projection_agent(app: faust.App, topic: str, worker: WorkerSettings, ap
         async for batch in stream.take_events(  # type: ignore[attr-defined]
             worker.batch_size, within=worker.batch_window_seconds
         ):
-            projected, rejected = triage(topic, [e.value for e in batch])
-            for poison in rejected:
-                await dead_letter(poison)
-            with traced_apply(topic, [e.headers for e in batch]):
-                await apply_resiliently(partial(apply, topic), projected, dead_letter)
+            with progress.applying():
+                projected, rejected = triage(topic, [e.value for e in batch])
+                for poison in rejected:
+                    await dead_letter(poison)
+                with traced_apply(topic, [e.headers for e in batch]):
+                    await apply_resiliently(partial(apply, topic), projected, dead_letter)
 
     app.agent(source, name=f"project-{topic}", concurrency=1)(project)
 
 
-LAG_INTERVAL_SECONDS = 5.0
-
-
-def _add_lag_probe(app: faust.App, lag: GroupLag) -> None:
-    """Every few seconds, the group's lag per partition as the broker sees it."""
-
-    @app.timer(LAG_INTERVAL_SECONDS)  # type: ignore[untyped-decorator]  # faust is untyped here
-    async def measure_lag() -> None:
-        try:
-            await lag.publish()
-        except Exception as exc:  # a metrics probe must never take the worker down
-            log.warning("lag_probe_failed", error=repr(exc))
-
-
-def _add_health_pages(app: faust.App, resources: Resources) -> None:
+def _add_health_pages(
+    app: faust.App, resources: Resources, progress: Progress, worker: WorkerSettings
+) -> None:
     @app.page("/healthz")
     class Healthz(View):
         async def get(self, request: Request) -> Response:
@@ -148,6 +148,12 @@ def _add_health_pages(app: faust.App, resources: Resources) -> None:
             except Exception as exc:
                 components["error"] = f"{type(exc).__name__}: {exc}"
                 return self.json({"status": "not-ready", "components": components}, status=503)
+            # Reachable stores are not enough: a worker that moves no offset serves nobody.
+            stall = progress.stalled_for(worker.stall_seconds)
+            if stall is not None:
+                components["progress"] = f"stalled: {stall.reason} for {stall.seconds:.0f}s"
+                return self.json({"status": "not-ready", "components": components}, status=503)
+            components["progress"] = "moving"
             return self.json({"status": "ready", "components": components})
 
     @app.page("/metrics")

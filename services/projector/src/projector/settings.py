@@ -21,6 +21,10 @@ class WorkerSettings(BaseSettings):
     group_id: str = "tessera-projector"
     # How soon the group notices a dead worker and gives its partitions to the others.
     session_timeout_seconds: float = Field(default=10.0, ge=6, le=300)
+    # Events waiting on this worker's partitions with no offset committed (or a rebalance
+    # unfinished) this long: not ready. Longer still: the worker restarts itself.
+    stall_seconds: float = Field(default=30.0, ge=10, le=3600)
+    stall_restart_seconds: float = Field(default=60.0, ge=10, le=3600)
 
 
 class ProjectorSettings(BaseModel):

@@ -24,7 +24,7 @@ from tessera_common.http.domain_problems import install_shared_domain_errors
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.database import timed_connection
 from tessera_common.observability.logging import configure_logging
-from tessera_common.redis_client import create_redis, create_subscriber
+from tessera_common.redis_client import GuardedRedis, create_redis, create_subscriber
 
 
 def create_app(settings: QuerySettings | None = None) -> FastAPI:
@@ -41,7 +41,7 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
         )
         redis = create_redis(settings.redis)
         l1 = L1Cache(settings.consistency.l1_size, settings.consistency.l1_ttl_seconds)
-        app.state.read_models = ReadModels(pool, redis, l1)
+        app.state.read_models = ReadModels(pool, GuardedRedis(redis, "query"), l1)
         subscriber = create_subscriber(settings.redis)
         invalidations = asyncio.create_task(listen(subscriber, l1.evict, l1.clear))
         app.state.consistency_max_wait = settings.consistency.consistency_max_wait_seconds
@@ -59,10 +59,14 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
     async def read_models_ready() -> None:
         await app.state.read_models.ping()
 
+    async def l2_ready() -> None:
+        await app.state.read_models.ping_l2()
+
     app = create_service_app(
         "query",
         lifespan=lifespan,
         readiness={"read-models": read_models_ready},
+        degradable={"redis": l2_ready},  # without L2, the read DB serves every read
         internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
     )
     install_shared_domain_errors(app)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import asyncpg
 import orjson
-from redis.asyncio import Redis
 
 from query.cache import L1Cache
 from tessera_common.observability.metrics import record_cache_lookup
 from tessera_common.read_models import encode_document, tenant_profile, tenant_profile_key
+from tessera_common.redis_client import GuardedRedis, RedisUnavailableError
 
 _TENANT = """
 SELECT id, name, region, plan, currency, status, version, user_count, created_at, updated_at
@@ -88,9 +90,10 @@ def user_document(row: asyncpg.Record) -> dict[str, Any]:
 
 
 class ReadModels:
-    """Tenant profiles through L1 (in process), L2 (Redis), then the read DB."""
+    """Tenant profiles through L1 (in process), L2 (Redis), then the read DB. Redis not
+    answering is an L2 miss: the read DB serves (tessera_redis_fallbacks_total)."""
 
-    def __init__(self, pool: asyncpg.Pool, redis: Redis, l1: L1Cache) -> None:
+    def __init__(self, pool: asyncpg.Pool, redis: GuardedRedis, l1: L1Cache) -> None:
         self._pool = pool
         self._redis = redis
         self.l1 = l1
@@ -102,7 +105,7 @@ class ReadModels:
             if (document := self.l1.get(key)) is not None:
                 return document
             ticket = self.l1.ticket()
-            if (cached := await self._redis.get(key)) is not None:
+            if (cached := await self._l2_get(key)) is not None:
                 record_cache_lookup("query", "l2", hit=True)
                 loaded_l2: dict[str, Any] = orjson.loads(cached)
                 self.l1.put(key, loaded_l2, ticket)
@@ -113,8 +116,17 @@ class ReadModels:
             return None
         document = tenant_profile(row)
         # NX: never overwrite a newer profile the projector wrote meanwhile.
-        await self._redis.set(key, encode_document(document), nx=True)
+        with contextlib.suppress(RedisUnavailableError):  # the next read fills it
+            await self._redis.run(
+                "l2-fill", partial(self._redis.client.set, key, encode_document(document), nx=True)
+            )
         return document
+
+    async def _l2_get(self, key: str) -> bytes | str | None:
+        try:
+            return await self._redis.run("l2-read", partial(self._redis.client.get, key))
+        except RedisUnavailableError:
+            return None
 
     async def users_page(
         self, tenant_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None, limit: int
@@ -180,8 +192,11 @@ class ReadModels:
         return all(found.get(aggregate, 0) >= version for aggregate, version in versions.items())
 
     async def ping(self) -> None:
+        """The read DB answers (without it nothing can be served)."""
         await self._pool.fetchval("SELECT 1")
-        await self._redis.ping()
+
+    async def ping_l2(self) -> None:
+        await self._redis.client.ping()
 
 
 def invoice_document(row: asyncpg.Record) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 Archive: every partition older than the retention window is copied out as gzipped
 CSV beside a manifest (rows, SHA-256, period, shard), read back and counted, and
-only then detached and dropped. Restore: the manifest's checksum is verified, the
-partition is created again and the rows copied in and counted. Both are idempotent.
+only then detached and dropped; the month's event ids stay claimed (usage_event_ids), so
+an id stays refused once its month is cold. Restore: the manifest's checksum is verified,
+the partition is created again, the rows copied in and counted, and their ids claimed
+(archives older than the claims table had none). Both are idempotent.
 
     python -m usage.archive archive [--dir DIR]
     python -m usage.archive restore --period YYYY-MM [--dir DIR]
@@ -38,6 +40,11 @@ _LIST = """
 SELECT c.relname FROM pg_inherits i
 JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
 WHERE p.relname = $1
+"""
+_CLAIM = """
+INSERT INTO usage_event_ids (tenant_id, event_id, occurred_at)
+SELECT tenant_id, event_id, occurred_at FROM "{partition}" ORDER BY event_id
+ON CONFLICT DO NOTHING
 """
 COLUMNS = ("tenant_id", "event_id", "meter", "quantity", "occurred_at", "received_at")
 
@@ -106,6 +113,7 @@ async def restore_shard(conn: asyncpg.Connection, folder: Path, period: str) -> 
                 columns=list(COLUMNS), format="csv", header=True,
             )  # fmt: skip
         restored = await conn.fetchval(f'SELECT count(*) FROM "{manifest.partition}"')
+        await conn.execute(_CLAIM.format(partition=manifest.partition))
         if restored != manifest.rows:
             raise RuntimeError(
                 f"{manifest.partition}: {restored} rows, the manifest says {manifest.rows}"

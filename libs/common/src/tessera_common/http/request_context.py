@@ -84,9 +84,14 @@ class RequestContextMiddleware:
                 if scope["path"] in UNTRACED_PATHS:
                     await self.app(scope, receive, send_with_id)
                     return
-                with tracer().start_as_current_span(
-                    scope["method"], context=propagate.extract(headers), kind=trace.SpanKind.SERVER
-                ) as span, client_spans_if_recorded(span):
+                with (
+                    tracer().start_as_current_span(
+                        scope["method"],
+                        context=propagate.extract(headers),
+                        kind=trace.SpanKind.SERVER,
+                    ) as span,
+                    client_spans_if_recorded(span),
+                ):
                     try:
                         await self.app(scope, receive, send_with_id)
                     finally:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Security
 from fastapi.security import APIKeyHeader
 from fastapi.telemetry import TelemetryConfig
+from starlette.types import ASGIApp
 
 from tessera_common.auth.internal_token import (
     HEADER,
@@ -48,9 +50,20 @@ def create_service_app(
     )
     app.state.internal_tokens = tokens = TokenVerifier(internal_token_secret)
     install_problem_handlers(app)
-    app.add_middleware(RequestContextMiddleware, service=service, tokens=tokens)
+    _outermost(app, partial(RequestContextMiddleware, service=service, tokens=tokens))
     app.include_router(health_router(readiness, degradable))
     return app
+
+
+def _outermost(app: FastAPI, middleware: Callable[[ASGIApp], ASGIApp]) -> None:
+    """Around Starlette's own error middleware, unlike `add_middleware`: an unhandled error is
+    logged and answered in there, and its log line and 500 must carry the request id too."""
+    build = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        return middleware(build())
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
 
 # Declared in OpenAPI, so the contract says what every upstream operation requires.

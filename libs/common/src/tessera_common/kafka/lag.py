@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -15,6 +16,16 @@ CONSUMER_LAG = Gauge(
     "Messages between a consumer's position and the partition's end.",
     ["consumer", "topic", "partition"],
 )
+
+
+@dataclass(frozen=True)
+class PartitionOffsets:
+    committed: int  # 0 for a partition the group never committed
+    end: int
+
+    @property
+    def lag(self) -> int:
+        return max(self.end - self.committed, 0)
 
 
 def record_lag(consumer: str, partition: TopicPartition, lag: int) -> None:
@@ -36,6 +47,10 @@ class GroupLag:
 
     async def measure(self) -> dict[TopicPartition, int]:
         """Lag per partition of the group's topics (a partition never committed counts whole)."""
+        return {tp: offsets.lag for tp, offsets in (await self.offsets()).items()}
+
+    async def offsets(self) -> dict[TopicPartition, PartitionOffsets]:
+        """The group's committed offset and the end offset of every partition of its topics."""
         admin, offsets = await self._connected()
         described = await admin.describe_topics(self._topics)
         partitions = [
@@ -45,17 +60,12 @@ class GroupLag:
         ]
         ends = await offsets.end_offsets(partitions)
         committed = await admin.list_consumer_group_offsets(self.group, partitions=partitions)
-        lags = {}
+        found = {}
         for tp in partitions:
             done = committed.get(tp)
             at = done.offset if done is not None and done.offset >= 0 else 0
-            lags[tp] = max(ends[tp] - at, 0)
-        return lags
-
-    async def publish(self) -> None:
-        """Measure and set the lag gauge."""
-        for tp, lag in (await self.measure()).items():
-            record_lag(self.group, tp, lag)
+            found[tp] = PartitionOffsets(committed=at, end=ends[tp])
+        return found
 
     async def _connected(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
         """Clients made inside the running event loop, on first use."""

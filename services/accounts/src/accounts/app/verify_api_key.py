@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from accounts.app.ports import Directory, UnitOfWorkFactory
 from accounts.domain.api_key import ApiKey
-from tessera_common.vocabulary import Region
+from tessera_common.vocabulary import Plan, Region
+
+
+@dataclass(frozen=True)
+class KeyState:
+    key: ApiKey
+    region: Region
+    plan: Plan  # the tenant's: the gateway's rate limit when its read models do not answer
 
 
 async def verify_api_key(
     tenant_id: uuid.UUID, digest: str, uow_factory: UnitOfWorkFactory, directory: Directory
-) -> tuple[ApiKey, Region] | None:
-    """The key and its tenant's region, or None for a key this tenant never had."""
+) -> KeyState | None:
+    """The key with its tenant's region and plan, or None for a key this tenant never had."""
     placement = await directory.find(tenant_id)
     if placement is None:
         return None
     async with uow_factory(placement.shard, uuid.uuid4()) as uow:
         key = await uow.api_keys.find_by_digest(digest)
-    if key is None or key.tenant_id != tenant_id:
+        tenant = await uow.tenants.get(tenant_id) if key is not None else None
+    if key is None or key.tenant_id != tenant_id or tenant is None:
         return None
-    return key, placement.region
+    return KeyState(key, placement.region, tenant.plan)

@@ -79,7 +79,8 @@ async def get_api_key(
     found = await verify_api_key(tenant_id, digest, accounts.unit_of_work, accounts.directory)
     if found is None:
         raise Problem(404, "not-found", "API key not found")
-    key, region = found
+    key = found.key
     return ApiKeyBody(
-        key_id=key.id, tenant_id=key.tenant_id, region=region, revoked=key.revoked_at is not None
-    )
+        key_id=key.id, tenant_id=key.tenant_id, region=found.region, plan=found.plan,
+        revoked=key.revoked_at is not None,
+    )  # fmt: skip

@@ -60,6 +60,7 @@ class ApiKeyBody(BaseModel):
     key_id: uuid.UUID
     tenant_id: uuid.UUID
     region: Region
+    plan: Plan  # the tenant's, for the gateway's rate limit
     revoked: bool
 
 

@@ -1,4 +1,5 @@
-"""Bulk insert of usage records: COPY into a temporary table, then one INSERT … SELECT."""
+"""Bulk insert of usage records: COPY into a temporary table, then one statement that claims
+the event ids and stores the records whose ids were free."""
 
 from __future__ import annotations
 
@@ -21,10 +22,20 @@ CREATE TEMPORARY TABLE incoming_usage
 (tenant_id uuid, event_id uuid, meter text, quantity bigint, occurred_at timestamptz)
 ON COMMIT DROP
 """
+# An event id is claimed once per tenant, whatever its time (and so its partition); only
+# the records whose claim this statement made are stored. A concurrent batch holding the
+# same id makes this one wait for its outcome, so exactly one of them stores it; claiming
+# in id order keeps two such batches from waiting on each other (a deadlock).
 _MOVE = """
+WITH claimed AS (
+    INSERT INTO usage_event_ids (tenant_id, event_id, occurred_at)
+    SELECT tenant_id, event_id, occurred_at FROM incoming_usage ORDER BY event_id
+    ON CONFLICT DO NOTHING
+    RETURNING event_id
+)
 INSERT INTO usage_records (tenant_id, event_id, meter, quantity, occurred_at)
-SELECT tenant_id, event_id, meter, quantity, occurred_at FROM incoming_usage
-ON CONFLICT DO NOTHING
+SELECT i.tenant_id, i.event_id, i.meter, i.quantity, i.occurred_at
+FROM incoming_usage i JOIN claimed USING (event_id)
 RETURNING event_id, meter, quantity, occurred_at
 """
 

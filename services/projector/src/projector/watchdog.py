@@ -1,0 +1,73 @@
+"""Every few seconds: the group's lag as the broker sees it, and whether this worker moves.
+
+The lag goes to the metrics. A worker stalled for `stall_restart_seconds` (see
+projector.progress) restarts itself in place: it execs its own command line again, so it
+keeps its pid and every supervisor (the local stack, compose, Kubernetes) still knows it,
+and joins the group afresh. Faust cannot be restarted inside a running process, and a
+worker waiting on its own rebalance would never leave it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import faust
+import structlog
+from prometheus_client import Gauge
+
+from projector.progress import Progress
+from projector.settings import WorkerSettings
+from tessera_common.kafka.lag import GroupLag, record_lag
+
+log = structlog.get_logger(__name__)
+
+PROBE_INTERVAL_SECONDS = 5.0
+RESTARTS_VARIABLE = "PROJECTOR_STALL_RESTARTS"
+STALL_RESTARTS = Gauge(
+    "tessera_projector_stall_restarts",
+    "Times this worker restarted itself in place because it had stalled.",
+)
+
+
+def add_watchdog(
+    app: faust.App, lag: GroupLag, progress: Progress, settings: WorkerSettings
+) -> None:
+    STALL_RESTARTS.set(int(os.environ.get(RESTARTS_VARIABLE, "0")))
+
+    @app.timer(PROBE_INTERVAL_SECONDS)  # type: ignore[untyped-decorator]  # faust is untyped here
+    async def watch() -> None:
+        try:
+            offsets = await lag.offsets()
+        except Exception as exc:  # a probe must never take the worker down
+            log.warning("lag_probe_failed", error=repr(exc))
+            return
+        for tp, found in offsets.items():
+            record_lag(lag.group, tp, found.lag)
+        assigned = _assignment(app)
+        mine = [found for tp, found in offsets.items() if (tp.topic, tp.partition) in assigned]
+        progress.observe(
+            committed=sum(found.committed for found in mine),
+            lag=sum(found.lag for found in mine),
+            rebalancing=bool(app.rebalancing),
+        )
+        stall = progress.stalled_for(settings.stall_restart_seconds)
+        if stall is not None:
+            restart_in_place(f"{stall.reason} for {stall.seconds:.0f}s")
+
+
+def _assignment(app: faust.App) -> set[tuple[str, int]]:
+    try:
+        return {(tp.topic, tp.partition) for tp in app.consumer.assignment()}
+    except Exception:  # not started yet, or between consumers
+        return set()
+
+
+def restart_in_place(reason: str) -> None:
+    """Replace this process with a fresh worker (same pid, same command line)."""
+    restarts = int(os.environ.get(RESTARTS_VARIABLE, "0")) + 1
+    log.error("projector_stalled_restarting", reason=reason, restarts=restarts)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    env = {**os.environ, RESTARTS_VARIABLE: str(restarts)}
+    os.execve(sys.executable, [sys.executable, "-m", "projector", *sys.argv[1:]], env)
