@@ -48,7 +48,8 @@ def cache_statistics(access_log: Path, uri_prefix: str = "") -> CacheStatistics:
     if access_log.exists():
         for line in access_log.read_text(errors="replace").splitlines():
             entry = json.loads(line)
-            if not entry["uri"].startswith(uri_prefix) or not entry["cache"]:
+            # BYPASS: a keyed request, which the cache never looks up.
+            if not entry["uri"].startswith(uri_prefix) or entry["cache"] in ("", "BYPASS"):
                 continue
             if entry["cache"] in ("HIT", "REVALIDATED", "STALE", "UPDATING"):
                 hits += 1

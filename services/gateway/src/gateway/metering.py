@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 import structlog
@@ -50,6 +50,27 @@ def event_id(tenant: str, bucket: int, instance: str, sequence: int | str) -> uu
     return uuid.uuid5(EVENT_IDS, f"{tenant}/{bucket}/{instance}/{sequence}")
 
 
+@dataclass(frozen=True)
+class MeterCount:
+    """One call to count, and where."""
+
+    meter: CallMeter
+    tenant: str
+    region: str
+    bucket: int
+
+    @property
+    def redis_keys(self) -> tuple[str, str]:
+        return self.meter.open_keys(self.bucket)
+
+    @property
+    def redis_args(self) -> tuple[str, int]:
+        return f"{self.tenant}|{self.region}", self.bucket
+
+    def count_locally(self) -> None:
+        self.meter.count_locally(self)
+
+
 class CallMeter:
     def __init__(self, redis: GuardedRedis, instance: str, usage: UpstreamPool) -> None:
         self._redis = redis
@@ -59,19 +80,18 @@ class CallMeter:
         self._seal = redis.client.register_script(_SEAL)
         self._local = LocalCallCounts()
 
-    async def count(self, tenant_id: uuid.UUID, region: str, now: float) -> None:
-        """One API call of the tenant, in the current minute's bucket."""
+    def call(self, tenant_id: uuid.UUID, region: str, now: float) -> MeterCount:
+        """Where one API call of the tenant counts: its current minute's bucket. The rate
+        limiter counts it there once it lets the call through."""
         bucket = int(now // BUCKET_SECONDS) * BUCKET_SECONDS
-        try:
-            await self._redis.run("metering", partial(self._count, tenant_id, region, bucket))
-        except RedisUnavailableError:
-            self._local.count(str(tenant_id), region, bucket)
+        return MeterCount(self, str(tenant_id), region, bucket)
 
-    async def _count(self, tenant_id: uuid.UUID, region: str, bucket: int) -> None:
-        async with self._redis.client.pipeline(transaction=True) as pipe:
-            pipe.hincrby(f"{self._prefix}open:{bucket}", f"{tenant_id}|{region}", 1)
-            pipe.sadd(f"{self._prefix}open", bucket)
-            await pipe.execute()
+    def count_locally(self, count: MeterCount) -> None:
+        self._local.count(count.tenant, count.region, count.bucket)
+
+    def open_keys(self, bucket: int) -> tuple[str, str]:
+        """The bucket's hash of counts and the set of open buckets."""
+        return f"{self._prefix}open:{bucket}", f"{self._prefix}open"
 
     async def flush(self) -> int:
         """Send what was counted in process, then every sealed bucket (earlier leftovers

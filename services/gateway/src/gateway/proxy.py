@@ -171,7 +171,11 @@ class Proxy:
         if identity is None or identity.plan is None or identity.caller.tenant_id is None:
             return None
         caller, tenant_id = identity.caller, identity.caller.tenant_id
-        decision = await self._limiter.check(str(tenant_id), identity.plan)
+        # Counted in Redis by the limiter's own script, before the request goes upstream.
+        meter = None
+        if metered and caller.region:
+            meter = self._meter.call(tenant_id, caller.region, time.time())
+        decision = await self._limiter.check(str(tenant_id), identity.plan, meter)
         if not decision.allowed:
             raise Problem(
                 429,
@@ -181,8 +185,6 @@ class Proxy:
                 f"with bursts of {decision.limit.burst}",
                 headers=decision.headers(),
             )
-        if metered and caller.region:
-            await self._meter.count(tenant_id, caller.region, time.time())
         return decision
 
     def _resolve(self, method: str, path: str) -> Match:
