@@ -69,6 +69,7 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
         web_port=worker.web_port,
         web_in_thread=False,
         store="memory://",
+        datadir=worker.data_dir,
         producer_acks=-1,
         broker_session_timeout=worker.session_timeout_seconds,
     )

@@ -14,6 +14,7 @@ from query.consistency import ConsistentReadDep
 from tessera_common.domain_errors import InvalidFieldError
 from tessera_common.http.service_app import TenantIdDep
 from tessera_common.problems import not_found
+from tessera_common.timestamps import rfc3339
 from tessera_common.vocabulary import Meter
 
 router = APIRouter(tags=["usage"])
@@ -57,12 +58,12 @@ async def usage(
         {
             "tenant_id": str(tenant_id),
             "granularity": granularity.value,
-            "from": start.isoformat(),
-            "to": end.isoformat(),
+            "from": rfc3339(start),
+            "to": rfc3339(end),
             "items": [
                 {
                     "meter": row["meter"],
-                    "start": row["start"].isoformat(),
+                    "start": rfc3339(row["start"]),
                     "quantity": row["quantity"],
                 }
                 for row in rows

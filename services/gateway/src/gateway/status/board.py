@@ -17,6 +17,7 @@ from tessera_common.observability.exposition import Scrape
 from tessera_common.observability.kpis import report
 from tessera_common.redis_client import create_redis
 from tessera_common.settings import RedisSettings
+from tessera_common.timestamps import rfc3339
 
 SNAPSHOT_TTL_SECONDS = 1.0
 
@@ -53,7 +54,7 @@ class StatusBoard:
             self._components(self._client), self._shard_map(), self._scrape(self._client)
         )
         return {
-            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "generated_at": rfc3339(datetime.now(UTC).replace(microsecond=0)),
             "refresh_seconds": self._settings.refresh_seconds,
             "components": components,
             "shard_map": shard_map,
