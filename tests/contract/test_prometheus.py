@@ -10,7 +10,9 @@ import pytest
 import yaml
 from deployment import INFRA
 from deployment.compose import SERVICE_PORT, SERVICES, service
-from deployment.metrics import selectors, unknown_references
+from deployment.metrics import route_exclusions, selectors, unknown_references
+
+from tessera_common.observability.kpis import UNMEASURED_ROUTES, UNMEASURED_ROUTES_REGEX
 
 PROMETHEUS = INFRA / "prometheus"
 DURATION = re.compile(r"(\d+(ms|s|m|h|d|w|y))+")
@@ -117,3 +119,13 @@ def test_the_name_check_catches_a_typo(query: str, problem: str) -> None:
 def test_the_parser_rejects_broken_promql() -> None:
     with pytest.raises(ValueError, match="paren"):
         selectors("sum(rate(tessera_http_requests_total[5m])")
+
+
+def test_the_unmeasured_routes_regex_names_exactly_those_make_kpi_leaves_out() -> None:
+    assert set(UNMEASURED_ROUTES_REGEX.split("|")) == UNMEASURED_ROUTES
+    assert {"/status", "/status.json"} <= UNMEASURED_ROUTES
+
+
+@pytest.mark.parametrize("name", [n for n in alert_names() if route_exclusions(rule(n)["expr"])])
+def test_alerts_on_http_series_leave_out_probes_scrapes_and_the_status_page(name: str) -> None:
+    assert set(route_exclusions(rule(name)["expr"])) == {UNMEASURED_ROUTES_REGEX}

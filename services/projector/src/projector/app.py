@@ -96,6 +96,7 @@ def _add_projection_agent(app: faust.App, topic: str, worker: WorkerSettings, ap
     """One agent per topic: batches in, poison to `<topic>.dlq`, the rest to the stores."""
     source = app.topic(topic, value_type=bytes, key_type=bytes, allow_empty=True)
     dead_letters = app.topic(dlq_of(topic), value_type=bytes, key_type=bytes)
+    DEAD_LETTERS.labels(topic)  # a zero series from the start: increase() sees the first one
 
     async def dead_letter(poison: Rejected) -> None:
         log.warning("dead_letter", topic=topic, error=poison.error)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Security
@@ -18,7 +18,10 @@ from tessera_common.auth.internal_token import (
 )
 from tessera_common.http.health import ReadinessCheck, health_router
 from tessera_common.http.request_context import RequestIdMiddleware, TenantContextMiddleware
-from tessera_common.observability.metrics import RequestMetricsMiddleware
+from tessera_common.observability.metrics import (
+    RequestMetricsMiddleware,
+    initialise_route_series,
+)
 from tessera_common.observability.tracing import configure_tracing, trace_app
 from tessera_common.problems import Problem, install_problem_handlers, not_found
 
@@ -35,9 +38,16 @@ def create_service_app(
     **fastapi_kwargs: Any,
 ) -> FastAPI:
     configure_tracing(service)
+
+    @asynccontextmanager
+    async def lifespan_with_series(app: FastAPI) -> AsyncIterator[Any]:
+        initialise_route_series(service, app.routes)  # every route is known by now
+        async with lifespan(app) as state:
+            yield state
+
     app = FastAPI(
         title=f"Tessera {service}",
-        lifespan=lifespan,
+        lifespan=lifespan_with_series,
         **fastapi_kwargs,
     )
     app.state.internal_token_secret = internal_token_secret

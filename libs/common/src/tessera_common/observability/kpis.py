@@ -13,8 +13,10 @@ from tessera_common.observability.exposition import (
 )
 
 STAGES = ("1k", "100k", "1M")
-# Probes, scrapes and the status page are not what users wait for.
+# Probes, scrapes and the status page (polled every few seconds) are not what users wait
+# for. Dashboards and alerts leave out the same routes: `route!~"<UNMEASURED_ROUTES_REGEX>"`.
 UNMEASURED_ROUTES = frozenset({"/healthz", "/readyz", "/metrics", "/status", "/status.json"})
+UNMEASURED_ROUTES_REGEX = "|".join(sorted(UNMEASURED_ROUTES))
 EDGE = "gateway"
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
+from fastapi.routing import iter_route_contexts
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -43,6 +46,14 @@ DB_QUERY_DURATION = Histogram(
 def record_cache_lookup(service: str, layer: str, hit: bool) -> None:
     """Count one lookup of a cache layer."""
     CACHE_LOOKUPS.labels(service, layer, "hit" if hit else "miss").inc()
+
+
+def initialise_route_series(service: str, routes: Sequence[BaseRoute]) -> None:
+    """A zero error series for every route and method, from the start: an error ratio
+    then reads 0 on a healthy system (not "No data"), and increase() sees the first 5xx."""
+    for route in iter_route_contexts(routes):  # included routers' routes too
+        for method in route.methods or ():
+            HTTP_ERRORS.labels(service, method, route.path)
 
 
 def _route_template(scope: Scope) -> str:
