@@ -75,6 +75,8 @@ class StackLayout:
         }
     )
     edge_port: int = 8000 + PORT_OFFSET  # NGINX: the public entry
+    edge_internal_port: int = 8099 + PORT_OFFSET  # NGINX: metrics, probes, status (operators)
+    prometheus_port: int = 8090 + PORT_OFFSET  # its UI and API, on loopback
 
     @property
     def service_ports(self) -> dict[str, int]:
@@ -85,6 +87,15 @@ class StackLayout:
     def public_url(self) -> str:
         """The edge: what clients (and the tests) talk to."""
         return f"http://{HOST}:{self.edge_port}"
+
+    @property
+    def edge_internal_url(self) -> str:
+        """The edge's internal port: its counters, and the gateways' internal routes."""
+        return f"http://{HOST}:{self.edge_internal_port}"
+
+    @property
+    def prometheus_url(self) -> str:
+        return f"http://{HOST}:{self.prometheus_port}"
 
     def instance_urls(self, name: str) -> list[str]:
         return [f"http://{HOST}:{port}" for port in self.instance_ports[name]]
