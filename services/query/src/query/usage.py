@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from query.api import ReadModelsDep
-from query.conditional import json_response
+from query.conditional import TENANT_READ, json_response
 from query.consistency import ConsistentReadDep
 from tessera_common.domain_errors import InvalidFieldError
+from tessera_common.http.openapi import problems
 from tessera_common.http.service_app import TenantIdDep
 from tessera_common.problems import not_found
 from tessera_common.timestamps import rfc3339
@@ -33,7 +34,7 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
-@router.get("/v1/tenants/{tenant_id}/usage")
+@router.get("/v1/tenants/{tenant_id}/usage", responses=problems(*TENANT_READ))
 async def usage(
     tenant_id: TenantIdDep,
     request: Request,

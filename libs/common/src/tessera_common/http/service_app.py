@@ -17,6 +17,7 @@ from tessera_common.auth.internal_token import (
     verify_internal_token,
 )
 from tessera_common.http.health import ReadinessCheck, health_router
+from tessera_common.http.openapi import install_problem_openapi
 from tessera_common.http.request_context import RequestIdMiddleware, TenantContextMiddleware
 from tessera_common.observability.metrics import (
     RequestMetricsMiddleware,
@@ -52,6 +53,7 @@ def create_service_app(
     )
     app.state.internal_token_secret = internal_token_secret
     install_problem_handlers(app)
+    install_problem_openapi(app)
     app.add_middleware(RequestMetricsMiddleware, service=service)
     app.add_middleware(TenantContextMiddleware, internal_token_secret=internal_token_secret)
     app.add_middleware(RequestIdMiddleware)
