@@ -94,8 +94,13 @@ class StackLayout:
         return f"http://{HOST}:{self.edge_internal_port}"
 
     @property
+    def prometheus_address(self) -> str:
+        return f"{HOST}:{self.prometheus_port}"
+
+    @property
     def prometheus_url(self) -> str:
-        return f"http://{HOST}:{self.prometheus_port}"
+        """Prometheus' UI and API."""
+        return f"http://{self.prometheus_address}"
 
     def instance_urls(self, name: str) -> list[str]:
         return [f"http://{HOST}:{port}" for port in self.instance_ports[name]]
@@ -160,6 +165,7 @@ def service_environment(
         ),
         "GATEWAY_UPSTREAMS": json.dumps(upstreams),
         # What the gateway's status page probes.
+        "STATUS_GATEWAYS": json.dumps(layout.instance_urls("gateway")),
         "STATUS_PROJECTOR_URL": layout.service_url("projector"),
         "STATUS_POSTGRES": json.dumps({**shard_urls, "read": read_server_url}),
         "STATUS_DIRECTORY_DB_URL": f"{read_server_url}/directory",
