@@ -9,14 +9,7 @@ EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
 
 def ports(layout: StackLayout) -> list[int]:
-    return [
-        *(server.port for server in layout.postgres),
-        layout.redis_port,
-        layout.kafka_port,
-        layout.kafka_controller_port,
-        layout.edge_port,
-        *(port for ports in layout.instance_ports.values() for port in ports),
-    ]
+    return layout.ports
 
 
 def test_ports_are_distinct() -> None:

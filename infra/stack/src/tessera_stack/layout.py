@@ -47,6 +47,8 @@ class StackLayout:
     fault test must find its port free, not taken by some client's outgoing connection."""
 
     root: Path = REPO_ROOT
+    # Under root: pid files, logs and data (another stack beside this one takes its own).
+    run_name: str = ".run"
     postgres: tuple[PostgresServer, ...] = (
         PostgresServer("shard-0", 15432 + PORT_OFFSET, "shard"),
         PostgresServer("shard-1", 15433 + PORT_OFFSET, "shard"),
@@ -79,6 +81,20 @@ class StackLayout:
     prometheus_port: int = 8090 + PORT_OFFSET  # its UI and API, on loopback
 
     @property
+    def ports(self) -> list[int]:
+        """Every port this stack listens on."""
+        return [
+            *(server.port for server in self.postgres),
+            self.redis_port,
+            self.kafka_port,
+            self.kafka_controller_port,
+            self.edge_port,
+            self.edge_internal_port,
+            self.prometheus_port,
+            *(port for ports in self.instance_ports.values() for port in ports),
+        ]
+
+    @property
     def service_ports(self) -> dict[str, int]:
         """The port of each service's first instance."""
         return {name: ports[0] for name, ports in self.instance_ports.items()}
@@ -107,7 +123,7 @@ class StackLayout:
 
     @property
     def run_dir(self) -> Path:
-        return self.root / ".run"
+        return self.root / self.run_name
 
     @property
     def logs_dir(self) -> Path:
@@ -164,6 +180,7 @@ def service_environment(
             "TESSERA_INTERNAL_TOKEN_SECRET", DEFAULT_INTERNAL_TOKEN_SECRET
         ),
         "GATEWAY_UPSTREAMS": json.dumps(upstreams),
+        "PROJECTOR_DATA_DIR": str(layout.run_dir / "projector"),
         # What the gateway's status page probes.
         "STATUS_GATEWAYS": json.dumps(layout.instance_urls("gateway")),
         "STATUS_PROJECTOR_URL": layout.service_url("projector"),
