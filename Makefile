@@ -50,7 +50,7 @@ down: ## Stop exactly what `make up` started
 status: ## Show each component and its health
 	@$(RUN) tessera-stack status
 
-kpi: ## The running stack's KPIs beside DESIGN §12's targets (JSON in .run/kpi.json)
+kpi: ## The running stack's KPIs beside docs/kpis.md's targets (JSON in .run/kpi.json)
 	@$(RUN) python -m tessera_stack.kpi $(KPI_ARGS)
 
 bench: bootstrap ## Every hot path under load beside raw baselines: BENCHMARKS.md, plots, JSON (QUICK=1: seconds each)

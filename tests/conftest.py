@@ -12,18 +12,22 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
 import pytest
+from browser import find_chromium
+from documented_statuses import DocumentedStatuses
 from hypothesis import settings
+from openapi_snapshots import public_document
 from redis.asyncio import Redis
 from support import Accounts, Api, Billing, Usage
 
 from tessera_common.db.urls import asyncpg_dsn
 from tessera_stack.endpoints import Endpoints, acquire
 from tessera_stack.stack import LocalStack
+from tessera_stack.system import MissingDependencyError
 
 T = TypeVar("T")
 
@@ -54,7 +58,13 @@ def endpoints() -> Iterator[Endpoints]:
 
 @pytest.fixture(scope="session")
 async def gateway(endpoints: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=endpoints.gateway_url, timeout=15.0) as client:
+    """The public API through the edge; every status it answers must be documented."""
+    hooks: dict[str, list[Callable[..., Any]]] = {
+        "response": [DocumentedStatuses(public_document())]
+    }
+    async with httpx.AsyncClient(
+        base_url=endpoints.gateway_url, timeout=15.0, event_hooks=hooks
+    ) as client:
         yield client
 
 
@@ -67,6 +77,15 @@ def in_process_apps(endpoints: Endpoints) -> Iterator[None]:
     bind_to_stack(endpoints)
     yield
     shutdown_lifespans()  # before the stack stops, if this session started it
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Headless Chromium for the pages people look at (skipped where it cannot be had)."""
+    try:
+        return find_chromium()
+    except MissingDependencyError as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="session")

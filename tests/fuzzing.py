@@ -20,7 +20,13 @@ from pydantic import SecretStr
 from schemathesis import AuthContext, Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.schemas import BaseSchema
-from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ignored_auth,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 import gateway.main
 from accounts.settings import AccountsSettings
@@ -42,8 +48,17 @@ from tessera_stack.endpoints import Endpoints
 from usage.settings import UsageSettings
 
 # The properties every operation keeps, whatever it is sent: no 5xx, no 2xx for invalid
-# input, no 2xx without credentials.
-CHECKS = [not_a_server_error, negative_data_rejection, ignored_auth]
+# input, no 2xx without credentials; and the document tells the truth: every status
+# answered is one the operation documents, with its documented media type (errors are
+# application/problem+json) and schema.
+CHECKS = [
+    not_a_server_error,
+    negative_data_rejection,
+    ignored_auth,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 ASGIApp = Callable[..., Any]
 Credential = Callable[[Case[Any]], dict[str, str]]
 

@@ -70,3 +70,11 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def public_document() -> dict[str, Any]:
+    """The gateway's aggregated OpenAPI, from the committed snapshots (what clients read)."""
+    from gateway.openapi import aggregate  # noqa: PLC0415 - the gateway only where it is used
+    from gateway.routes import ROUTES  # noqa: PLC0415
+
+    return aggregate({service: committed(service) for service in UPSTREAMS}, ROUTES)

@@ -10,6 +10,7 @@ import asyncpg
 import httpx
 
 from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.timestamps import rfc3339
 from tessera_stack.endpoints import Endpoints
 
 PROBLEM_JSON = "application/problem+json"
@@ -21,7 +22,7 @@ def usage_record(
     """One usage record as a client sends it, with a fresh event id (now, by default)."""
     return {
         "event_id": str(uuid.uuid4()), "meter": meter, "quantity": quantity,
-        "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
+        "occurred_at": rfc3339(occurred_at or datetime.now(UTC)),
     }  # fmt: skip
 
 

@@ -27,7 +27,8 @@ def test_compose_mounts_the_config_into_the_official_image() -> None:
 def test_every_placeholder_of_the_template_is_filled() -> None:
     assert "{{" not in CONFIG
     assert set(re.findall(r"\{\{(\w+)\}\}", TEMPLATE.read_text())) == {
-        "user", "pid", "error_log", "access_log", "temp_dir", "cache_dir", "listen", "gateways",
+        "user", "pid", "error_log", "access_log", "temp_dir", "cache_dir", "listen",
+        "internal_listen", "resolver", "gateways",
     }  # fmt: skip
 
 
@@ -83,3 +84,23 @@ def test_the_edges_own_errors_are_problem_documents() -> None:
         assert problem["status"] == int(status)
         assert problem["title"]
         assert problem["detail"]
+
+
+def test_compose_re_resolves_the_gateway_replicas() -> None:
+    assert "resolver 127.0.0.11 valid=10s ipv6=off;" in CONFIG
+    assert "server gateway:8000 resolve max_fails=2 fail_timeout=10s;" in CONFIG
+    for pool in ("gateways", "gateways_us_east", "gateways_eu_west", "gateways_apac"):
+        assert f"zone {pool} 64k;" in CONFIG  # `resolve` keeps its state in a shared zone
+
+
+def test_internal_routes_are_refused_on_the_public_port_and_served_on_the_internal_one() -> None:
+    public, internal = CONFIG.split("# The internal port", 1)
+    assert "stub_status;" not in public
+    assert "stub_status;" in internal
+    assert "listen 8081;" in internal
+    refused = re.search(r"location ~ \^/\((.*?)\)\$ \{\s*default_type [^;]+;\s*return 404", public)
+    assert refused is not None
+    assert set(refused.group(1).split("|")) >= {"metrics", "healthz", "readyz", "status"}
+    edge = service("edge")
+    assert edge["ports"] == ["127.0.0.1:8000:8000"]  # the internal port is never published
+    assert "8081/edge/status" in " ".join(edge["healthcheck"]["test"])

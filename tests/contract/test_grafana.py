@@ -12,7 +12,9 @@ import pytest
 import yaml
 from deployment import INFRA
 from deployment.compose import service
-from deployment.metrics import selectors, unknown_references
+from deployment.metrics import route_exclusions, selectors, unknown_references
+
+from tessera_common.observability.kpis import UNMEASURED_ROUTES_REGEX
 
 GRAFANA = INFRA / "grafana"
 DASHBOARDS = sorted((GRAFANA / "dashboards").glob("*.json"))
@@ -129,3 +131,9 @@ def test_kpi_dashboard_shows_every_kpi(kpi: str, metric: str) -> None:
 @pytest.mark.parametrize(("stage", "metric"), PIPELINE_METRICS.items())
 def test_pipeline_dashboard_follows_every_stage(stage: str, metric: str) -> None:
     assert metric in metrics_read(by_uid("tessera-pipeline")), stage
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=[p.stem for p in DASHBOARDS])
+def test_panels_on_http_series_leave_out_probes_scrapes_and_the_status_page(path: Path) -> None:
+    for query in queries(dashboard(path)):
+        assert set(route_exclusions(query)) <= {UNMEASURED_ROUTES_REGEX}, query

@@ -15,6 +15,7 @@ from deployment.image import (
     entrypoints,
     final_stage,
     ignores,
+    locked_closure,
     module_tree,
     runs_as_main,
     workspace_members,
@@ -34,7 +35,8 @@ def test_dockerfile_builds_every_stage_on_python_311_slim() -> None:
             image = rest.split()[0]
             stages.append(re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], image))
     assert stages
-    assert all(image == "python:3.11-slim" for image in stages), stages
+    assert len(set(stages)) == 1, stages
+    assert re.fullmatch(r"python:3\.11\.\d+-slim", stages[0]), "a pinned 3.11 patch release"
 
 
 def test_dockerfile_installs_the_locked_workspace_with_uv_from_pypi() -> None:
@@ -48,7 +50,8 @@ def test_dockerfile_installs_the_locked_workspace_with_uv_from_pypi() -> None:
     syncs = [part for part in shell_commands if "uv sync" in part]
     assert syncs, "the image does not install the workspace"
     for sync in syncs:
-        assert {"--frozen", "--all-packages", "--no-dev"} <= set(sync.split()), sync
+        assert {"--frozen", "--no-dev", "$TESSERA_PACKAGES"} <= set(sync.split()), sync
+        assert "--all-packages" not in sync, "the stack runner has no place in the image"
     copies = " ".join(rest for keyword, rest in dockerfile_instructions() if keyword == "COPY")
     assert "ghcr.io" not in copies
 
@@ -114,3 +117,26 @@ def test_command_runs_code_that_exists(name: str) -> None:
 def test_migrate_job_runs_every_migration_of_the_local_stack() -> None:
     assert [module for module, _ in entrypoints(command("migrate"))] == list(MODULES)
     assert " && ".join(f"python -m {m}" for m in MODULES) in command("migrate")[-1]
+
+
+def image_packages() -> list[str]:
+    """The workspace packages the image syncs (TESSERA_PACKAGES in the Dockerfile)."""
+    env = " ".join(rest for keyword, rest in dockerfile_instructions() if keyword == "ENV")
+    found = re.search(r'TESSERA_PACKAGES="([^"]*)"', env)
+    assert found is not None
+    return re.findall(r"--package (\S+)", found.group(1))
+
+
+def test_the_image_syncs_every_process_and_nothing_of_the_stack_runner() -> None:
+    assert set(image_packages()) == {
+        "accounts",
+        "billing",
+        "usage",
+        "query",
+        "projector",
+        "gateway",
+    }
+    installed = locked_closure(image_packages())
+    for unwanted in ("tessera-stack", "typer", "testcontainers", "docker", "pytest", "hypothesis"):
+        assert unwanted not in installed, unwanted
+    assert {"tessera-common", "fastapi", "faust-streaming", "fastapi-offline"} <= installed

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from deployment import INFRA
 from deployment.compose import SERVICE_PORT, SERVICES, service
-from deployment.metrics import selectors, unknown_references
+from deployment.metrics import route_exclusions, selectors, unknown_references
+
+from tessera_common.observability.kpis import UNMEASURED_ROUTES, UNMEASURED_ROUTES_REGEX
+from tessera_stack.layout import StackLayout
+from tessera_stack.prometheus import local_config
 
 PROMETHEUS = INFRA / "prometheus"
 DURATION = re.compile(r"(\d+(ms|s|m|h|d|w|y))+")
@@ -43,7 +50,8 @@ def scrape_jobs() -> dict[str, dict[str, Any]]:
 def test_config_loads_the_alert_rules_compose_mounts() -> None:
     mounts = [v for v in service("prometheus")["volumes"] if v.startswith("./infra/prometheus:")]
     assert mounts == ["./infra/prometheus:/etc/prometheus:ro"]
-    assert load("prometheus.yml")["rule_files"] == ["/etc/prometheus/alerts.yml"]
+    # Relative to the config: /etc/prometheus/alerts.yml in compose, beside it here.
+    assert load("prometheus.yml")["rule_files"] == ["alerts.yml"]
     for key in ("scrape_interval", "evaluation_interval"):
         assert DURATION.fullmatch(load("prometheus.yml")["global"][key]), key
 
@@ -117,3 +125,49 @@ def test_the_name_check_catches_a_typo(query: str, problem: str) -> None:
 def test_the_parser_rejects_broken_promql() -> None:
     with pytest.raises(ValueError, match="paren"):
         selectors("sum(rate(tessera_http_requests_total[5m])")
+
+
+def test_the_unmeasured_routes_regex_names_exactly_those_make_kpi_leaves_out() -> None:
+    assert set(UNMEASURED_ROUTES_REGEX.split("|")) == UNMEASURED_ROUTES
+    assert {"/status", "/status.json"} <= UNMEASURED_ROUTES
+
+
+@pytest.mark.parametrize("name", [n for n in alert_names() if route_exclusions(rule(n)["expr"])])
+def test_alerts_on_http_series_leave_out_probes_scrapes_and_the_status_page(name: str) -> None:
+    assert set(route_exclusions(rule(name)["expr"])) == {UNMEASURED_ROUTES_REGEX}
+
+
+@pytest.fixture(scope="module")
+def promtool() -> str:
+    found = shutil.which("promtool")
+    if found is None:
+        pytest.skip("promtool is missing: `make up` installs Debian's prometheus package")
+    return found
+
+
+def test_promtool_accepts_the_committed_config_and_rules_as_they_are(promtool: str) -> None:
+    checked = subprocess.run(
+        [promtool, "check", "config", str(PROMETHEUS / "prometheus.yml")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "rules found" in checked.stdout  # the alert rules were read and checked too
+
+
+def test_the_local_stack_s_config_scrapes_every_instance_and_loads_the_rules(
+    promtool: str, tmp_path: Path
+) -> None:
+    layout = StackLayout()
+    config = local_config(layout)
+    assert config["rule_files"] == [str(PROMETHEUS / "alerts.yml")]
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    for name, ports in layout.instance_ports.items():
+        (static,) = jobs[name]["static_configs"]
+        assert static["targets"] == [f"127.0.0.1:{port}" for port in ports]
+    assert set(jobs) == {*SERVICES, "prometheus"}
+    path = tmp_path / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config))
+    checked = subprocess.run(
+        [promtool, "check", "config", str(path)], capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -98,3 +98,23 @@ def runs_as_main(tree: ast.Module) -> bool:
     return any(
         isinstance(node, ast.If) and "__name__" in ast.unparse(node.test) for node in tree.body
     )
+
+
+def locked_closure(packages: list[str]) -> set[str]:
+    """Every package uv.lock installs for these (their dependencies, not dev groups)."""
+    lock = tomllib.loads((REPO / "uv.lock").read_text())
+    by_name = {package["name"]: package for package in lock["package"]}
+    found: set[str] = set()
+    pending = list(packages)
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for dependency in by_name[name].get("dependencies", []):
+            pending.append(dependency["name"])
+            # An extra asked for (testcontainers[kafka]) brings the dependency's optional ones.
+            optional = by_name[dependency["name"]].get("optional-dependencies", {})
+            for extra in dependency.get("extra", []):
+                pending += [d["name"] for d in optional.get(extra, [])]
+    return found

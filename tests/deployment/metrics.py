@@ -90,3 +90,31 @@ def unknown_references(query: str) -> list[str]:
         allowed = metric.labels | TARGET_LABELS | ({"le"} if name.endswith("_bucket") else set())
         problems += [f"{name} has no label {label!r}" for label in sorted(labels - allowed)]
     return problems
+
+
+# The series users' latency and errors are read from: a query of them must leave out the
+# routes no user waits for (tessera_common.observability.kpis.UNMEASURED_ROUTES).
+HTTP_SERIES = frozenset(
+    {
+        "tessera_http_requests_total",
+        "tessera_http_errors_total",
+        "tessera_http_request_duration_seconds_bucket",
+    }
+)
+
+
+def route_exclusions(query: str) -> list[str | None]:
+    """For each selector of an HTTP series in `query`: the regex its `route!~` leaves out."""
+    found: list[str | None] = []
+
+    def visit(node: promql_parser.Expr) -> None:
+        if isinstance(node, promql_parser.VectorSelector) and node.name in HTTP_SERIES:
+            excluded = [
+                m.value
+                for m in node.matchers.matchers
+                if m.name == "route" and m.op == promql_parser.MatchOp.NotRe
+            ]
+            found.append(excluded[0] if excluded else None)
+
+    promql_parser.walk(promql_parser.parse(query), pre_visit=visit)
+    return found

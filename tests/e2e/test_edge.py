@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support import Api
+from support import PROBLEM_JSON, Api
 
 from tessera_stack.edge import EdgeServer, cache_statistics
 from tessera_stack.endpoints import Endpoints
@@ -101,8 +101,32 @@ async def test_a_named_region_routes_to_its_pool(
     assert f'"pool":"{pool}"' in await converge(logged)
 
 
-async def test_stub_status_counts_connections(endpoints: Endpoints) -> None:
-    async with httpx.AsyncClient(base_url=endpoints.gateway_url) as client:
+INTERNAL_PATHS = (
+    "/metrics", "/healthz", "/readyz", "/status", "/status.json", "/edge/status",
+    "/internal/tenants",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("path", INTERNAL_PATHS)
+async def test_the_public_port_serves_nothing_internal(api: Api, path: str) -> None:
+    """Not even with the operator key: metrics and probes live on the internal port only."""
+    for headers in ({}, api.operator):
+        response = await api.gateway.get(path, headers=headers)
+        assert response.status_code == 404, (path, response.text[:200])
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert "tessera_" not in response.text
+
+
+async def test_the_internal_port_serves_the_edge_counters_and_the_gateways_internals(
+    edge: EdgeServer,
+) -> None:
+    async with httpx.AsyncClient(base_url=edge.layout.edge_internal_url) as client:
         status = await client.get("/edge/status")
+        metrics = await client.get("/metrics")
+        board = await client.get("/status.json")
     assert status.status_code == 200
     assert "Active connections" in status.text
+    assert metrics.status_code == 200
+    assert 'service="gateway"' in metrics.text
+    assert board.status_code == 200
+    assert "components" in board.json()

@@ -58,6 +58,25 @@ async def test_every_service_serves_metrics(layout: StackLayout) -> None:
             assert response.headers["content-type"].startswith("text/plain")
 
 
+def series(text: str, name: str) -> list[Sample]:
+    return [s for f in text_string_to_metric_families(text) for s in f.samples if s.name == name]
+
+
+async def test_error_and_dead_letter_series_exist_before_the_first_error(
+    layout: StackLayout,
+) -> None:
+    """Error-rate panels read 0 on a healthy system, and increase() sees the first dead letter."""
+    async with httpx.AsyncClient() as client:
+        for name, route in (("accounts", "/v1/tenants"), ("gateway", "/v1/{path:path}")):
+            text = (await client.get(f"{layout.service_url(name)}/metrics")).text
+            routes = {(s.labels["method"], s.labels["route"]) for s in
+                      series(text, "tessera_http_errors_total")}  # fmt: skip
+            assert ("POST", route) in routes, name
+        text = (await client.get(f"{layout.service_url('projector')}/metrics")).text
+    topics = {s.labels["topic"] for s in series(text, "tessera_projector_dead_letters_total")}
+    assert set(EVENT_TOPICS) <= topics
+
+
 async def test_a_query_moves_its_route_counter_and_histogram(layout: StackLayout, api: Api) -> None:
     tenant = await api.tenant()
     route = {"service": "query", "method": "GET", "route": "/v1/tenants/{tenant_id}"}

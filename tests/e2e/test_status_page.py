@@ -1,80 +1,76 @@
-"""The gateway's status page, rendered by headless Chromium, shows the live system."""
+"""The gateways' status page, rendered by headless Chromium, shows the whole live system:
+every gateway and every instance, tenants per region and shard counted once, KPIs over
+every gateway's traffic."""
 
 from __future__ import annotations
 
 import re
-import shutil
-import struct
-import subprocess
-import zlib
-from pathlib import Path
 
-import pytest
+import asyncpg
+from browser import browse, png_colours, screenshot
 from support import Api
 
+from tessera_common.db.urls import asyncpg_dsn
+from tessera_stack.endpoints import Endpoints
+from tessera_stack.services import SERVICES, instances
 from tessera_stack.stack import LocalStack
-from tessera_stack.system import MissingDependencyError, apt_install
 
-BROWSER_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage")
-# Virtual time: the page's first poll of /status.json completes before the DOM is taken.
-BUDGET = "--virtual-time-budget=8000"
+INFRASTRUCTURE = ("shard-0", "shard-1", "shard-2", "read", "redis", "kafka")
+STATES = re.compile(r'data-component="([\w-]+)" data-instance="([\w-]+)" data-state="([\w-]+)"')
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    """Debian's Chromium, installed when missing (as root, e.g. in CI)."""
-    found = shutil.which("chromium")
-    if found is None:
-        try:
-            apt_install(["chromium"])
-        except MissingDependencyError as exc:
-            pytest.skip(str(exc))
-        found = shutil.which("chromium")
-    assert found is not None
-    return found
+def region_counts(dom: str, region: str) -> dict[str, int]:
+    found = re.search(rf'data-region="{region}"><td>{region}</td><td>([^<]*)</td>', dom)
+    assert found is not None, region
+    return {shard: int(n) for shard, n in re.findall(r"([\w-]+) \((\d+)\)", found.group(1))}
 
 
-def browse(chromium: str, *args: str) -> str:
-    run = subprocess.run(
-        [chromium, *BROWSER_FLAGS, BUDGET, *args],
-        capture_output=True, text=True, check=True, timeout=120,
-    )  # fmt: skip
-    return run.stdout
+async def placements(endpoints: Endpoints) -> dict[tuple[str, str], int]:
+    conn = await asyncpg.connect(asyncpg_dsn(endpoints.directory_db_url))
+    try:
+        rows = await conn.fetch(
+            "SELECT region, shard, count(*) AS n FROM tenant_placements GROUP BY region, shard"
+        )
+    finally:
+        await conn.close()
+    return {(row["region"], row["shard"]): row["n"] for row in rows}
 
 
-def png_colours(path: Path) -> int:
-    """Distinct byte values of the decoded image data: a blank page has only a few."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    position, image = 8, b""
-    while position < len(data):
-        (length,) = struct.unpack(">I", data[position : position + 4])
-        kind = data[position + 4 : position + 8]
-        if kind == b"IDAT":
-            image += data[position + 8 : position + 8 + length]
-        position += 12 + length
-    return len(set(zlib.decompress(image)))
-
-
-async def test_status_page_renders_the_live_system(
-    local_stack: LocalStack, api: Api, chromium: str, tmp_path: Path
+async def test_every_gateway_shows_every_gateway_and_instance_with_shards_counted_once(
+    local_stack: LocalStack, api: Api, endpoints: Endpoints, chromium: str
 ) -> None:
-    await api.tenant(region="apac", name="Observed")
-    url = f"{local_stack.layout.service_url('gateway')}/status"
-    dom = browse(chromium, "--dump-dom", url)
-    states = dict(re.findall(r'data-component="([\w-]+)" data-state="([\w-]+)"', dom))
-    for service in ("gateway", "accounts", "billing", "usage", "query", "projector"):
-        assert states.get(service) == "ready", (service, states)
-    for component in ("shard-0", "shard-1", "shard-2", "read", "redis", "kafka"):
-        assert states.get(component) == "up", (component, states)
-    apac = re.search(r'data-region="apac"><td>apac</td><td>shard-2 \((\d+)\)', dom)
-    assert apac is not None
-    assert int(apac.group(1)) >= 1
-    kpis = dict(re.findall(r'data-kpi="(\w+)" data-value="([^"]*)"', dom))
-    assert kpis["db_query_p99"]
-    assert float(kpis["db_query_p99"]) > 0
-    assert "updated " in dom
+    await api.tenant(region="apac", name="Observed in apac")
+    await api.tenant(region="eu-west", name="Observed in eu-west")
+    expected = {instance.name for instance in instances(local_stack.layout, SERVICES)}
+    placed = await placements(endpoints)
+    for gateway in local_stack.layout.instance_urls("gateway"):
+        dom = browse(chromium, "--dump-dom", f"{gateway}/status")
+        states = {instance: state for _, instance, state in STATES.findall(dom)}
+        # The stack names a first instance `accounts`, the page `accounts-0`.
+        shown = {i.removesuffix("-0") for i in states if i not in INFRASTRUCTURE}
+        assert shown == expected, (gateway, states)
+        for instance, state in states.items():
+            wanted = "up" if instance in INFRASTRUCTURE else "ready"
+            assert state == wanted, (gateway, instance, states)
+        assert set(INFRASTRUCTURE) <= set(states)
 
-    shot = tmp_path / "status.png"
-    browse(chromium, f"--screenshot={shot}", "--window-size=1280,900", url)
+        apac, eu_west = region_counts(dom, "apac"), region_counts(dom, "eu-west")
+        assert apac["shard-2"] >= 1
+        assert eu_west["shard-2"] >= 1
+        # Tenants created between the query above and the page count too: at least as many.
+        assert apac["shard-2"] >= placed[("apac", "shard-2")]
+        totals = re.search(r"tenants per shard: [^<]*shard-2 (\d+)", dom)
+        assert totals is not None
+        shard_2 = int(totals.group(1))
+        assert shard_2 == apac["shard-2"] + eu_west["shard-2"]
+
+        kpis = dict(re.findall(r'data-kpi="(\w+)" data-value="([^"]*)"', dom))
+        assert float(kpis["db_query_p99"]) > 0
+        measured = re.search(r'id="scraped">measured over ([^<]*)<', dom)
+        assert measured is not None
+        assert {"gateway-0", "gateway-1"} <= set(measured.group(1).split(", "))
+        assert "updated " in dom
+
+    url = f"{local_stack.layout.service_url('gateway')}/status"
+    shot = screenshot(chromium, url, "status", size="1400,1000")
     assert png_colours(shot) > 32

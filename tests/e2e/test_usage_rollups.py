@@ -17,6 +17,7 @@ from tessera_common.events.topics import USAGE_EVENTS
 from tessera_common.kafka.clients import create_producer
 from tessera_common.read_models import live_usage_key, usage_totals_key
 from tessera_common.settings import KafkaSettings
+from tessera_common.timestamps import rfc3339
 from tessera_stack.endpoints import Endpoints
 
 Converge = Callable[..., Awaitable[Any]]
@@ -58,14 +59,14 @@ async def test_usage_rolls_up_by_hour_and_day_per_meter(api: Api) -> None:
     body = hourly.json()
     assert body["granularity"] == "hour"
     assert {(i["meter"], i["start"], i["quantity"]) for i in body["items"]} == {
-        ("api_calls", earlier.isoformat(), 11),
-        ("api_calls", THIS_HOUR.isoformat(), 12),
-        ("storage_gb_hours", THIS_HOUR.isoformat(), 3),
+        ("api_calls", rfc3339(earlier), 11),
+        ("api_calls", rfc3339(THIS_HOUR), 12),
+        ("storage_gb_hours", rfc3339(THIS_HOUR), 3),
     }  # last week is outside the default 24 hours
     daily = await api.read(usage_path(tenant, "?granularity=day&meter=api_calls"), token)
     days: dict[str, int] = {}
     for stamp, quantity in ((THIS_HOUR, 12), (earlier, 11), (last_week, 13)):
-        day = stamp.replace(hour=0).isoformat()
+        day = rfc3339(stamp.replace(hour=0))
         days[day] = days.get(day, 0) + quantity
     assert {i["start"]: i["quantity"] for i in daily.json()["items"]} == days
     assert daily.json()["totals"] == {"api_calls": 36}

@@ -2,20 +2,14 @@
 
 from pathlib import Path
 
+from projector.settings import WorkerSettings
 from tessera_stack.layout import StackLayout
 
 EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
 
 def ports(layout: StackLayout) -> list[int]:
-    return [
-        *(server.port for server in layout.postgres),
-        layout.redis_port,
-        layout.kafka_port,
-        layout.kafka_controller_port,
-        layout.edge_port,
-        *(port for ports in layout.instance_ports.values() for port in ports),
-    ]
+    return layout.ports
 
 
 def test_ports_are_distinct() -> None:
@@ -28,3 +22,11 @@ def test_no_port_is_in_the_ephemeral_range() -> None:
     text = EPHEMERAL.read_text() if EPHEMERAL.exists() else "32768 60999"
     low, high = (int(n) for n in text.split())
     assert [p for p in ports(StackLayout()) if low <= p <= high] == []
+
+
+def test_the_projector_keeps_its_faust_data_under_the_git_ignored_run_dir() -> None:
+    """The stack runs the projector in the repository root: its data must not land there."""
+    data_dir = Path(WorkerSettings().data_dir)
+    assert not data_dir.is_absolute()
+    assert data_dir.parts[0] == ".run"
+    assert ".run/" in (StackLayout().root / ".gitignore").read_text().split()

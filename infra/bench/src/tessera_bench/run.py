@@ -26,7 +26,6 @@ from tessera_stack.layout import REPO_ROOT, StackLayout
 from tessera_stack.progress import console
 from tessera_stack.stack import LocalStack
 
-
 GROUPS = ("baselines", "reads", "commands", "ingest", "replay", "scale")
 
 

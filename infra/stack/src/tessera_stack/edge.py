@@ -27,8 +27,10 @@ def render(values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda found: values[found.group(1)], TEMPLATE.read_text())
 
 
-def server_lines(addresses: Iterable[str]) -> str:
-    return "\n".join(f"        server {address} {SERVER_OPTIONS};" for address in addresses)
+def server_lines(addresses: Iterable[str], *, resolve: bool = False) -> str:
+    """`server` lines of an upstream block; `resolve` re-resolves each name while running."""
+    options = f"resolve {SERVER_OPTIONS}" if resolve else SERVER_OPTIONS
+    return "\n".join(f"        server {address} {options};" for address in addresses)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,9 @@ class EdgeServer:
                     "temp_dir": str(self.dir / "temp"),
                     "cache_dir": str(self.dir / "cache"),
                     "listen": f"{HOST}:{self.layout.edge_port}",
+                    "internal_listen": f"{HOST}:{self.layout.edge_internal_port}",
+                    "resolver": "",  # fixed loopback addresses (and Debian 12's NGINX 1.22
+                    # has no `resolve`)
                     "gateways": server_lines(gateways),
                 }
             )
@@ -107,13 +112,14 @@ class EdgeServer:
         )  # fmt: skip
 
     def answers(self) -> bool:
-        return http_ok(f"{self.layout.public_url}/edge/status")
+        return http_ok(f"{self.layout.edge_internal_url}/edge/status")
 
     def _nginx(self, *args: str) -> list[str]:
         return [NGINX, "-e", "stderr", "-p", str(self.dir), "-c", str(self.config), *args]
 
 
 COMPOSE_CONFIG = REPO_ROOT / "infra" / "edge" / "nginx.conf"
+COMPOSE_INTERNAL_PORT = 8081  # not published: the compose network only
 
 
 def compose_config() -> str:
@@ -127,8 +133,11 @@ def compose_config() -> str:
             "temp_dir": "/var/cache/nginx",
             "cache_dir": "/var/cache/nginx/edge",
             "listen": "8000",
-            # compose DNS answers with every gateway replica: each becomes a peer
-            "gateways": server_lines(["gateway:8000"]),
+            "internal_listen": f"{COMPOSE_INTERNAL_PORT}",
+            # Docker's DNS answers with every gateway replica, each a peer; `resolve` (NGINX
+            # 1.27.3 and later) asks again every 10 s, so a scaled or restarted replica is found.
+            "resolver": "    resolver 127.0.0.11 valid=10s ipv6=off;",
+            "gateways": server_lines(["gateway:8000"], resolve=True),
         }
     )
 

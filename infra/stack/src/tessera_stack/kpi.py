@@ -1,4 +1,4 @@
-"""`python -m tessera_stack.kpi` (`make kpi`): the KPIs of the running stack beside §12's targets.
+"""`python -m tessera_stack.kpi` (`make kpi`): the running stack's KPIs beside docs/kpis.md.
 
 Scrapes every service's /metrics, prints the table and writes it as JSON
 (`.run/kpi.json` unless `--out`) for benchmarks to reuse. Counters cover each
@@ -18,23 +18,24 @@ from rich.table import Table
 
 from tessera_common.observability.exposition import Scrape
 from tessera_common.observability.kpis import STAGES, formatted, report
-from tessera_stack.layout import StackLayout
+from tessera_stack.layout import HOST, StackLayout
 from tessera_stack.progress import console
-from tessera_stack.services import SERVICES
+from tessera_stack.services import instances
 
 MARKS = {True: "[green]✔[/]", False: "[red]✘[/]", None: "[dim]·[/]"}
 
 
 def scrape_stack(layout: StackLayout, timeout: float = 5.0) -> tuple[Scrape, list[str]]:
-    """Every service's metrics merged, and the services that did not answer."""
+    """Every instance's metrics merged (both gateways, both query instances, ...), and the
+    instances that did not answer."""
     scrape, missing = Scrape(), []
     with httpx.Client(timeout=timeout) as client:
-        for name in SERVICES:
+        for instance in instances(layout):
             try:
-                response = client.get(f"{layout.service_url(name)}/metrics")
+                response = client.get(f"http://{HOST}:{instance.port}/metrics")
                 response.raise_for_status()
             except httpx.HTTPError:
-                missing.append(name)
+                missing.append(instance.name)
                 continue
             scrape = scrape.merged(Scrape.parse(response.text))
     return scrape, missing
@@ -68,7 +69,7 @@ def main(out: OutOption = None, window: WindowOption = 0.0) -> None:
         time.sleep(window)
         later, missing = scrape_stack(layout)
         scrape = later.since(scrape)
-    if len(missing) == len(SERVICES):
+    if len(missing) == len(instances(layout)):
         console.print("[red]no service answered: is the stack up (make up)?[/]")
         raise typer.Exit(1)
     document = report(scrape) | {"unreachable": missing, "window_seconds": window or None}

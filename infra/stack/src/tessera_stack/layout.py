@@ -47,6 +47,8 @@ class StackLayout:
     fault test must find its port free, not taken by some client's outgoing connection."""
 
     root: Path = REPO_ROOT
+    # Under root: pid files, logs and data (another stack beside this one takes its own).
+    run_name: str = ".run"
     postgres: tuple[PostgresServer, ...] = (
         PostgresServer("shard-0", 15432 + PORT_OFFSET, "shard"),
         PostgresServer("shard-1", 15433 + PORT_OFFSET, "shard"),
@@ -75,6 +77,22 @@ class StackLayout:
         }
     )
     edge_port: int = 8000 + PORT_OFFSET  # NGINX: the public entry
+    edge_internal_port: int = 8099 + PORT_OFFSET  # NGINX: metrics, probes, status (operators)
+    prometheus_port: int = 8090 + PORT_OFFSET  # its UI and API, on loopback
+
+    @property
+    def ports(self) -> list[int]:
+        """Every port this stack listens on."""
+        return [
+            *(server.port for server in self.postgres),
+            self.redis_port,
+            self.kafka_port,
+            self.kafka_controller_port,
+            self.edge_port,
+            self.edge_internal_port,
+            self.prometheus_port,
+            *(port for ports in self.instance_ports.values() for port in ports),
+        ]
 
     @property
     def service_ports(self) -> dict[str, int]:
@@ -86,12 +104,26 @@ class StackLayout:
         """The edge: what clients (and the tests) talk to."""
         return f"http://{HOST}:{self.edge_port}"
 
+    @property
+    def edge_internal_url(self) -> str:
+        """The edge's internal port: its counters, and the gateways' internal routes."""
+        return f"http://{HOST}:{self.edge_internal_port}"
+
+    @property
+    def prometheus_address(self) -> str:
+        return f"{HOST}:{self.prometheus_port}"
+
+    @property
+    def prometheus_url(self) -> str:
+        """Prometheus' UI and API."""
+        return f"http://{self.prometheus_address}"
+
     def instance_urls(self, name: str) -> list[str]:
         return [f"http://{HOST}:{port}" for port in self.instance_ports[name]]
 
     @property
     def run_dir(self) -> Path:
-        return self.root / ".run"
+        return self.root / self.run_name
 
     @property
     def logs_dir(self) -> Path:
@@ -148,7 +180,9 @@ def service_environment(
             "TESSERA_INTERNAL_TOKEN_SECRET", DEFAULT_INTERNAL_TOKEN_SECRET
         ),
         "GATEWAY_UPSTREAMS": json.dumps(upstreams),
+        "PROJECTOR_DATA_DIR": str(layout.run_dir / "projector"),
         # What the gateway's status page probes.
+        "STATUS_GATEWAYS": json.dumps(layout.instance_urls("gateway")),
         "STATUS_PROJECTOR_URL": layout.service_url("projector"),
         "STATUS_POSTGRES": json.dumps({**shard_urls, "read": read_server_url}),
         "STATUS_DIRECTORY_DB_URL": f"{read_server_url}/directory",

@@ -15,6 +15,7 @@ from tessera_stack.layout import HOST, StackLayout, service_environment
 from tessera_stack.migrations import pending_migrations, run_migrations
 from tessera_stack.postgres import PostgresCluster
 from tessera_stack.progress import note, step
+from tessera_stack.prometheus import PrometheusServer
 from tessera_stack.redis_server import RedisServer
 from tessera_stack.services import instances, start_services, stop_services
 from tessera_stack.system import ensure_system_dependencies, postgres_bindir
@@ -27,6 +28,7 @@ class LocalStack:
     def __post_init__(self) -> None:
         self.kafka = KafkaBroker(self.layout)
         self.redis = RedisServer(self.layout)
+        self.prometheus = PrometheusServer(self.layout)
         self._clusters: list[PostgresCluster] | None = None
 
     @property
@@ -65,8 +67,18 @@ class LocalStack:
         started += self._up_kafka()
         started += self._up_schemas()
         started += start_services(self.layout, self.environment)
+        started += self._up_prometheus()
         note(f"edge: {self.layout.public_url}   logs: {self.layout.logs_dir}")
+        note(f"prometheus: {self.layout.prometheus_url}")
         return started
+
+    def _up_prometheus(self) -> list[str]:
+        with step(f"prometheus on :{self.layout.prometheus_port}"):
+            self.prometheus.render_config()
+            if self.prometheus.process.running():
+                return []
+            self.prometheus.start()
+            return ["prometheus"]
 
     def _up_postgres(self) -> list[str]:
         started = []
@@ -118,6 +130,8 @@ class LocalStack:
         return behind
 
     def down(self) -> None:
+        with step("prometheus"):
+            self.prometheus.process.stop()
         with step("services"):
             stopped = stop_services(self.layout)
             if stopped:
@@ -147,6 +161,9 @@ class LocalStack:
             rows.append((instance.name, url, _service_state(url)))
         edge_state = "up" if EdgeServer(self.layout).answers() else "down"
         rows.append(("edge", self.layout.public_url, edge_state))
+        rows.append(("edge (internal)", self.layout.edge_internal_url, edge_state))
+        prometheus_state = "up" if self.prometheus.answers() else "down"
+        rows.append(("prometheus", self.layout.prometheus_url, prometheus_state))
         return rows
 
     def healthy(self) -> bool:

@@ -17,6 +17,8 @@ REQUIRED_COMMANDS = {
     "java": "openjdk-17-jre-headless",
     "mvn": "maven",
     "nginx": "nginx",  # the edge
+    "prometheus": "prometheus",  # scrapes every process, evaluates the alert rules
+    "promtool": "prometheus",
 }
 _apt_updated = False
 

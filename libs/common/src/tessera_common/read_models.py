@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+from tessera_common.timestamps import rfc3339
+
 
 def tenant_profile_key(tenant_id: uuid.UUID | str) -> str:
     return f"tessera:tenant:{tenant_id}"
@@ -52,8 +54,8 @@ def tenant_profile(row: Mapping[str, Any]) -> dict[str, Any]:
         "status": row["status"],
         "version": row["version"],
         "user_count": row["user_count"],
-        "created_at": row["created_at"].isoformat(),
-        "updated_at": row["updated_at"].isoformat(),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
     }
 
 

@@ -11,12 +11,13 @@ from typing import Any
 import aiohttp
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, ORJSONResponse
+from fastapi.responses import ORJSONResponse
 from starlette.types import Receive, Scope, Send
 
 from gateway.auth import Authenticator
+from gateway.docs import docs_router
 from gateway.metering import CallMeter
-from gateway.openapi import DOCS_PAGE, aggregate
+from gateway.openapi import aggregate
 from gateway.proxy import Proxy
 from gateway.ratelimit import RateLimiter
 from gateway.routes import ROUTES, RoutingTable
@@ -116,6 +117,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
     )
 
     app.include_router(status_router(settings.status, settings.proxy.upstreams, settings.redis))
+    app.include_router(docs_router())
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> ORJSONResponse:
@@ -123,11 +125,6 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         if getattr(app.state, "openapi", None) is None:
             app.state.openapi = await _aggregated_openapi(app.state.pools)
         return ORJSONResponse(app.state.openapi, headers={"Cache-Control": "public, s-maxage=60"})
-
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        """A page that renders /openapi.json (no assets from elsewhere)."""
-        return HTMLResponse(DOCS_PAGE, headers={"Cache-Control": "public, s-maxage=300"})
 
     return GatewayApp(app)
 

@@ -24,6 +24,7 @@ from gateway.local_meter import LocalCallCounts, SealedCount
 from gateway.upstreams import UpstreamPool, UpstreamUnavailableError
 from tessera_common.auth.internal_token import Caller
 from tessera_common.redis_client import GuardedRedis, RedisUnavailableError
+from tessera_common.timestamps import rfc3339
 
 BUCKET_SECONDS = 60
 EVENT_IDS = uuid.UUID("6f1d7a52-3f0e-4c1b-9a57-4b7e0c2d9e11")  # namespace of metered event ids
@@ -152,7 +153,7 @@ class CallMeter:
 
 
 def _record(event: uuid.UUID, bucket: int, calls: int) -> dict[str, Any]:
-    occurred = datetime.fromtimestamp(bucket, UTC).isoformat()
+    occurred = rfc3339(datetime.fromtimestamp(bucket, UTC))
     return {
         "event_id": str(event),
         "meter": "api_calls",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gateway.routes import Access, Route
+from tessera_common.http.openapi import add_problems
 
 _REF = "#/components/schemas/"
 
@@ -25,9 +27,9 @@ def aggregate(documents: Mapping[str, dict[str, Any]], routes: Iterable[Route]) 
         document = _qualified(documents[pool], pool, schemas)
         schemas.update(document.get("components", {}).get("schemas", {}))
         for route in pool_routes:
-            operation = document["paths"][route.template][route.method.lower()]
-            if route.access is not Access.PUBLIC:
-                operation = {**operation, "security": [{"bearer": []}]}
+            operation = _at_the_gateway(
+                document["paths"][route.template][route.method.lower()], route
+            )
             paths.setdefault(route.template, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",
@@ -38,6 +40,37 @@ def aggregate(documents: Mapping[str, dict[str, Any]], routes: Iterable[Route]) 
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+
+
+def gateway_statuses(route: Route, *, has_body: bool) -> set[int]:
+    """What the gateway itself may answer on a route, before or instead of its upstream."""
+    statuses = {503}  # no instance of the pool answered, or its breaker is open
+    if has_body:
+        statuses.add(413)
+    if route.access is not Access.PUBLIC:
+        statuses.add(401)
+    if route.access in (Access.OPERATOR, Access.TENANT_KEY):
+        statuses.add(403)
+    if route.access is Access.TENANT:
+        statuses.add(404)  # another tenant's resources read as absent
+    if route.access in (Access.TENANT, Access.TENANT_KEY):
+        statuses.add(429)  # tenant keys are rate limited; the operator is not
+    return statuses
+
+
+def _at_the_gateway(upstream: dict[str, Any], route: Route) -> dict[str, Any]:
+    """The upstream's operation as the public meets it: a bearer key instead of the
+    internal token, and the gateway's own statuses added."""
+    operation = copy.deepcopy(upstream)
+    operation.pop("security", None)
+    responses = operation.setdefault("responses", {})
+    if route.access is Access.PUBLIC:
+        responses.pop("401", None)
+    else:
+        operation["security"] = [{"bearer": []}]
+        responses["401"] = {"description": "Missing or invalid API key"}
+    add_problems(operation, gateway_statuses(route, has_body="requestBody" in operation))
+    return operation
 
 
 def _qualified(document: dict[str, Any], pool: str, known: dict[str, Any]) -> dict[str, Any]:
@@ -52,38 +85,3 @@ def _qualified(document: dict[str, Any], pool: str, known: dict[str, Any]) -> di
         if name in known and known[name] != document["components"]["schemas"][name]:
             schemas[f"{pool}_{name}"] = schemas.pop(name)
     return renamed
-
-
-DOCS_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Tessera API</title>
-<style>
-body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem}
-details{border:1px solid #ddd;border-radius:6px;margin:.4rem 0;padding:.4rem .8rem}
-summary{cursor:pointer}code.m{display:inline-block;width:4.5rem;font-weight:bold}
-pre{background:#f6f8fa;padding:.6rem;overflow:auto;font-size:13px}
-</style></head><body>
-<h1>Tessera API</h1>
-<p>Every public operation, from <a href="/openapi.json">/openapi.json</a>.
-Send <code>Authorization: Bearer &lt;key&gt;</code> where a lock is shown.</p>
-<div id="ops">loading…</div>
-<script>
-fetch("/openapi.json").then(r => r.json()).then(spec => {
-  const root = document.getElementById("ops"); root.textContent = "";
-  for (const [path, ops] of Object.entries(spec.paths)) {
-    for (const [method, op] of Object.entries(ops)) {
-      const d = document.createElement("details");
-      const s = document.createElement("summary");
-      const m = document.createElement("code"); m.className = "m";
-      m.textContent = method.toUpperCase();
-      s.append(m, " ", path, op.security ? " \\u{1F512}" : "", " — ", op.summary || "");
-      const p = document.createElement("p"); p.textContent = op.description || "";
-      const pre = document.createElement("pre");
-      pre.textContent = JSON.stringify(
-        {parameters: op.parameters, requestBody: op.requestBody, responses: op.responses},
-        null, 2);
-      d.append(s, p, pre); root.append(d);
-    }
-  }
-});
-</script></body></html>
-"""

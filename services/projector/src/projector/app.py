@@ -71,6 +71,7 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
         web_port=worker.web_port,
         web_in_thread=False,
         store="memory://",
+        datadir=worker.data_dir,
         producer_acks=-1,
         broker_session_timeout=worker.session_timeout_seconds,
         # A rebalance must not wait for every event handed to an agent to be acknowledged:
@@ -106,6 +107,7 @@ def _add_projection_agent(
     """One agent per topic: batches in, poison to `<topic>.dlq`, the rest to the stores."""
     source = app.topic(topic, value_type=bytes, key_type=bytes, allow_empty=True)
     dead_letters = app.topic(dlq_of(topic), value_type=bytes, key_type=bytes)
+    DEAD_LETTERS.labels(topic)  # a zero series from the start: increase() sees the first one
 
     async def dead_letter(poison: Rejected) -> None:
         log.warning("dead_letter", topic=topic, error=poison.error)

@@ -19,6 +19,9 @@ class WorkerSettings(BaseSettings):
     batch_size: int = Field(default=500, ge=1, le=10_000)
     batch_window_seconds: float = Field(default=0.02, gt=0, le=5)
     group_id: str = "tessera-projector"
+    # Faust's data directory (its table state), relative to the working directory: the
+    # local stack's root, so under the git-ignored .run/, and /app in the image.
+    data_dir: str = ".run/projector"
     # How soon the group notices a dead worker and gives its partitions to the others.
     session_timeout_seconds: float = Field(default=10.0, ge=6, le=300)
     # Events waiting on this worker's partitions with no offset committed (or a rebalance

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from query.conditional import json_response
+from query.conditional import TENANT_READ, json_response
 from query.consistency import ConsistentReadDep
 from query.pagination import decode_cursor, encode_cursor
 from query.readers import ReadModels, user_document
+from tessera_common.http.openapi import problems
 from tessera_common.http.service_app import TenantIdDep
 from tessera_common.problems import not_found
 
@@ -25,7 +26,7 @@ async def get_read_models(request: Request) -> ReadModels:
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 
 
-@router.get("/v1/tenants/{tenant_id}")
+@router.get("/v1/tenants/{tenant_id}", responses=problems(*TENANT_READ))
 async def get_tenant(
     tenant_id: TenantIdDep,
     request: Request,
@@ -39,7 +40,7 @@ async def get_tenant(
     return json_response(request, document)
 
 
-@router.get("/v1/tenants/{tenant_id}/users")
+@router.get("/v1/tenants/{tenant_id}/users", responses=problems(*TENANT_READ))
 async def list_users(
     tenant_id: TenantIdDep,
     request: Request,
@@ -60,7 +61,7 @@ async def list_users(
     return json_response(request, page_document)
 
 
-@router.get("/v1/tenants/{tenant_id}/users/{user_id}")
+@router.get("/v1/tenants/{tenant_id}/users/{user_id}", responses=problems(*TENANT_READ))
 async def get_user(
     tenant_id: TenantIdDep,
     user_id: uuid.UUID,

@@ -10,6 +10,11 @@ from fastapi import Request, Response
 
 # Tenant data: any cache may store it for this caller only, and must revalidate each use.
 PRIVATE = "private, no-cache"
+# What a read can answer besides 200 (OpenAPI): a 304 for its ETag, a malformed token or
+# cursor (400), a tenant not found or not the caller's (404), the read models not caught
+# up with the token in time (503); operator reads refuse tenant keys (403) instead.
+TENANT_READ = (304, 400, 404, 503)
+OPERATOR_READ = (304, 400, 403, 503)
 
 
 def json_response(request: Request, document: Any, cache_control: str = PRIVATE) -> Response:

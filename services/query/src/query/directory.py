@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from query.api import ReadModelsDep
-from query.conditional import json_response
+from query.conditional import OPERATOR_READ, json_response
 from query.consistency import ConsistentReadDep
 from query.pagination import decode_cursor, encode_cursor
+from tessera_common.http.openapi import problems
 from tessera_common.http.service_app import OperatorDep
 from tessera_common.read_models import tenant_profile
 from tessera_common.vocabulary import Plan, Region, TenantStatus
@@ -23,7 +24,7 @@ def like_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-@router.get("/v1/tenants")
+@router.get("/v1/tenants", responses=problems(*OPERATOR_READ))
 async def directory(
     request: Request,
     *,

@@ -8,16 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from query.api import ReadModelsDep
-from query.conditional import json_response
+from query.conditional import TENANT_READ, json_response
 from query.consistency import ConsistentReadDep
 from query.readers import invoice_document
+from tessera_common.http.openapi import problems
 from tessera_common.http.service_app import TenantIdDep
 from tessera_common.problems import not_found
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}/invoices", tags=["invoices"])
 
 
-@router.get("")
+@router.get("", responses=problems(*TENANT_READ))
 async def list_invoices(
     tenant_id: TenantIdDep,
     request: Request,
@@ -39,7 +40,7 @@ async def list_invoices(
     )
 
 
-@router.get("/{invoice_id}")
+@router.get("/{invoice_id}", responses=problems(*TENANT_READ))
 async def get_invoice(
     tenant_id: TenantIdDep,
     invoice_id: uuid.UUID,

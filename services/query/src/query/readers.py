@@ -15,6 +15,7 @@ from query.cache import L1Cache
 from tessera_common.observability.metrics import record_cache_lookup
 from tessera_common.read_models import encode_document, tenant_profile, tenant_profile_key
 from tessera_common.redis_client import GuardedRedis, RedisUnavailableError
+from tessera_common.timestamps import rfc3339
 
 _TENANT = """
 SELECT id, name, region, plan, currency, status, version, user_count, created_at, updated_at
@@ -85,7 +86,7 @@ def user_document(row: asyncpg.Record) -> dict[str, Any]:
         "role": row["role"],
         "status": row["status"],
         "version": row["version"],
-        "created_at": row["created_at"].isoformat(),
+        "created_at": rfc3339(row["created_at"]),
     }
 
 
@@ -211,6 +212,6 @@ def invoice_document(row: asyncpg.Record) -> dict[str, Any]:
         "balance": row["balance"],
         "status": row["status"],
         "version": row["version"],
-        "issued_at": row["issued_at"].isoformat(),
-        "due_at": row["due_at"].isoformat(),
+        "issued_at": rfc3339(row["issued_at"]),
+        "due_at": rfc3339(row["due_at"]),
     }

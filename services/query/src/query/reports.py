@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from query.api import ReadModelsDep
-from query.conditional import json_response
+from query.conditional import OPERATOR_READ, json_response
 from query.consistency import ConsistentReadDep
 from tessera_common.catalog import fx_rates_json, price_book_json
+from tessera_common.http.openapi import problems
 from tessera_common.http.service_app import OperatorDep
 from tessera_common.money import FxTable
 from tessera_common.vocabulary import Currency
@@ -30,7 +31,7 @@ class Catalog:
         return subscriptions * price["monthly_fee"] + seats * price["seat_price"]
 
 
-@router.get("/v1/reports/revenue")
+@router.get("/v1/reports/revenue", responses=problems(*OPERATOR_READ))
 async def revenue(
     request: Request,
     read_models: ReadModelsDep,

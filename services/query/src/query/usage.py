@@ -9,11 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from query.api import ReadModelsDep
-from query.conditional import json_response
+from query.conditional import TENANT_READ, json_response
 from query.consistency import ConsistentReadDep
 from tessera_common.domain_errors import InvalidFieldError
+from tessera_common.http.openapi import problems
 from tessera_common.http.service_app import TenantIdDep
 from tessera_common.problems import not_found
+from tessera_common.timestamps import rfc3339
 from tessera_common.vocabulary import Meter
 
 router = APIRouter(tags=["usage"])
@@ -32,7 +34,7 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
-@router.get("/v1/tenants/{tenant_id}/usage")
+@router.get("/v1/tenants/{tenant_id}/usage", responses=problems(*TENANT_READ))
 async def usage(
     tenant_id: TenantIdDep,
     request: Request,
@@ -57,12 +59,12 @@ async def usage(
         {
             "tenant_id": str(tenant_id),
             "granularity": granularity.value,
-            "from": start.isoformat(),
-            "to": end.isoformat(),
+            "from": rfc3339(start),
+            "to": rfc3339(end),
             "items": [
                 {
                     "meter": row["meter"],
-                    "start": row["start"].isoformat(),
+                    "start": rfc3339(row["start"]),
                     "quantity": row["quantity"],
                 }
                 for row in rows

@@ -32,6 +32,7 @@ from tessera_common.sharding.time_partitions import (
     create_partition_sql,
     expired,
 )
+from tessera_common.timestamps import rfc3339
 from usage.adapters.records import TABLE
 from usage.settings import DATABASE, UsageSettings
 
@@ -132,7 +133,7 @@ async def _copy_out(
     manifest = Manifest(
         table=TABLE, partition=name, period=f"{partition.year:04d}-{partition.month:02d}",
         shard=shard, rows=int(rows), sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
-        columns=COLUMNS, format="csv+gzip", archived_at=datetime.now(UTC).isoformat(),
+        columns=COLUMNS, format="csv+gzip", archived_at=rfc3339(datetime.now(UTC)),
     )  # fmt: skip
     temporary = folder / f"{manifest.data_file}.partial"
     temporary.write_bytes(data)

@@ -1,4 +1,4 @@
-"""The envelope every integration event travels in (DESIGN §4)."""
+"""The envelope every integration event travels in (docs/events.md)."""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 from typing import Annotated, Any
 
@@ -20,7 +20,9 @@ from tessera_common.auth.internal_token import (
     TokenVerifier,
 )
 from tessera_common.http.health import ReadinessCheck, health_router
+from tessera_common.http.openapi import install_problem_openapi
 from tessera_common.http.request_context import RequestContextMiddleware
+from tessera_common.observability.metrics import initialise_route_series
 from tessera_common.observability.tracing import configure_tracing
 from tessera_common.problems import Problem, install_problem_handlers, not_found
 
@@ -40,9 +42,16 @@ def create_service_app(
     **fastapi_kwargs: Any,
 ) -> FastAPI:
     configure_tracing(service)
+
+    @asynccontextmanager
+    async def lifespan_with_series(app: FastAPI) -> AsyncIterator[Any]:
+        initialise_route_series(service, app.routes)  # every route is known by now
+        async with lifespan(app) as state:
+            yield state
+
     app = FastAPI(
         title=f"Tessera {service}",
-        lifespan=lifespan,
+        lifespan=lifespan_with_series,
         # RequestContextMiddleware makes the server span and the metrics; FastAPI's own
         # telemetry would add spans per dependency and serialization step, and its cost.
         telemetry=NO_FRAMEWORK_TELEMETRY,
@@ -50,6 +59,7 @@ def create_service_app(
     )
     app.state.internal_tokens = tokens = TokenVerifier(internal_token_secret)
     install_problem_handlers(app)
+    install_problem_openapi(app)
     _outermost(app, partial(RequestContextMiddleware, service=service, tokens=tokens))
     app.include_router(health_router(readiness, degradable))
     return app

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from fastapi.routing import iter_route_contexts
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -48,6 +52,14 @@ def observe_request(service: str, method: str, route: str, status: int, seconds:
     HTTP_DURATION.labels(service, method, route).observe(seconds)
     if status >= 500:
         HTTP_ERRORS.labels(service, method, route).inc()
+
+
+def initialise_route_series(service: str, routes: Sequence[BaseRoute]) -> None:
+    """A zero error series for every route and method, from the start: an error ratio
+    then reads 0 on a healthy system (not "No data"), and increase() sees the first 5xx."""
+    for route in iter_route_contexts(routes):  # included routers' routes too
+        for method in route.methods or ():
+            HTTP_ERRORS.labels(service, method, route.path)
 
 
 async def metrics_endpoint(_: Request) -> Response:

@@ -16,6 +16,7 @@ from accounts.entrypoints.deps import AccountsDep, CorrelationDep
 from accounts.entrypoints.idempotency import idempotency_guard, units_of_work
 from accounts.entrypoints.responses import as_response, rendered
 from accounts.entrypoints.schemas import ApiKeyBody, IssuedApiKeyBody
+from tessera_common.http.openapi import IDEMPOTENCY_KEY, problems
 from tessera_common.http.service_app import CallerDep, OperatorDep, TenantIdDep
 from tessera_common.idempotency import StoredResponse
 from tessera_common.problems import Problem
@@ -28,7 +29,7 @@ DIGEST = Path(pattern=r"^[0-9a-f]{64}$")
     "/v1/tenants/{tenant_id}/api-keys",
     status_code=201,
     response_model=IssuedApiKeyBody,
-    responses=links.API_KEY_CREATED,
+    responses={**links.API_KEY_CREATED, **problems(404, 409, *IDEMPOTENCY_KEY, 503)},
 )
 async def post_api_key(
     tenant_id: TenantIdDep,
@@ -57,7 +58,11 @@ async def post_api_key(
     return as_response(render(outcome))
 
 
-@router.delete("/v1/tenants/{tenant_id}/api-keys/{key_id}", status_code=204)
+@router.delete(
+    "/v1/tenants/{tenant_id}/api-keys/{key_id}",
+    status_code=204,
+    responses=problems(404, 409, 503),
+)
 async def delete_api_key(
     tenant_id: TenantIdDep,
     key_id: uuid.UUID,
@@ -71,7 +76,11 @@ async def delete_api_key(
     return as_response(rendered(204, None, outcome.events))
 
 
-@router.get("/internal/tenants/{tenant_id}/api-keys/{digest}", response_model=ApiKeyBody)
+@router.get(
+    "/internal/tenants/{tenant_id}/api-keys/{digest}",
+    response_model=ApiKeyBody,
+    responses=problems(403, 404, 503),
+)
 async def get_api_key(
     tenant_id: uuid.UUID, accounts: AccountsDep, _: OperatorDep, digest: str = DIGEST
 ) -> ApiKeyBody:

@@ -24,18 +24,25 @@ from accounts.entrypoints.schemas import (
     UpdateTenantRequest,
 )
 from tessera_common.auth.internal_token import Caller
+from tessera_common.http.openapi import IDEMPOTENCY_KEY, IF_MATCH, problems
 from tessera_common.http.preconditions import RequiredVersion
 from tessera_common.http.service_app import CallerDep, OperatorDep, TenantIdDep
 from tessera_common.idempotency import StoredResponse
 
 router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
+LIFECYCLE = problems(403, 404, 409, *IDEMPOTENCY_KEY, 503)
 
 
 def _tenant_response(outcome: Outcome[object]) -> StoredResponse:
     return rendered(200, tenant_body(outcome.tenant), outcome.events, etag=outcome.tenant.version)
 
 
-@router.post("", status_code=201, response_model=CreatedTenantBody, responses=links.TENANT_CREATED)
+@router.post(
+    "",
+    status_code=201,
+    response_model=CreatedTenantBody,
+    responses={**links.TENANT_CREATED, **problems(403, *IDEMPOTENCY_KEY, 503)},
+)
 async def post_tenant(
     body: CreateTenantRequest,
     request: Request,
@@ -64,7 +71,9 @@ async def post_tenant(
     return as_response(render(outcome))
 
 
-@router.patch("/{tenant_id}", response_model=TenantBody)
+@router.patch(
+    "/{tenant_id}", response_model=TenantBody, responses=problems(404, 409, *IF_MATCH, 503)
+)
 async def patch_tenant(
     tenant_id: TenantIdDep,
     body: UpdateTenantRequest,
@@ -96,7 +105,7 @@ async def _lifecycle(
     return as_response(_tenant_response(outcome))
 
 
-@router.post("/{tenant_id}/suspend", response_model=TenantBody)
+@router.post("/{tenant_id}/suspend", response_model=TenantBody, responses=LIFECYCLE)
 async def suspend(
     tenant_id: uuid.UUID,
     request: Request,
@@ -112,7 +121,7 @@ async def suspend(
     return await _lifecycle(request, tenant_id, cmd, body, accounts=accounts, caller=caller)
 
 
-@router.post("/{tenant_id}/reactivate", response_model=TenantBody)
+@router.post("/{tenant_id}/reactivate", response_model=TenantBody, responses=LIFECYCLE)
 async def reactivate(
     tenant_id: uuid.UUID,
     request: Request,
@@ -126,7 +135,7 @@ async def reactivate(
     return await _lifecycle(request, tenant_id, cmd, None, accounts=accounts, caller=caller)
 
 
-@router.delete("/{tenant_id}", status_code=204)
+@router.delete("/{tenant_id}", status_code=204, responses=problems(403, 404, 409, 503))
 async def erase(
     tenant_id: uuid.UUID,
     *,

@@ -16,6 +16,7 @@ from accounts.entrypoints.deps import AccountsDep, CorrelationDep
 from accounts.entrypoints.idempotency import idempotency_guard, units_of_work
 from accounts.entrypoints.responses import as_response, rendered, user_body
 from accounts.entrypoints.schemas import AddUserRequest, UpdateUserRequest, UserBody
+from tessera_common.http.openapi import IDEMPOTENCY_KEY, IF_MATCH, problems
 from tessera_common.http.preconditions import OptionalVersion, RequiredVersion
 from tessera_common.http.service_app import CallerDep, TenantIdDep
 from tessera_common.idempotency import StoredResponse
@@ -23,7 +24,12 @@ from tessera_common.idempotency import StoredResponse
 router = APIRouter(prefix="/v1/tenants/{tenant_id}/users", tags=["users"])
 
 
-@router.post("", status_code=201, response_model=UserBody, responses=links.USER_CREATED)
+@router.post(
+    "",
+    status_code=201,
+    response_model=UserBody,
+    responses={**links.USER_CREATED, **problems(404, 409, *IDEMPOTENCY_KEY, 503)},
+)
 async def post_user(
     tenant_id: TenantIdDep,
     body: AddUserRequest,
@@ -48,7 +54,7 @@ async def post_user(
     return as_response(render(outcome))
 
 
-@router.patch("/{user_id}", response_model=UserBody)
+@router.patch("/{user_id}", response_model=UserBody, responses=problems(404, 409, *IF_MATCH, 503))
 async def patch_user(
     tenant_id: TenantIdDep,
     user_id: uuid.UUID,
@@ -65,7 +71,7 @@ async def patch_user(
     return as_response(rendered(200, user_body(user), outcome.events, etag=user.version))
 
 
-@router.delete("/{user_id}", status_code=204)
+@router.delete("/{user_id}", status_code=204, responses=problems(400, 404, 409, 412, 503))
 async def delete_user(
     tenant_id: TenantIdDep,
     user_id: uuid.UUID,

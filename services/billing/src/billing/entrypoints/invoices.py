@@ -19,6 +19,7 @@ from billing.entrypoints.deps import BillingDep
 from tessera_common.auth.internal_token import Caller
 from tessera_common.events.billing import InvoiceLine
 from tessera_common.events.envelope import EventEnvelope
+from tessera_common.http.openapi import IDEMPOTENCY_KEY, problems
 from tessera_common.http.service_app import CallerDep, TenantIdDep
 from tessera_common.idempotency import StoredResponse
 from tessera_common.idempotency.http import as_response, idempotency_guard, rendered
@@ -93,7 +94,12 @@ def _guarded(
     return partial(billing.unit_of_work, guard=guard, render=render)
 
 
-@router.post("/invoices", status_code=201, response_model=InvoiceBody)
+@router.post(
+    "/invoices",
+    status_code=201,
+    response_model=InvoiceBody,
+    responses=problems(404, 409, *IDEMPOTENCY_KEY, 503),
+)
 async def post_invoice(
     tenant_id: TenantIdDep,
     body: IssueInvoiceRequest,
@@ -117,7 +123,15 @@ async def post_invoice(
     return as_response(render(outcome))
 
 
-@router.post("/payments", status_code=201, response_model=PaymentBody)
+@router.post(
+    "/payments",
+    status_code=201,
+    response_model=PaymentBody,
+    responses={
+        200: {"model": PaymentBody, "description": "The payment was recorded before: as then"},
+        **problems(404, 409, *IDEMPOTENCY_KEY, 503),
+    },
+)
 async def post_payment(
     tenant_id: TenantIdDep,
     body: PaymentRequest,

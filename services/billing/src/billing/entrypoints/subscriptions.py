@@ -12,6 +12,7 @@ from billing.app.subscriptions import ChangeSubscription, change_subscription
 from billing.bootstrap import utc_now
 from billing.domain.subscription import Subscription
 from billing.entrypoints.deps import BillingDep
+from tessera_common.http.openapi import problems
 from tessera_common.http.preconditions import OptionalVersion
 from tessera_common.http.service_app import TenantIdDep
 from tessera_common.idempotency.http import as_response, rendered
@@ -53,7 +54,11 @@ def _body(subscription: Subscription) -> SubscriptionBody:
     )
 
 
-@router.put("/v1/tenants/{tenant_id}/subscription", response_model=SubscriptionBody)
+@router.put(
+    "/v1/tenants/{tenant_id}/subscription",
+    response_model=SubscriptionBody,
+    responses=problems(400, 404, 409, 412, 503),
+)
 async def put_subscription(
     tenant_id: TenantIdDep,
     body: PutSubscriptionRequest,

@@ -1,4 +1,8 @@
-"""The status board: one snapshot of the whole system, shared by every viewer for a second."""
+"""The status board: one snapshot of the whole system, shared by every viewer for a second.
+
+Every gateway answers with the same picture: each gateway instance (STATUS_GATEWAYS) and
+each instance of each upstream is probed and scraped, so the KPIs cover all of them.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from tessera_common.observability.exposition import Scrape
 from tessera_common.observability.kpis import report
 from tessera_common.redis_client import create_redis
 from tessera_common.settings import RedisSettings
+from tessera_common.timestamps import rfc3339
 
 SNAPSHOT_TTL_SECONDS = 1.0
 
@@ -29,8 +34,14 @@ class StatusBoard:
         redis: RedisSettings,
     ) -> None:
         self._settings = settings
+        gateways = {"gateway": settings.gateways} if settings.gateways else {}
         projector = {"projector": [settings.projector_url]} if settings.projector_url else {}
-        self._services = {**upstreams, **projector}
+        # Every instance this board probes and scrapes, as (service, instance name, URL).
+        self._instances = [
+            (service, f"{service}-{index}", url)
+            for service, urls in {**gateways, **upstreams, **projector}.items()
+            for index, url in enumerate(urls)
+        ]
         self._redis_settings = redis
         self._client: httpx.AsyncClient | None = None
         self._lock = asyncio.Lock()
@@ -49,57 +60,83 @@ class StatusBoard:
     async def _take(self) -> dict[str, Any]:
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=probes.PROBE_TIMEOUT_SECONDS)
-        components, shard_map, scrape = await asyncio.gather(
+        components, shard_map, (scrape, scraped) = await asyncio.gather(
             self._components(self._client), self._shard_map(), self._scrape(self._client)
         )
         return {
-            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "generated_at": rfc3339(datetime.now(UTC).replace(microsecond=0)),
             "refresh_seconds": self._settings.refresh_seconds,
             "components": components,
             "shard_map": shard_map,
+            "scraped": scraped,
             **report(scrape),
         }
 
     async def _components(self, client: httpx.AsyncClient) -> list[dict[str, str]]:
         settings = self._settings
-        checks: list[tuple[str, str, str, Any]] = [
-            (name, "service", url, probes.service_state(client, url))
-            for name, urls in self._services.items()
-            for url in urls
+        checks: list[tuple[str, str, str, str, Any]] = [
+            (service, instance, "service", url, probes.service_state(client, url))
+            for service, instance, url in self._instances
         ]
         checks += [
-            (name, "postgres", url, probes.postgres_state(url))
+            (name, name, "postgres", url, probes.postgres_state(url))
             for name, url in sorted(settings.postgres.items())
         ]
         redis = create_redis(self._redis_settings)
-        checks.append(("redis", "redis", self._redis_settings.url, probes.redis_state(redis)))
+        url = self._redis_settings.url
+        checks.append(("redis", "redis", "redis", url, probes.redis_state(redis)))
         if kafka := settings.kafka_bootstrap_servers:
-            checks.append(("kafka", "kafka", f"kafka://{kafka}", probes.kafka_state(kafka)))
+            checks.append(
+                ("kafka", "kafka", "kafka", f"kafka://{kafka}", probes.kafka_state(kafka))
+            )
         try:
             states = await asyncio.gather(*(check for *_, check in checks))
         finally:
             await redis.aclose()
-        rows = [{"name": "gateway", "kind": "service", "address": "self", "state": "ready"}]
+        rows = []
+        if not settings.gateways:  # the others are unknown: this one, which is answering
+            rows.append(_row("gateway", "gateway-0", "service", "self", "ready"))
         rows += [
-            {"name": name, "kind": kind, "address": probes.address_of(url), "state": state}
-            for (name, kind, url, _), state in zip(checks, states, strict=True)
+            _row(name, instance, kind, probes.address_of(url), state)
+            for (name, instance, kind, url, _), state in zip(checks, states, strict=True)
         ]
         return rows
 
     async def _shard_map(self) -> dict[str, Any]:
         regions = self._settings.regions
-        shards = sorted({shard for names in regions.values() for shard in names})
-        tenants: dict[str, int | None] = dict.fromkeys(shards)
+        tenants: dict[str, dict[str, int | None]] = {
+            region: dict.fromkeys(shards) for region, shards in regions.items()
+        }
         if self._settings.directory_db_url:
-            tenants = await probes.tenants_per_shard(self._settings.directory_db_url, shards)
-        return {"regions": regions, "tenants": tenants}
+            tenants = await probes.tenants_per_region_and_shard(
+                self._settings.directory_db_url, regions
+            )
+        # A shard shared by regions holds the sum of their tenants: each tenant has one region.
+        totals: dict[str, int | None] = {}
+        for counts in tenants.values():
+            for shard, count in counts.items():
+                known = totals.get(shard, 0)
+                totals[shard] = None if count is None or known is None else known + count
+        return {"regions": regions, "tenants": tenants, "shards": dict(sorted(totals.items()))}
 
-    async def _scrape(self, client: httpx.AsyncClient) -> Scrape:
-        """This process's metrics and every other service's."""
-        urls = [url for urls in self._services.values() for url in urls]
+    async def _scrape(self, client: httpx.AsyncClient) -> tuple[Scrape, list[str]]:
+        """Every gateway's and every other instance's metrics, and who answered."""
         pages = await asyncio.gather(
-            *(client.get(f"{url}/metrics") for url in urls), return_exceptions=True
+            *(client.get(f"{url}/metrics") for *_, url in self._instances),
+            return_exceptions=True,
         )
-        texts = [generate_latest().decode()]
-        texts += [p.text for p in pages if isinstance(p, httpx.Response) and p.status_code == 200]
-        return Scrape.parse(*texts)
+        answered = [
+            (instance, page.text)
+            for (_, instance, _), page in zip(self._instances, pages, strict=True)
+            if isinstance(page, httpx.Response) and page.status_code == 200
+        ]
+        texts = [text for _, text in answered]
+        scraped = [instance for instance, _ in answered]
+        if not self._settings.gateways:
+            texts.append(generate_latest().decode())
+            scraped.insert(0, "gateway-0")
+        return Scrape.parse(*texts), scraped
+
+
+def _row(name: str, instance: str, kind: str, address: str, state: str) -> dict[str, str]:
+    return {"name": name, "instance": instance, "kind": kind, "address": address, "state": state}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -13,7 +13,9 @@ from redis.asyncio import Redis
 from tessera_common.db.urls import asyncpg_dsn, with_database
 
 PROBE_TIMEOUT_SECONDS = 2.0
-_PLACEMENTS = "SELECT shard, count(*) AS tenants FROM tenant_placements GROUP BY shard"
+_PLACEMENTS = (
+    "SELECT region, shard, count(*) AS tenants FROM tenant_placements GROUP BY region, shard"
+)
 
 
 async def _state(probe: Callable[[], Awaitable[str]]) -> str:
@@ -71,21 +73,30 @@ async def kafka_state(bootstrap_servers: str) -> str:
     return await _state(probe)
 
 
-async def tenants_per_shard(directory_url: str, shards: Sequence[str]) -> dict[str, int | None]:
-    """Tenants the directory places on each shard (None when the directory is down)."""
+async def tenants_per_region_and_shard(
+    directory_url: str, regions: Mapping[str, Sequence[str]]
+) -> dict[str, dict[str, int | None]]:
+    """Tenants the directory places on each shard, per region: regions that share a shard
+    count only their own tenants there (None everywhere when the directory is down)."""
 
-    async def count() -> dict[str, int]:
+    async def count() -> dict[tuple[str, str], int]:
         conn = await asyncpg.connect(asyncpg_dsn(directory_url))
         try:
-            return {row["shard"]: int(row["tenants"]) for row in await conn.fetch(_PLACEMENTS)}
+            rows = await conn.fetch(_PLACEMENTS)
         finally:
             await conn.close()
+        return {(row["region"], row["shard"]): int(row["tenants"]) for row in rows}
 
     try:
-        counts = await asyncio.wait_for(count(), PROBE_TIMEOUT_SECONDS)
+        counts: Mapping[tuple[str, str], int | None] = await asyncio.wait_for(
+            count(), PROBE_TIMEOUT_SECONDS
+        )
     except Exception:
-        return dict.fromkeys(shards)
-    return {shard: counts.get(shard, 0) for shard in shards}
+        return {region: dict.fromkeys(shards) for region, shards in regions.items()}
+    return {
+        region: {shard: counts.get((region, shard), 0) for shard in shards}
+        for region, shards in regions.items()
+    }
 
 
 def address_of(url: str) -> str:

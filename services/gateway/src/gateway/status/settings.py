@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class StatusSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STATUS_", extra="ignore", frozen=True)
 
+    # Every gateway instance (this one included), so each shows the whole tier and its
+    # KPIs cover every gateway's traffic; unset: this gateway alone.
+    gateways: list[str] = Field(default_factory=list)
     # The projector serves no API through the gateway: its health and metrics are polled here.
     projector_url: str = ""
     # Postgres servers by name (e.g. shard-0, read) -> server URL without a database.
@@ -20,7 +23,7 @@ class StatusSettings(BaseSettings):
     kafka_bootstrap_servers: str = ""
     refresh_seconds: float = Field(default=3.0, ge=0.5, le=60)
 
-    @field_validator("postgres", "regions", mode="before")
+    @field_validator("gateways", "postgres", "regions", mode="before")
     @classmethod
     def _parse_json(cls, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from tessera_common.http.openapi import IDEMPOTENCY_KEY, problems
 from tessera_common.http.service_app import CallerDep
 from tessera_common.idempotency import StoredResponse
 from tessera_common.idempotency.http import as_response, idempotency_guard, rendered
@@ -40,7 +41,12 @@ class UsageAccepted(BaseModel):
     duplicates: int
 
 
-@router.post("/v1/usage", status_code=202, response_model=UsageAccepted)
+@router.post(
+    "/v1/usage",
+    status_code=202,
+    response_model=UsageAccepted,
+    responses=problems(403, *IDEMPOTENCY_KEY, 503),
+)
 async def post_usage(body: UsageBatchIn, request: Request, caller: CallerDep) -> Response:
     """Record usage; duplicates (by event_id) are counted, not stored twice."""
     if caller.tenant_id is None or caller.region is None:
