@@ -67,7 +67,7 @@ async def command_figures(session: Session, population: Population, seed: int) -
             plan = await _plan(session, tenants, mix, seed)
             step = Step(f"commands.{name}.{rate:g}", rate=rate, seconds=session.budget.open_seconds)
             result, used = await session.step(plan, step)
-            figures += _figures(name, title, rate, result, used, len(tenants))
+            figures += _figures(name, title, rate, result, used=used, tenants=len(tenants))
         plan = await _plan(session, tenants, mix, seed)
         plan.options["visibility_sample"] = 0.0  # saturation: commands only
         peak = await session.saturation(
@@ -80,7 +80,7 @@ async def command_figures(session: Session, population: Population, seed: int) -
 
 
 def _figures(
-    name: str, title: str, rate: float, result: dict[str, Any], used: dict[str, float],
+    name: str, title: str, rate: float, result: dict[str, Any], *, used: dict[str, float],
     tenants: int,
 ) -> list[Figure]:  # fmt: skip
     figure = Figure.from_step(
@@ -100,13 +100,14 @@ def _figures(
         figure.met = (figure.p99_ms or 1e9) <= limit and not figure.error_rate
     figures = [figure]
     visibility = result.get("visibility_ms")
+    missed = result.get("visibility_timeouts", 0)
     if visibility and visibility["count"]:
         seen = Figure(
             f"visibility.{name}.{rate:g}", "visibility",
             f"created user → visible in the read model, {title} at {rate:g}/s", "reads",
             offered=rate, p50_ms=visibility["p50"], p99_ms=visibility["p99"],
             p999_ms=visibility["p99_9"], requests=visibility["count"],
-            error_rate=result.get("visibility_timeouts", 0) / (visibility["count"] + result.get("visibility_timeouts", 0)),
+            error_rate=missed / (visibility["count"] + missed),
             baseline="baseline.kafka.end_to_end", compare="p99",
             notes=f"{visibility['count']} sampled users, polled every 5 ms",
         )  # fmt: skip

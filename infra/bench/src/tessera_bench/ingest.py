@@ -24,7 +24,7 @@ def ingest_plan(session: Session, tenants: Sequence[FixtureTenant], batch: int, 
 
 
 async def ingest_step(
-    session: Session, lag: ProjectorLag, plan: Plan, key: str, title: str, group: str = "ingest"
+    session: Session, lag: ProjectorLag, plan: Plan, *, key: str, title: str, group: str = "ingest"
 ) -> tuple[Figure, LagSamples]:
     """One closed-loop ingest step; its figure counts records accepted, not requests."""
     step = Step(key, workers=WORKERS, seconds=session.budget.ingest_seconds)
@@ -57,7 +57,11 @@ async def ingest_figures(
         for batch in session.budget.ingest_batches:
             plan = ingest_plan(session, tenants, batch, seed)
             figure, samples = await ingest_step(
-                session, lag, plan, f"ingest.batch.{batch}", f"usage ingest, batches of {batch:,}"
+                session,
+                lag,
+                plan,
+                key=f"ingest.batch.{batch}",
+                title=f"usage ingest, batches of {batch:,}",
             )
             figure.baseline, figure.target = (
                 "baseline.postgres.copy",

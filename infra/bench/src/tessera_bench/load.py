@@ -31,8 +31,12 @@ class Session:
 
     async def step(self, plan: Plan, step: Step) -> tuple[dict[str, Any], dict[str, float]]:
         """One step's result and the stack's CPU seconds per component during it."""
-        self.progress(f"{step.name}: " + (f"{step.rate:g}/s open loop" if step.open_loop
-                      else f"{step.workers} workers, closed loop") + f", {step.seconds:g}s")  # fmt: skip
+        how = (
+            f"{step.rate:g}/s open loop"
+            if step.open_loop
+            else f"{step.workers} workers, closed loop"
+        )
+        self.progress(f"{step.name}: {how}, {step.seconds:g}s")
         before = cpu.snapshot(self.layout)
         result = await attack(plan, step)
         used = cpu.snapshot(self.layout).since(before)
@@ -52,7 +56,7 @@ class Session:
         return figure
 
     async def open_loop(
-        self, plan: Plan, rate: float, key: str, group: str, title: str,
+        self, plan: Plan, rate: float, key: str, group: str, title: str, *,
         seconds: float | None = None, **extra: Any,
     ) -> Figure:  # fmt: skip
         step = Step(key, rate=rate, seconds=seconds or self.budget.open_seconds)

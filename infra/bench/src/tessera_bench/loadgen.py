@@ -89,7 +89,7 @@ async def attack(plan: Plan, step: Step) -> dict[str, Any]:
         )
         out, _ = await process.communicate()
     finally:
-        Path(path).unlink(missing_ok=True)
+        os.unlink(path)
     if process.returncode != 0:
         raise RuntimeError(f"the load generator failed ({process.returncode}) on {step.name}")
     run: dict[str, Any] = json.loads(out)

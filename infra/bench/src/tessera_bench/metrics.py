@@ -67,7 +67,7 @@ def cache_layers(window: Scrape) -> list[LayerRatio]:
             layer,
             window.total("tessera_cache_lookups_total", _where(service, layer, "hit")),
             window.total("tessera_cache_lookups_total", _where(service, layer, "miss")),
-        )  # fmt: skip
+        )
         for service, layer in layers
     ]
 

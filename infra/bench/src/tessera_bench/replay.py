@@ -54,7 +54,8 @@ async def replay_figure(session: Session, read_model: str, topic: str) -> Figure
             "replay": round(done["cpu_seconds"] * 1000 / events, 4) if events else 0.0,
             **{k: round(v * 1000 / events, 4) for k, v in used.items() if v > 0 and events},
         },
-        notes=f"{events:,} events in {done['seconds']:.1f}s, switch-over {done['switch_ms']:.0f} ms",
+        notes=f"{events:,} events in {done['seconds']:.1f}s, "
+        f"switch-over {done['switch_ms']:.0f} ms",
     )  # fmt: skip
 
 

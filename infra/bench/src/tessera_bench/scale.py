@@ -25,7 +25,8 @@ SECOND_WORKER_PORT_SHIFT = 60
 def _ratio(key: str, title: str, one: Figure, two: Figure, notes: str) -> Figure:
     ratio = (two.throughput or 0) / one.throughput if one.throughput else None
     return Figure(
-        key, "scale", title, "×", throughput=ratio, requests=(one.requests or 0) + (two.requests or 0),
+        key, "scale", title, "×", throughput=ratio,
+        requests=(one.requests or 0) + (two.requests or 0),
         notes=f"{one.throughput or 0:,.0f} → {two.throughput or 0:,.0f} {one.unit}; {notes}",
     )  # fmt: skip
 
@@ -87,7 +88,8 @@ async def _catch_up(
     return Figure(
         f"scale.projector.{len(workers)}", "scale", f"projector catch-up, {len(workers)} worker(s)",
         "events/s", throughput=rate, requests=behind,
-        notes=f"{behind:,} events behind; drained {'in %.1fs' % drained if drained else 'not in 180s'}",
+        notes=f"{behind:,} events behind; "
+        + (f"drained in {drained:.1f}s" if drained else "not drained in 180s"),
     )  # fmt: skip
 
 
@@ -96,8 +98,10 @@ async def projector_workers(session: Session) -> list[Figure]:
     env = stack.environment
     first = service_process(layout, "projector")
     second = ManagedProcess(
-        "service-projector-1", layout.pids_dir / "projector-1.pid", layout.logs_dir / "projector-1.log"
-    )  # fmt: skip
+        "service-projector-1",
+        layout.pids_dir / "projector-1.pid",
+        layout.logs_dir / "projector-1.log",
+    )
     lag = ProjectorLag(layout)
     try:
         first.stop()
@@ -123,12 +127,12 @@ async def shards(session: Session, population: Population, seed: int) -> list[Fi
         us_east = population.in_regions(["us-east"])[:20]
         every = population.tenants[:30]
         one, _ = await ingest_step(
-            session, lag, ingest_plan(session, us_east, 1_000, seed), "scale.shards.2",
-            "ingest over 2 shards (us-east)", "scale",
+            session, lag, ingest_plan(session, us_east, 1_000, seed), key="scale.shards.2",
+            title="ingest over 2 shards (us-east)", group="scale",
         )  # fmt: skip
         two, _ = await ingest_step(
-            session, lag, ingest_plan(session, every, 1_000, seed), "scale.shards.3",
-            "ingest over 3 shards (every region)", "scale",
+            session, lag, ingest_plan(session, every, 1_000, seed), key="scale.shards.3",
+            title="ingest over 3 shards (every region)", group="scale",
         )  # fmt: skip
     finally:
         await lag.close()
