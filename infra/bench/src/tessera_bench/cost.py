@@ -12,10 +12,11 @@ from tessera_bench.figures import Figure
 from tessera_stack.layout import REPO_ROOT
 
 MODEL = REPO_ROOT / "infra" / "bench" / "cost_model.json"
-# Which measured figure gives the CPU cost of each kind of traffic.
+# Which measured figure gives the CPU cost of each kind of traffic: the saturation steps,
+# where the stack's idle work (probes, relays' polls, lag probes) weighs least per request.
 SOURCES = {
-    "reads": "reads.profile.open.300",
-    "commands": "commands.mix.open.100",
+    "reads": "reads.profile.peak",
+    "commands": "commands.mix.peak",
     "usage_records": "ingest.batch.1000",
 }
 PER = {"reads": 1, "commands": 1, "usage_records": 1000}  # ingest CPU is per 1,000 records
