@@ -99,8 +99,9 @@ async def test_a_pool_whose_probe_was_cancelled_serves_again_once_the_upstream_i
     """The reported case: the probe cancelled, the upstream healthy, no 'circuit open' after."""
     upstream = Upstream()
     resilience = ResilienceSettings(breaker_failures=1, breaker_open_seconds=0.05)
-    pool = UpstreamPool("unit", ["http://unit"], lambda _: "",
-                        timeout=aiohttp.ClientTimeout(total=1.0), resilience=resilience)  # fmt: skip
+    timeout = aiohttp.ClientTimeout(total=1.0)
+    pool = UpstreamPool("unit", ["http://unit"], lambda _: "", timeout=timeout,
+                        resilience=resilience)  # fmt: skip
     pool._request = upstream  # type: ignore[method-assign]
 
     def send() -> asyncio.Task[UpstreamResponse]:

@@ -196,9 +196,11 @@ async def pgbench_insert(layout: StackLayout, budget: Budget) -> Figure:
     )  # fmt: skip
     tps = float(re.search(r"tps = ([\d.]+)", output).group(1))  # type: ignore[union-attr]
     average = float(re.search(r"latency average = ([\d.]+) ms", output).group(1))  # type: ignore[union-attr]
+    done = int(re.search(r"actually processed: (\d+)", output).group(1))  # type: ignore[union-attr]
     return Figure(
         "baseline.pgbench.insert", "baseline", "pgbench single-row INSERT (8 clients)", "tx/s",
-        throughput=tps, p50_ms=average, error_rate=0.0, notes="latency: pgbench's average",
+        throughput=tps, p50_ms=average, error_rate=0.0, requests=done,
+        notes="latency: pgbench's average",
     )  # fmt: skip
 
 

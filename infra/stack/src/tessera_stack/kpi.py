@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from tessera_common.observability.exposition import Scrape
-from tessera_common.observability.kpis import STAGES, formatted, report
+from tessera_common.observability.kpis import STAGES, cost_row, formatted, report
 from tessera_stack.layout import HOST, StackLayout
 from tessera_stack.progress import console
 from tessera_stack.services import instances
@@ -48,11 +48,22 @@ def kpi_table(document: dict[str, Any]) -> Table:
         cells = []
         for stage in STAGES:
             target = row["stages"][stage]
+            # A cost differs by stage: each stage's cell shows its own measured figure.
+            own = f"{formatted(target['value'], row['unit'])} " if "value" in target else ""
             cells.append(
-                f"{MARKS[target['pass']]} {sign} {formatted(target['target'], row['unit'])}"
+                f"{MARKS[target['pass']]} {own}{sign} {formatted(target['target'], row['unit'])}"
             )
         table.add_row(row["title"], formatted(row["value"], row["unit"]), *cells)
     return table
+
+
+def _bench_cost(layout: StackLayout) -> dict[str, Any] | None:
+    """The cost model of the last full `make bench` run, if there was one."""
+    latest = layout.run_dir / "bench" / "latest.json"
+    if not latest.exists():
+        return None
+    cost: dict[str, Any] | None = json.loads(latest.read_text()).get("cost")
+    return cost if cost and cost.get("available") else None
 
 
 OutOption = Annotated[
@@ -73,6 +84,7 @@ def main(out: OutOption = None, window: WindowOption = 0.0) -> None:
         console.print("[red]no service answered: is the stack up (make up)?[/]")
         raise typer.Exit(1)
     document = report(scrape) | {"unreachable": missing, "window_seconds": window or None}
+    document["kpis"].append(cost_row(_bench_cost(layout)))
     target = out or layout.run_dir / "kpi.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(document, indent=2) + "\n")

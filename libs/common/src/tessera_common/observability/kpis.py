@@ -159,9 +159,32 @@ def report(scrape: Scrape) -> dict[str, Any]:
     return {"kpis": rows, "lags": lags(scrape)}
 
 
+COST_TARGETS = (2.50, 0.50, 0.08)  # $ per user per month, per stage (docs/kpis.md)
+STAGE_USERS = {"1k": 1_000, "100k": 100_000, "1M": 1_000_000}
+
+
+def cost_row(cost: dict[str, Any] | None) -> dict[str, Any]:
+    """The infra cost per user of each stage, from a benchmark run's cost model (`make
+    bench`): measured CPU per operation, a stated traffic profile, a price table."""
+    by_users = {s["users"]: s for s in (cost or {}).get("stages", [])} if cost else {}
+    stages = {}
+    for stage, target in zip(STAGES, COST_TARGETS, strict=True):
+        found = by_users.get(STAGE_USERS[stage])
+        value = found["usd_per_user_month"] if found else None
+        stages[stage] = {
+            "target": target, "value": value, "pass": None if value is None else value <= target,
+        }  # fmt: skip
+    return {
+        "key": "cost_per_user", "title": "infra cost per user", "unit": "usd", "better": "below",
+        "value": stages["1M"]["value"], "stages": stages,
+    }  # fmt: skip
+
+
 def formatted(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
+    if unit == "usd":
+        return f"${value:.4f}" if value < 0.1 else f"${value:.2f}"
     if unit == "s":
         return f"{value:.1f} s" if value >= 1 else f"{value * 1000:.1f} ms"
     return f"{value * 100:.2f} %"
