@@ -24,6 +24,7 @@ FIGURES = {
     *(f"reads.profile.open.{rate}" for rate in (100, 300, 1000)),
     "reads.profile.peak", "reads.directory.open.100", "reads.directory.peak",
     "reads.usage.open.300", "reads.usage.peak",
+    "tracing.default", "tracing.every", "tracing",
     *(f"commands.{mix}.open.{rate}" for mix in ("create_user", "mix") for rate in (25, 50, 100)),
     "commands.create_user.peak", "commands.mix.peak",
     *(f"visibility.{mix}.{rate}" for mix in ("create_user", "mix") for rate in (25, 50, 100)),
@@ -39,7 +40,8 @@ BASELINES = {
     "baseline.aiokafka.accounts.events",
 }  # fmt: skip
 SECTIONS = (
-    "## Targets", "## Reads", "## Commands", "## Command → visible in the read model",
+    "## Targets", "## Reads", "## Tracing cost", "## Commands",
+    "## Command → visible in the read model",
     "## Usage ingest", "## Projector replay", "## Scale curve", "## Baselines",
     "## Cache hit ratio per layer", "## CPU per request, by process", "## Cost per user",
     "## Plots",

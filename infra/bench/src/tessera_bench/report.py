@@ -22,7 +22,8 @@ CPU_COLUMNS = ("edge", "gateway", "query", "accounts", "billing", "usage", "proj
 
 
 GROUP_TITLES = {
-    "reads": "Reads", "commands": "Commands", "visibility": "Command → visible in the read model",
+    "reads": "Reads", "tracing": "Tracing cost", "commands": "Commands",
+    "visibility": "Command → visible in the read model",
     "ingest": "Usage ingest", "replay": "Projector replay", "scale": "Scale curve",
     "baseline": "Baselines (same run, same machine)",
 }  # fmt: skip
@@ -158,7 +159,13 @@ def render(document: dict[str, Any], plots: dict[str, str]) -> str:
               "| scenario | " + " | ".join(CPU_COLUMNS) + " | total |",
               "|---|" + "---|" * (len(CPU_COLUMNS) + 1)]  # fmt: skip
     for f in document["figures"]:
-        if f["cpu_ms_per_request"] and f["group"] in ("reads", "commands", "ingest", "replay"):
+        if f["cpu_ms_per_request"] and f["group"] in (
+            "reads",
+            "tracing",
+            "commands",
+            "ingest",
+            "replay",
+        ):
             cells = [f"{f['cpu_ms_per_request'].get(c, 0):.2f}" for c in CPU_COLUMNS]
             total = sum(f["cpu_ms_per_request"].values())
             lines.append(f"| {f['title']} | {' | '.join(cells)} | {total:.2f} |")

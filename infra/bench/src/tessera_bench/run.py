@@ -21,12 +21,13 @@ from tessera_bench.load import Session
 from tessera_bench.reads import directory_reads, profile_reads, usage_reads
 from tessera_bench.replay import replay_figure
 from tessera_bench.scale import projector_workers, query_instances, shards
+from tessera_bench.tracing import tracing_cost
 from tessera_common.events.topics import ACCOUNTS_EVENTS
 from tessera_stack.layout import REPO_ROOT, StackLayout
 from tessera_stack.progress import console
 from tessera_stack.stack import LocalStack
 
-GROUPS = ("baselines", "reads", "commands", "ingest", "replay", "scale")
+GROUPS = ("baselines", "reads", "tracing", "commands", "ingest", "replay", "scale")
 
 
 def _progress(message: str) -> None:
@@ -80,6 +81,10 @@ async def _measure(session: Session, seed: int, only: frozenset[str]) -> dict[st
         cache_layers = reads.cache_layers
         figures += await directory_reads(session, seed)
         figures += await usage_reads(session, tenants, seed)
+    peak = next((f for f in figures if f.key == "reads.profile.peak"), None)
+    peak_workers = (peak and peak.workers) or 32
+    if "tracing" in only:
+        figures += await tracing_cost(session, tenants, seed, peak_workers)
     if "commands" in only:
         figures += await command_figures(session, tenants, seed)
     if "ingest" in only:
@@ -89,8 +94,7 @@ async def _measure(session: Session, seed: int, only: frozenset[str]) -> dict[st
         base.append(await baselines.aiokafka_consume(layout, ACCOUNTS_EVENTS))
         figures.append(await replay_figure(session, "accounts", ACCOUNTS_EVENTS))
     if "scale" in only:
-        peak = next((f for f in figures if f.key == "reads.profile.peak"), None)
-        figures += await query_instances(session, tenants, seed, (peak and peak.workers) or 32)
+        figures += await query_instances(session, tenants, seed, peak_workers)
         figures += await projector_workers(session)
         figures += await shards(session, tenants, seed)
     relate(figures, {b.key: b for b in base})

@@ -28,6 +28,7 @@ from tessera_common.auth.internal_token import TokenSigner
 from tessera_common.background import BackgroundTasks
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.logging import configure_logging
+from tessera_common.observability.metrics import initialise_error_series
 from tessera_common.redis_client import GuardedRedis, create_redis
 
 log = structlog.get_logger()
@@ -62,6 +63,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         auth.internal_token_secret.get_secret_value(), auth.internal_token_ttl_seconds
     )
     redis = create_redis(settings.redis)
+    initialise_error_series("gateway", ((route.method, route.template) for route in ROUTES))
     guarded = GuardedRedis(redis, "gateway")
 
     @asynccontextmanager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from fastapi.routing import iter_route_contexts
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -60,6 +60,12 @@ def initialise_route_series(service: str, routes: Sequence[BaseRoute]) -> None:
     for route in iter_route_contexts(routes):  # included routers' routes too
         for method in route.methods or ():
             HTTP_ERRORS.labels(service, method, route.path)
+
+
+def initialise_error_series(service: str, operations: Iterable[tuple[str, str]]) -> None:
+    """The same for (method, route template) pairs served outside FastAPI's router."""
+    for method, template in operations:
+        HTTP_ERRORS.labels(service, method, template)
 
 
 async def metrics_endpoint(_: Request) -> Response:
