@@ -100,6 +100,7 @@ async def _catch_up(
     deadline = time.monotonic() + 180
     first: tuple[float, float] | None = None  # the first batch landed: assignment is done
     seconds = done = None
+    so_far = 0.0
     while time.monotonic() < deadline:
         so_far = await _applied(urls) - applied
         if first is None and so_far > 0:
@@ -112,7 +113,7 @@ async def _catch_up(
     return Figure(
         f"scale.projector.{len(workers)}", "scale",
         f"projector apply rate over a backlog, {len(workers)} worker(s)", "events/s",
-        throughput=rate, requests=int(done or 0),
+        throughput=rate, requests=int(so_far),
         notes=f"{behind:,} events behind, {remaining:,} left once the group was stable; "
         + (f"{done:,.0f} applied in {seconds:.1f}s" if done and seconds else "no rate measured"),
     )  # fmt: skip
