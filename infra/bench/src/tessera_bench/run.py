@@ -42,9 +42,13 @@ async def run(
     layout = StackLayout()
     stack = LocalStack(layout)
     # The stack's own commands run their own event loops: off this one.
-    started_here = not await asyncio.to_thread(stack.healthy)
-    if started_here:
-        _progress("the stack is not up: starting it for this run")
+    states = [state for _, _, state in await asyncio.to_thread(stack.status)]
+    started_here = all(state != "up" for state in states)  # stopped after, as it was found
+    if any(state != "up" for state in states):
+        _progress(
+            "starting what is not running of the stack"
+            + (" (for this run only)" if started_here else "")
+        )
         await asyncio.to_thread(stack.up)
     env = stack.environment
     os.environ.update(env)  # the fixture loader and the replay read the services' settings

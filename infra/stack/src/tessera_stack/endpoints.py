@@ -97,7 +97,13 @@ def acquire() -> tuple[Endpoints, Stop]:
 
         return start_containers()
     stack = LocalStack()
-    if stack.healthy():
+    states = [state for _, _, state in stack.status()]
+    if all(state == "up" for state in states):
+        return local_endpoints(stack), _nothing
+    if any(state == "up" for state in states):
+        # Partly running: heal it (`up` starts only what is missing) and leave it running,
+        # as it was found; stopping it would also stop what was running before.
+        stack.up()
         return local_endpoints(stack), _nothing
     try:
         stack.up()
