@@ -67,12 +67,12 @@ async def test_local_counts_go_once_and_a_failed_send_goes_again_with_the_same_s
     counts.count("tenant-b", "apac", 60)
     sent: list[SealedCount] = []
 
-    async def refuse(sealed: SealedCount) -> bool:
-        sent.append(sealed)
+    async def refuse(sealed: list[SealedCount]) -> bool:
+        sent.extend(sealed)
         return False
 
-    async def accept(sealed: SealedCount) -> bool:
-        sent.append(sealed)
+    async def accept(sealed: list[SealedCount]) -> bool:
+        sent.extend(sealed)
         return True
 
     assert await counts.flush(refuse) == 0

@@ -34,7 +34,7 @@ class LocalCallCounts:
     def count(self, tenant: str, region: str, bucket: int) -> None:
         self._open[(tenant, region, bucket)] += 1
 
-    async def flush(self, send: Callable[[SealedCount], Awaitable[bool]]) -> int:
+    async def flush(self, send: Callable[[list[SealedCount]], Awaitable[bool]]) -> int:
         """Seal the open counts and send every sealed one; the calls delivered."""
         if self._open:  # sealed before any await: no count lands between the two
             self._flushes += 1
@@ -44,11 +44,10 @@ class LocalCallCounts:
                 for (tenant, region, bucket), calls in self._open.items()
             ]
             self._open.clear()
-        delivered, kept = 0, []
-        for sealed in self._sealed:
-            if await send(sealed):
-                delivered += sealed.calls
-            else:
-                kept.append(sealed)
-        self._sealed = kept
-        return delivered
+        if not self._sealed:
+            return 0
+        sending, self._sealed = self._sealed, []
+        if not await send(sending):  # all of it goes again next time, under the same ids
+            self._sealed = sending + self._sealed
+            return 0
+        return sum(sealed.calls for sealed in sending)

@@ -27,6 +27,10 @@ from tessera_common.redis_client import GuardedRedis, RedisUnavailableError
 from tessera_common.timestamps import rfc3339
 
 BUCKET_SECONDS = 60
+METERED_PATH = "/internal/usage/metered"
+TENANTS_PER_POST = 1_000  # the usage service's limit per request
+# The flusher acts for every tenant at once: the operator's scope, under its own name.
+METER_CALLER = Caller("gateway-meter", operator=True)
 EVENT_IDS = uuid.UUID("6f1d7a52-3f0e-4c1b-9a57-4b7e0c2d9e11")  # namespace of metered event ids
 log = structlog.get_logger()
 
@@ -103,10 +107,13 @@ class CallMeter:
         except RedisUnavailableError:
             return sent
 
-    async def _send_local(self, sealed: SealedCount) -> bool:
-        event = event_id(sealed.tenant, sealed.bucket, self._instance, sealed.sequence)
-        return await self._send(sealed.tenant, sealed.region,
-                                _record(event, sealed.bucket, sealed.calls))  # fmt: skip
+    async def _send_local(self, sealed: list[SealedCount]) -> bool:
+        return await self._deliver([
+            (count.tenant, count.region,
+             _record(event_id(count.tenant, count.bucket, self._instance, count.sequence),
+                     count.bucket, count.calls))
+            for count in sealed
+        ])  # fmt: skip
 
     async def _flush_redis(self) -> int:
         sequence = await self._redis.client.incr(f"{self._prefix}sequence")
@@ -126,29 +133,43 @@ class CallMeter:
         for field, value in counts.items():
             tenant, region = _text(field).split("|", 1)
             by_tenant[(tenant, region)] += int(value)
-        delivered = True
-        for (tenant, region), calls in by_tenant.items():
-            record = _record(event_id(tenant, int(bucket), self._instance, int(sequence)),
-                             int(bucket), calls)  # fmt: skip
-            delivered &= await self._send(tenant, region, record)
-        if delivered:
-            async with self._redis.client.pipeline(transaction=True) as pipe:
-                pipe.delete(key)
-                pipe.srem(f"{self._prefix}sealed", key)
-                await pipe.execute()
-        return sum(by_tenant.values()) if delivered else 0
+        entries = [
+            (tenant, region,
+             _record(event_id(tenant, int(bucket), self._instance, int(sequence)), int(bucket),
+                     calls))
+            for (tenant, region), calls in by_tenant.items()
+        ]  # fmt: skip
+        if not await self._deliver(entries):
+            return 0
+        async with self._redis.client.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            pipe.srem(f"{self._prefix}sealed", key)
+            await pipe.execute()
+        return sum(by_tenant.values())
 
-    async def _send(self, tenant: str, region: str, record: dict[str, Any]) -> bool:
-        """True once the usage service has the record (or refuses it for good)."""
-        caller = Caller("gateway-meter", operator=False, tenant_id=uuid.UUID(tenant), region=region)
-        try:
-            response = await self._usage.post_json("/v1/usage", {"records": [record]}, caller)
-        except UpstreamUnavailableError:
-            return False
-        if response.status >= 500:
-            return False
-        if response.status >= 400:  # e.g. an erased tenant: retrying will not help
-            log.warning("metering record refused", tenant_id=tenant, status=response.status)
+    async def _deliver(self, entries: list[tuple[str, str, dict[str, Any]]]) -> bool:
+        """True once the usage service has every record (or refuses one for good), posted
+        for many tenants at once: one request per flush, not one per tenant."""
+        for start in range(0, len(entries), TENANTS_PER_POST):
+            chunk = entries[start : start + TENANTS_PER_POST]
+            payload = {"tenants": [
+                {"tenant_id": tenant, "region": region, "records": [record]}
+                for tenant, region, record in chunk
+            ]}  # fmt: skip
+            try:
+                response = await self._usage.post_json(METERED_PATH, payload, METER_CALLER)
+            except UpstreamUnavailableError:
+                return False
+            if response.status >= 500:
+                return False
+            if response.status >= 400:  # the whole request refused: retrying will not help
+                log.warning("metering records refused", status=response.status,
+                            tenants=len(chunk))  # fmt: skip
+                continue
+            for outcome in response.json()["tenants"]:
+                if outcome.get("refused"):  # e.g. a record older than the retention
+                    log.warning("metering record refused", tenant_id=outcome["tenant_id"],
+                                reason=outcome["refused"])  # fmt: skip
         return True
 
 

@@ -13,7 +13,7 @@ from tessera_common.http.service_app import create_service_app
 from tessera_common.idempotency.http import install_replay_handler
 from tessera_common.observability.logging import configure_logging
 from usage.bootstrap import bootstrap
-from usage.entrypoints import api
+from usage.entrypoints import api, metered
 from usage.settings import UsageSettings
 
 
@@ -41,4 +41,5 @@ def create_app(settings: UsageSettings | None = None) -> FastAPI:
     install_shared_domain_errors(app)
     install_replay_handler(app)
     app.include_router(api.router)
+    app.include_router(metered.router)
     return app

@@ -3,6 +3,8 @@ the event ids and stores the records whose ids were free."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import text
@@ -29,31 +31,36 @@ ON COMMIT DROP
 _MOVE = """
 WITH claimed AS (
     INSERT INTO usage_event_ids (tenant_id, event_id, occurred_at)
-    SELECT tenant_id, event_id, occurred_at FROM incoming_usage ORDER BY event_id
+    SELECT tenant_id, event_id, occurred_at FROM incoming_usage ORDER BY tenant_id, event_id
     ON CONFLICT DO NOTHING
-    RETURNING event_id
+    RETURNING tenant_id, event_id
 )
 INSERT INTO usage_records (tenant_id, event_id, meter, quantity, occurred_at)
 SELECT i.tenant_id, i.event_id, i.meter, i.quantity, i.occurred_at
-FROM incoming_usage i JOIN claimed USING (event_id)
-RETURNING event_id, meter, quantity, occurred_at
+FROM incoming_usage i JOIN claimed USING (tenant_id, event_id)
+RETURNING tenant_id, event_id, meter, quantity, occurred_at
 """
 
 
-async def insert_new(conn: AsyncConnection, batch: Batch) -> list[UsageRecord]:
-    """Store the batch's records; returns those not stored before (duplicates drop out)."""
+async def insert_new(
+    conn: AsyncConnection, batches: Sequence[Batch]
+) -> dict[uuid.UUID, list[UsageRecord]]:
+    """Store the batches' records (one COPY and one statement for all of them, whatever
+    their tenants); returns, per tenant, those not stored before (duplicates drop out)."""
     await conn.execute(text(_STAGE))
     raw = (await conn.get_raw_connection()).driver_connection
     assert raw is not None  # asyncpg's connection, for COPY
     rows = [
         (batch.tenant_id, r.event_id, r.meter.value, r.quantity, r.occurred_at)
+        for batch in batches
         for r in batch.records
     ]
     await raw.copy_records_to_table("incoming_usage", records=rows)
-    stored = await conn.execute(text(_MOVE))
-    return [
-        UsageRecord(row.event_id, Meter(row.meter), row.quantity, row.occurred_at) for row in stored
-    ]
+    stored: dict[uuid.UUID, list[UsageRecord]] = {batch.tenant_id: [] for batch in batches}
+    for row in await conn.execute(text(_MOVE)):
+        record = UsageRecord(row.event_id, Meter(row.meter), row.quantity, row.occurred_at)
+        stored[row.tenant_id].append(record)
+    return stored
 
 
 async def ensure_partitions(
