@@ -85,27 +85,31 @@ async def directory_reads(session: Session, seed: int) -> list[Figure]:
         {"path": "/v1/tenants", "auth": "operator", "queries": list(DIRECTORY_QUERIES),
          "operator_key": session.operator_key},
     )  # fmt: skip
-    at_100 = await session.open_loop(
-        plan, 100, "reads.directory.open.100", "reads", "directory page (operator), 100 req/s",
-        baseline="baseline.fastapi.open.300", compare="p99",
-    )  # fmt: skip
-    peak = await session.saturation(
-        plan, "reads.directory.peak", "reads", "directory page (operator), peak",
-        baseline="baseline.fastapi.peak",
-    )  # fmt: skip
-    return [at_100, peak]
+    return await _rate_and_peak(session, plan, "directory", "directory page (operator)", 100)
 
 
 async def usage_reads(session: Session, population: Population, seed: int) -> list[Figure]:
     """A tenant's usage by meter and hour over the last 24 h, Zipf over the population."""
     plan = profile_plan(session, population, seed)
     plan.options["path"] = "/v1/tenants/{tenant_id}/usage"
-    at_300 = await session.open_loop(
-        plan, 300, "reads.usage.open.300", "reads", "usage query (24 h by hour), 300 req/s",
+    return await _rate_and_peak(session, plan, "usage", "usage query (24 h by hour)", 300)
+
+
+# Set from this machine's measurements (docs/performance.md says why): a page of the
+# directory or a usage query is one indexed query of the read DB behind the same stack.
+TARGETS = {"directory": 50.0, "usage": 50.0}  # p99 ms at the step's rate
+
+
+async def _rate_and_peak(
+    session: Session, plan: Plan, name: str, title: str, rate: float
+) -> list[Figure]:
+    at_rate = await session.open_loop(
+        plan, rate, f"reads.{name}.open.{rate:g}", "reads", f"{title}, {rate:g} req/s",
         baseline="baseline.fastapi.open.300", compare="p99",
     )  # fmt: skip
+    at_rate.target = f"p99 ≤ {TARGETS[name]:g} ms at {rate:g} req/s"
+    at_rate.met = (at_rate.p99_ms or 1e9) <= TARGETS[name] and not at_rate.error_rate
     peak = await session.saturation(
-        plan, "reads.usage.peak", "reads", "usage query (24 h by hour), peak",
-        baseline="baseline.fastapi.peak",
-    )  # fmt: skip
-    return [at_300, peak]
+        plan, f"reads.{name}.peak", "reads", f"{title}, peak", baseline="baseline.fastapi.peak"
+    )
+    return [at_rate, peak]
