@@ -6,6 +6,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from gateway.local_meter import LocalCallCounts, SealedCount
+from gateway.metering import RECORDS_PER_POST, TENANTS_PER_POST, metered_posts
 from gateway.ratelimit import LocalGcra
 from tessera_common.redis_client import GuardedRedis, RedisUnavailableError
 
@@ -84,3 +85,26 @@ async def test_local_counts_go_once_and_a_failed_send_goes_again_with_the_same_s
     (later,) = sent[4:]
     assert (later.calls, later.sequence != first[0].sequence) == (1, True)
     assert await counts.flush(accept) == 0  # nothing left
+
+
+def test_a_tenant_counted_in_several_flushes_goes_once_per_post_with_all_its_records() -> None:
+    """A flush that went again after a failure holds a tenant twice (its sealed counts and the
+    later ones): the usage service refuses a body naming a tenant twice."""
+    entries = [("tenant-a", "eu-west", {"n": 1}), ("tenant-b", "apac", {"n": 2}),
+               ("tenant-a", "eu-west", {"n": 3})]  # fmt: skip
+    (body,) = metered_posts(entries)
+    assert body["tenants"] == [
+        {"tenant_id": "tenant-a", "region": "eu-west", "records": [{"n": 1}, {"n": 3}]},
+        {"tenant_id": "tenant-b", "region": "apac", "records": [{"n": 2}]},
+    ]
+
+
+def test_metered_posts_keep_within_the_usage_services_limits() -> None:
+    many = [(f"tenant-{n}", "apac", {"n": n}) for n in range(TENANTS_PER_POST + 1)]
+    assert [len(b["tenants"]) for b in metered_posts(many)] == [TENANTS_PER_POST, 1]
+    heavy = [("big", "apac", {"n": n}) for n in range(RECORDS_PER_POST - 1)]
+    heavy += [("small", "apac", {"n": 0}), ("small", "apac", {"n": 1})]
+    bodies = list(metered_posts(heavy))
+    assert [[t["tenant_id"] for t in b["tenants"]] for b in bodies] == [["big"], ["small"]]
+    every = [r for b in bodies for t in b["tenants"] for r in t["records"]]
+    assert len(every) == len(heavy)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +29,7 @@ from tessera_common.timestamps import rfc3339
 
 BUCKET_SECONDS = 60
 METERED_PATH = "/internal/usage/metered"
-TENANTS_PER_POST = 1_000  # the usage service's limit per request
+TENANTS_PER_POST, RECORDS_PER_POST = 1_000, 10_000  # the usage service's limits per request
 # The flusher acts for every tenant at once: the operator's scope, under its own name.
 METER_CALLER = Caller("gateway-meter", operator=True)
 EVENT_IDS = uuid.UUID("6f1d7a52-3f0e-4c1b-9a57-4b7e0c2d9e11")  # namespace of metered event ids
@@ -150,12 +151,7 @@ class CallMeter:
     async def _deliver(self, entries: list[tuple[str, str, dict[str, Any]]]) -> bool:
         """True once the usage service has every record (or refuses one for good), posted
         for many tenants at once: one request per flush, not one per tenant."""
-        for start in range(0, len(entries), TENANTS_PER_POST):
-            chunk = entries[start : start + TENANTS_PER_POST]
-            payload = {"tenants": [
-                {"tenant_id": tenant, "region": region, "records": [record]}
-                for tenant, region, record in chunk
-            ]}  # fmt: skip
+        for payload in metered_posts(entries):
             try:
                 response = await self._usage.post_json(METERED_PATH, payload, METER_CALLER)
             except UpstreamUnavailableError:
@@ -164,13 +160,34 @@ class CallMeter:
                 return False
             if response.status >= 400:  # the whole request refused: retrying will not help
                 log.warning("metering records refused", status=response.status,
-                            tenants=len(chunk))  # fmt: skip
+                            tenants=len(payload["tenants"]))  # fmt: skip
                 continue
             for outcome in response.json()["tenants"]:
                 if outcome.get("refused"):  # e.g. a record older than the retention
                     log.warning("metering record refused", tenant_id=outcome["tenant_id"],
                                 reason=outcome["refused"])  # fmt: skip
         return True
+
+
+def metered_posts(entries: list[tuple[str, str, dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    """The bodies of POST /internal/usage/metered for (tenant, region, record) entries: each
+    tenant once per body with all its records, within the service's limits per request."""
+    regions: dict[str, str] = {}  # a tenant lives in one region
+    by_tenant: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for tenant, region, record in entries:
+        regions.setdefault(tenant, region)
+        by_tenant[tenant].append(record)
+    chunk: list[dict[str, Any]] = []
+    records = 0
+    for tenant, mine in by_tenant.items():
+        region = regions[tenant]
+        if chunk and (len(chunk) == TENANTS_PER_POST or records + len(mine) > RECORDS_PER_POST):
+            yield {"tenants": chunk}
+            chunk, records = [], 0
+        chunk.append({"tenant_id": tenant, "region": region, "records": mine})
+        records += len(mine)
+    if chunk:
+        yield {"tenants": chunk}
 
 
 def _record(event: uuid.UUID, bucket: int, calls: int) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from tessera_common.http.openapi import IDEMPOTENCY_KEY, problems
 from tessera_common.http.service_app import CallerDep
@@ -21,13 +21,23 @@ from usage.ingest import Ingested, ingest
 router = APIRouter(tags=["usage"])
 
 
+def _text(value: object) -> object:
+    """A JSON timestamp is an RFC 3339 string; a number is not read as seconds since 1970."""
+    if isinstance(value, int | float):
+        raise ValueError("must be an RFC 3339 date-time string with its offset")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_text)]
+
+
 class RecordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event_id: uuid.UUID = Field(description="Yours; a record sent twice is stored once.")
     meter: Meter
     quantity: int = Field(gt=0, le=MAX_QUANTITY)
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
 
 
 class UsageBatchIn(BaseModel):
