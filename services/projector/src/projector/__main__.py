@@ -19,6 +19,11 @@ class JsonLogWorker(Worker):
         super().on_setup_root_logger(logger, level)
         configure_logging("projector", logging.getLevelName(level))
 
+    async def on_start(self) -> None:
+        # The watchdog judges the worker from its first moment, table recovery included.
+        self.add_future(self.app.watchdog.run())  # type: ignore[attr-defined]
+        await super().on_start()
+
 
 def main() -> None:
     settings = ProjectorSettings()

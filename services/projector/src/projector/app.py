@@ -20,7 +20,7 @@ from projector.settings import ProjectorSettings, WorkerSettings
 from projector.stores.postgres import PostgresReadStore
 from projector.stores.redis import RedisReadStore
 from projector.tracing import traced_apply
-from projector.watchdog import add_watchdog
+from projector.watchdog import Watchdog
 from tessera_common.db.urls import asyncpg_dsn
 from tessera_common.events.topics import dlq_of
 from tessera_common.kafka.lag import GroupLag
@@ -91,8 +91,9 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
     for topic in PROJECTIONS:
         _add_projection_agent(app, topic, worker, apply, progress)
     add_live_usage_agent(app, settings.kafka.topic_partitions, resources.projector)
-    add_watchdog(app, GroupLag(settings.kafka, worker.group_id, list(PROJECTIONS)), progress,
-                 worker)  # fmt: skip
+    # Started by the worker process itself (projector.__main__), before the app's recovery.
+    lag = GroupLag(settings.kafka, worker.group_id, list(PROJECTIONS))
+    app.watchdog = Watchdog(app, lag, progress, worker)  # type: ignore[attr-defined]
 
     _add_health_pages(app, resources, progress, worker)
     return app

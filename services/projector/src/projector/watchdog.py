@@ -9,8 +9,10 @@ worker waiting on its own rebalance would never leave it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
+from dataclasses import dataclass
 
 import faust
 import structlog
@@ -30,28 +32,39 @@ STALL_RESTARTS = Gauge(
 )
 
 
-def add_watchdog(
-    app: faust.App, lag: GroupLag, progress: Progress, settings: WorkerSettings
-) -> None:
-    STALL_RESTARTS.set(int(os.environ.get(RESTARTS_VARIABLE, "0")))
+@dataclass
+class Watchdog:
+    """Run from the worker's own start (`run`), not as a Faust timer: Faust starts an app's
+    timers only once its tables have recovered, so a worker stuck recovering its changelog
+    (a rebalance that never ends) would never be judged, and never restarted."""
 
-    @app.timer(PROBE_INTERVAL_SECONDS)  # type: ignore[untyped-decorator]  # faust is untyped here
-    async def watch() -> None:
+    app: faust.App
+    lag: GroupLag
+    progress: Progress
+    settings: WorkerSettings
+
+    async def run(self) -> None:
+        STALL_RESTARTS.set(int(os.environ.get(RESTARTS_VARIABLE, "0")))
+        while True:
+            await asyncio.sleep(PROBE_INTERVAL_SECONDS)
+            await self.probe()
+
+    async def probe(self) -> None:
         try:
-            offsets = await lag.offsets()
+            offsets = await self.lag.offsets()
         except Exception as exc:  # a probe must never take the worker down
             log.warning("lag_probe_failed", error=repr(exc))
             return
         for tp, found in offsets.items():
-            record_lag(lag.group, tp, found.lag)
-        assigned = _assignment(app)
+            record_lag(self.lag.group, tp, found.lag)
+        assigned = _assignment(self.app)
         mine = [found for tp, found in offsets.items() if (tp.topic, tp.partition) in assigned]
-        progress.observe(
+        self.progress.observe(
             committed=sum(found.committed for found in mine),
             lag=sum(found.lag for found in mine),
-            rebalancing=bool(app.rebalancing),
+            rebalancing=bool(self.app.rebalancing),
         )
-        stall = progress.stalled_for(settings.stall_restart_seconds)
+        stall = self.progress.stalled_for(self.settings.stall_restart_seconds)
         if stall is not None:
             restart_in_place(f"{stall.reason} for {stall.seconds:.0f}s")
 
