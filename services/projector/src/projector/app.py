@@ -79,6 +79,11 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
         # other's buffer was cleared keeps a reference nobody releases, so the wait never
         # ends. Every effect is idempotent, and unacknowledged events are delivered again.
         stream_wait_empty=False,
+        # No standby copies of the live usage table on the other workers: starting them
+        # after a recovery that a rebalance interrupted seeks a standby partition to -1,
+        # which crashes the whole worker (`ValueError: Offset must be a positive integer`
+        # from aiokafka's seek). A new owner recovers the table from its changelog instead.
+        table_standby_replicas=0,
     )
     resources = Resources(settings)
     app.resources = resources  # type: ignore[attr-defined]

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import faust
+import structlog
+from redis.exceptions import RedisError
 
 from projector.projector import PROJECTION_LAG, Projector
 from tessera_common.events.envelope import EventEnvelope
@@ -28,6 +30,7 @@ CONSUMES: Consumes = {
     },
 }  # fmt: skip
 HOUR = 3600.0
+log = structlog.get_logger(__name__)
 JSON: faust.types.SchemaT[str, dict[str, int]] = faust.Schema(
     key_serializer="json", value_serializer="json"
 )
@@ -69,7 +72,13 @@ def add_live_usage_agent(app: faust.App, partitions: int, stores: Stores) -> Non
                 window[key] = contributions
                 sums.setdefault(hour, {})[total.meter.value] = sum(contributions.values())
             if sums:
-                await projector.redis.write_live_usage(recorded.tenant_id, sums)
+                try:
+                    await projector.redis.write_live_usage(recorded.tenant_id, sums)
+                except RedisError as exc:
+                    # The window keeps the sums and the next event of the key writes them
+                    # whole; crashing the agent would only drop the events it holds.
+                    log.warning("live_usage_write_failed", error=repr(exc))
+                    continue
                 lag = datetime.now(UTC) - envelope.occurred_at
                 PROJECTION_LAG.labels("usage", "redis-live").observe(lag.total_seconds())
 
