@@ -31,7 +31,7 @@ FULL = Budget(
     quick=False, tenants=10_000, command_tenants=100, open_seconds=20, ramp_seconds=10,
     ramp_workers=(8, 32, 64, 128), warmup_seconds=10, read_rates=(100, 300, 1000),
     command_rates=(25, 50, 100), ingest_seconds=15, ingest_batches=(1_000, 10_000),
-    visibility_sample=0.25, redis_requests=200_000, pgbench_seconds=10, copy_rows=200_000,
+    visibility_sample=0.1, redis_requests=200_000, pgbench_seconds=10, copy_rows=200_000,
     kafka_records=200_000, kafka_latency_messages=500, backlog_tenants=2_000,
 )  # fmt: skip
 

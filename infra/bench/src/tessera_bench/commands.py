@@ -109,7 +109,7 @@ def _figures(
             p999_ms=visibility["p99_9"], requests=visibility["count"],
             error_rate=missed / (visibility["count"] + missed),
             baseline="baseline.kafka.end_to_end", compare="p99",
-            notes=f"{visibility['count']} sampled users, polled every 5 ms",
+            notes=f"{visibility['count']} sampled users, polled every 5 ms backing off to 50 ms",
         )  # fmt: skip
         if rate == 100:
             seen.target = "p50 ≤ 50 ms, p99 ≤ 250 ms at 100/s"

@@ -143,9 +143,9 @@ def _publish(document: dict[str, Any], session: Session, run_id: str, out: Path 
     }
     document["plots"] = {name: str(path) for name, path in made.items()}
     report.write(document, json_path)
-    report.write(
-        document, runs.parent / ("latest-quick.json" if session.budget.quick else "latest.json")
-    )
+    if set(document["run"]["scenarios"]) == set(GROUPS):  # a partial run is nobody's latest
+        latest = "latest-quick.json" if session.budget.quick else "latest.json"
+        report.write(document, runs.parent / latest)
     markdown = out / "BENCHMARKS.md"
     relative = {name: os.path.relpath(path, markdown.parent) for name, path in made.items()}
     markdown.write_text(
