@@ -63,6 +63,7 @@ class Watchdog:
             committed=sum(found.committed for found in mine),
             lag=sum(found.lag for found in mine),
             rebalancing=bool(self.app.rebalancing),
+            recovery_remaining=_recovery_remaining(self.app),
         )
         stall = self.progress.stalled_for(self.settings.stall_restart_seconds)
         if stall is not None:
@@ -74,6 +75,13 @@ def _assignment(app: faust.App) -> set[tuple[str, int]]:
         return {(tp.topic, tp.partition) for tp in app.consumer.assignment()}
     except Exception:  # not started yet, or between consumers
         return set()
+
+
+def _recovery_remaining(app: faust.App) -> int | None:
+    try:
+        return int(app.tables.recovery.active_remaining_total())  # type: ignore[attr-defined]
+    except Exception:  # no recovery under way, or not started yet
+        return None
 
 
 def restart_in_place(reason: str) -> None:
