@@ -18,8 +18,15 @@ from tessera_common.events.topics import EVENT_TOPICS, dlq_of
 from tessera_common.settings import KafkaSettings
 
 DLQ_PARTITIONS = 1
-# Table windows live hours; a day of changelog is ample to restore them.
-CHANGELOG_CONFIG = {"cleanup.policy": "compact,delete", "retention.ms": str(24 * 3600 * 1000)}
+# Table windows live hours (the live counters' three): a worker restores its tables from
+# the changelog before it projects anything, so the changelog keeps what a window can
+# still need and no more. Retention deletes whole closed segments: they roll hourly.
+HOUR_MS = 3600 * 1000
+CHANGELOG_CONFIG = {
+    "cleanup.policy": "compact,delete",
+    "retention.ms": str(4 * HOUR_MS),
+    "segment.ms": str(HOUR_MS),
+}
 # Three copies survive one broker lost with writes still acknowledged by two (acks=all).
 HA_REPLICATION_FACTOR = 3
 
