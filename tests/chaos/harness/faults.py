@@ -64,9 +64,16 @@ class KillBroker(Fault):
 
 @dataclass
 class PauseBroker(Fault):
-    """SIGSTOP past the projector's session timeout: the group drops its members."""
+    """SIGSTOP past the projector's session timeout (the group drops its members), right
+    after a restart of the broker under load: the sequence that once left the projector
+    stalled and saying it was healthy."""
 
     hold: float = SESSION_TIMEOUT + 5
+
+    async def armed(self, stack: LocalStack) -> None:
+        await asyncio.to_thread(stack.kafka.process.stop)
+        await asyncio.to_thread(stack.kafka.start)
+        await asyncio.sleep(3)
 
     async def inject(self, stack: LocalStack) -> None:
         pid = stack.kafka.process.pid()

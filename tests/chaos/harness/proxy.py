@@ -80,6 +80,9 @@ class TcpProxy:
         try:
             while data := await source.read(CHUNK):
                 await self._flowing.wait()
+                if self.mode is Mode.DROPS and random.random() < self.drop_share / 10:
+                    _reset(sink)  # an established connection dropped mid-stream
+                    return
                 if self.mode is Mode.LATENCY:
                     await asyncio.sleep(self.latency)
                 sink.write(data)
