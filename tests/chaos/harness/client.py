@@ -12,7 +12,9 @@ import httpx
 from harness.ledger import Command
 from harness.statuses import PROBLEM_JSON, TIMEOUT, TRANSPORT, Answer
 
-REQUEST_TIMEOUT = 10.0  # the client's deadline per attempt: past it, a hang
+# The client's deadline per attempt, past which an answer is a hang: the gateway's own
+# upstream timeout (10 s, GATEWAY_REQUEST_TIMEOUT_SECONDS) and a retry elsewhere fit in it.
+REQUEST_TIMEOUT = 15.0
 COMMAND_DEADLINE = 90.0  # a command is given up (and left unacknowledged) after this
 MAX_BACKOFF = 2.0
 

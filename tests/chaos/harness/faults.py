@@ -128,15 +128,16 @@ class KillSecondWorker(Fault):
 
 @dataclass
 class RebalanceStorm(Fault):
-    """A second worker joins and leaves the group again and again, under load."""
+    """A second worker joins the group and leaves it (SIGTERM) again and again, under load:
+    every join and every leave is a rebalance of every partition."""
 
-    cycles: int = 4
+    cycles: int = 3
     hold: float = 0.0
 
     async def inject(self, stack: LocalStack) -> None:
         for n in range(self.cycles):
-            async with second_worker(stack, port_shift=70 + n, joined=False):
-                await asyncio.sleep(SESSION_TIMEOUT / 2)
+            async with second_worker(stack, port_shift=70 + n):
+                await asyncio.sleep(2)
 
     async def heal(self, stack: LocalStack) -> None:
         return None
