@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -33,7 +34,8 @@ async def attempt(
     content_type = response.headers.get("content-type", "")
     problem = ""
     if content_type == PROBLEM_JSON:
-        problem = str(response.json().get("type", "")).rsplit("/", 1)[-1]
+        with contextlib.suppress(ValueError):
+            problem = str(response.json().get("type", "")).rsplit("/", 1)[-1]
     answer = Answer(
         kind, sent_at, time.monotonic(), response.status_code, content_type,
         response.headers.get("retry-after", ""), problem,

@@ -119,26 +119,46 @@ async def redis_digests(redis_url: str, digests: list[str]) -> set[str]:
 async def api_views(
     http: httpx.AsyncClient, operator: dict[str, str], tenant_ids: list[str]
 ) -> dict[str, TenantView]:
-    """The query API through the edge and the gateway, as the operator reads it."""
+    """The query API through the edge and the gateway, as the operator reads it (a tenant
+    any of whose reads is refused shows as absent: not converged yet)."""
     views = _views(tenant_ids)
-    for tenant_id, view in views.items():
-        path = f"/v1/tenants/{tenant_id}"
-        profile = await http.get(path, headers=operator)
-        if profile.status_code != 200:
+    for tenant_id in tenant_ids:
+        try:
+            views[tenant_id] = await _api_view(http, operator, tenant_id)
+        except _RefusedError:
             continue
-        body = profile.json()
-        view.name, view.version, view.user_count = body["name"], body["version"], body["user_count"]
-        cursor: str | None = None
-        while True:
-            params = {"limit": "200", **({"cursor": cursor} if cursor else {})}
-            page = (await http.get(f"{path}/users", headers=operator, params=params)).json()
-            view.users += [(u["user_id"], u["email"]) for u in page["items"]]
-            cursor = page["next_cursor"]
-            if not cursor:
-                break
-        usage = await http.get(f"{path}/usage", headers=operator, params={"meter": METER})
-        view.usage_total = int(usage.json()["totals"].get(METER, 0))
     return views
+
+
+class _RefusedError(Exception):
+    pass
+
+
+async def _get(http: httpx.AsyncClient, path: str, headers: dict[str, str], **params: str) -> Any:
+    response = await http.get(path, headers=headers, params=params)
+    if response.status_code != 200:
+        raise _RefusedError(path)
+    return response.json()
+
+
+async def _api_view(
+    http: httpx.AsyncClient, operator: dict[str, str], tenant_id: str
+) -> TenantView:
+    path = f"/v1/tenants/{tenant_id}"
+    body = await _get(http, path, operator)
+    view = TenantView(name=body["name"], version=body["version"], user_count=body["user_count"])
+    cursor: str | None = None
+    while True:
+        page = await _get(
+            http, f"{path}/users", operator, limit="200", **({"cursor": cursor} if cursor else {})
+        )
+        view.users += [(u["user_id"], u["email"]) for u in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    usage = await _get(http, f"{path}/usage", operator, meter=METER)
+    view.usage_total = int(usage["totals"].get(METER, 0))
+    return view
 
 
 def _text(value: bytes | str) -> str:

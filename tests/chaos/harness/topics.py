@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from harness.views import Event
 
 TOPICS = ("accounts.events", "usage.events")
 PROJECTOR_GROUP = "tessera-projector"
+READ_DEADLINE = 60.0
 
 
 class TopicReader:
@@ -37,7 +41,10 @@ class TopicReader:
             for tp in partitions:
                 consumer.seek(tp, self._start.get(tp, 0))
             remaining = {tp for tp in partitions if ends[tp] > self._start.get(tp, 0)}
+            deadline = time.monotonic() + READ_DEADLINE
             while remaining:
+                if time.monotonic() > deadline:
+                    raise KafkaError(f"the topics could not be read to their end: {remaining}")
                 batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=5000)
                 for tp, messages in batches.items():
                     for message in messages:
