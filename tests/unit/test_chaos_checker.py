@@ -111,5 +111,14 @@ def test_recovery_figures_follow_the_fault_and_the_heal() -> None:
     assert figures.to_first_failure == 0.3
     assert figures.to_recover == 0.2
     assert figures.to_converge == 3.0
-    assert figures.uptime == 0.8  # seconds 2 and 3 of 10 saw a failure
+    assert figures.uptime == 0.8  # seconds 2 and 3 of 10 saw a failure (one tenant)
     assert uptime([], 0, 4) == (1.0, 4)
+
+
+def test_a_shard_out_is_down_for_its_own_tenants_only() -> None:
+    answers = [
+        Answer("user", 1.0, 1.1, 201, tenant="a"),
+        Answer("user", 2.0, 2.1, 503, tenant="b"),
+        Answer("user", 3.0, 3.1, 503, tenant="b"),
+    ]
+    assert uptime(answers, 0, 10) == (1 - 2 / 20, 10)

@@ -21,16 +21,16 @@ MAX_BACKOFF = 2.0
 
 
 async def attempt(
-    http: httpx.AsyncClient, kind: str, method: str, path: str, **kwargs: Any
+    http: httpx.AsyncClient, kind: str, tenant: str, method: str, path: str, **kwargs: Any
 ) -> tuple[Answer, httpx.Response | None]:
     """One request, its answer recorded whatever happens."""
     sent_at = time.monotonic()
     try:
         response = await http.request(method, path, timeout=REQUEST_TIMEOUT, **kwargs)
     except httpx.TimeoutException:
-        return Answer(kind, sent_at, time.monotonic(), TIMEOUT), None
+        return Answer(kind, sent_at, time.monotonic(), TIMEOUT, tenant=tenant), None
     except httpx.TransportError:
-        return Answer(kind, sent_at, time.monotonic(), TRANSPORT), None
+        return Answer(kind, sent_at, time.monotonic(), TRANSPORT, tenant=tenant), None
     content_type = response.headers.get("content-type", "")
     problem = ""
     if content_type == PROBLEM_JSON:
@@ -38,7 +38,7 @@ async def attempt(
             problem = str(response.json().get("type", "")).rsplit("/", 1)[-1]
     answer = Answer(
         kind, sent_at, time.monotonic(), response.status_code, content_type,
-        response.headers.get("retry-after", ""), problem,
+        response.headers.get("retry-after", ""), problem, tenant,
     )  # fmt: skip
     return answer, response
 
@@ -65,7 +65,9 @@ async def send(
     tries = 0
     while True:
         body = {"json": command.body} if command.body else {}
-        answer, response = await attempt(http, command.kind, method, path, headers=headers, **body)
+        answer, response = await attempt(
+            http, command.kind, command.tenant_id, method, path, headers=headers, **body
+        )
         command.attempts.append(answer)
         if response is not None and not answer.retryable:
             return response

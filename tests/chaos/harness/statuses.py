@@ -23,6 +23,7 @@ class Answer:
     content_type: str = ""
     retry_after: str = ""
     problem: str = ""  # the problem's type slug, if it was one
+    tenant: str = ""  # whose request it was
 
     @property
     def label(self) -> str:

@@ -112,8 +112,11 @@ class Workload:
             self._versions[tenant_id] = int(response.json()["current_version"])
 
     async def _read(self, tenant: dict[str, Any]) -> None:
-        path = f"/v1/tenants/{tenant['tenant_id']}"
-        answer, _ = await attempt(self.http, "read", "GET", path, headers=bearer(tenant["api_key"]))
+        tenant_id = tenant["tenant_id"]
+        key = bearer(tenant["api_key"])
+        answer, _ = await attempt(
+            self.http, "read", tenant_id, "GET", f"/v1/tenants/{tenant_id}", headers=key
+        )
         self.ledger.reads.append(answer)
 
     async def _post(self, command: Command, path: str, tenant: dict[str, Any], ok: int) -> None:
