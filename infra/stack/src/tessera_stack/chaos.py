@@ -11,6 +11,7 @@ from statistics import mean
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from tessera_stack.layout import StackLayout
@@ -84,6 +85,9 @@ def _seconds(value: float | None) -> str:
 
 HEAD = ("fault", "rounds", *INVARIANTS, "non-acceptable", "to first failure", "to recover",
         "to converge", "uptime")  # fmt: skip
+# The same columns, narrow enough for a terminal.
+SHORT = ("fault", "rounds", "lost", "dup", "phantom", "stale", "order", "refused", "1st fail",
+         "recover", "converge", "uptime")  # fmt: skip
 
 
 def _cells(row: dict[str, Any]) -> list[str]:
@@ -95,7 +99,9 @@ def _cells(row: dict[str, Any]) -> list[str]:
 
 
 def chaos_table(document: dict[str, Any]) -> Table:
-    table = Table(*HEAD)
+    table = Table()
+    for name in SHORT:
+        table.add_column(name, no_wrap=True)
     for row in document["faults"]:
         table.add_row(*_cells(row))
     return table
@@ -121,14 +127,15 @@ def main(markdown_table: MarkdownOption = False) -> None:
     document = summary(rounds)
     target = latest_path(layout)
     target.write_text(json.dumps(document, indent=2) + "\n")
-    console.print(chaos_table(document))
+    # Wide enough for every column, also when the output is not a terminal.
+    Console(highlight=False, width=max(console.width, 140)).print(chaos_table(document))
     uptime = document["uptime"]
     console.print(
         f"{document['rounds']} rounds   uptime {uptime * 100:.2f} %   "
         f"MTTR (heal → converged) {_seconds(document['mttr_seconds'])}   written to {target}"
     )
     if markdown_table:
-        console.print(markdown(document), markup=False, highlight=False)
+        print(markdown(document))  # for pasting: unwrapped
     if not document["passed"]:
         raise typer.Exit(1)
 
