@@ -129,6 +129,9 @@ def main(markdown_table: MarkdownOption = False) -> None:
     target.write_text(json.dumps(document, indent=2) + "\n")
     # Wide enough for every column, also when the output is not a terminal.
     Console(highlight=False, width=max(console.width, 140)).print(chaos_table(document))
+    for row in document["faults"]:
+        seen = ", ".join(f"{status}: {n}" for status, n in row["statuses"].items())
+        console.print(f"[bold]{row['fault']}[/] statuses: {seen}")
     uptime = document["uptime"]
     console.print(
         f"{document['rounds']} rounds   uptime {uptime * 100:.2f} %   "
