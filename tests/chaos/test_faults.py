@@ -18,18 +18,19 @@ from harness.faults import (
     StopShard,
 )
 from harness.proxy import Mode
-from harness.rounds import Rounds
+from harness.rounds import Round, Rounds
 
 pytestmark = pytest.mark.timeout(900)
 
 
-async def survive(rounds: Rounds, fault: Fault, chaos_round: int) -> None:
+async def survive(rounds: Rounds, fault: Fault, chaos_round: int) -> Round:
     result = await rounds.run(fault, f"{fault.name} {chaos_round}")
     summary = result.as_dict()
     assert result.findings.clean, summary
     assert result.refused == [], summary
     assert result.lag == 0, summary
     assert result.recovery.to_converge is not None, summary
+    return result
 
 
 async def test_the_broker_paused_past_the_session_timeout(rounds: Rounds, chaos_round: int) -> None:
@@ -63,7 +64,11 @@ async def test_a_rebalance_storm(rounds: Rounds, chaos_round: int) -> None:
 
 
 async def test_redis_killed(rounds: Rounds, chaos_round: int) -> None:
-    await survive(rounds, KillRedis("redis-kill", hold=6.0), chaos_round)
+    result = await survive(rounds, KillRedis("redis-kill", hold=6.0), chaos_round)
+    # Back at once: nothing sent after Redis answered again fails (no dead pooled connection).
+    after = [a for a in result.ledger.answers if a.sent_at >= result.marks.healed]
+    assert after
+    assert [a.label for a in after if a.failed] == []
 
 
 async def test_a_gateway_killed(rounds: Rounds, chaos_round: int) -> None:

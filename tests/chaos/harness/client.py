@@ -31,16 +31,23 @@ async def attempt(
         return Answer(kind, sent_at, time.monotonic(), TIMEOUT, tenant=tenant), None
     except httpx.TransportError:
         return Answer(kind, sent_at, time.monotonic(), TRANSPORT, tenant=tenant), None
+    return answer_of(response, kind, tenant, sent_at, time.monotonic()), response
+
+
+def answer_of(
+    response: httpx.Response, kind: str = "", tenant: str = "", sent_at: float = 0.0,
+    done_at: float = 0.0,
+) -> Answer:  # fmt: skip
+    """A response as the harness judges it."""
     content_type = response.headers.get("content-type", "")
     problem = ""
     if content_type == PROBLEM_JSON:
         with contextlib.suppress(ValueError):
             problem = str(response.json().get("type", "")).rsplit("/", 1)[-1]
-    answer = Answer(
-        kind, sent_at, time.monotonic(), response.status_code, content_type,
+    return Answer(
+        kind, sent_at, done_at, response.status_code, content_type,
         response.headers.get("retry-after", ""), problem, tenant,
     )  # fmt: skip
-    return answer, response
 
 
 def pause_after(answer: Answer, tries: int) -> float:

@@ -38,6 +38,7 @@ class Round:
     findings: Findings
     recovery: Recovery
     lag: int
+    marks: Marks
 
     @property
     def statuses(self) -> dict[str, int]:
@@ -97,7 +98,7 @@ class Rounds:
             findings, lag, converged = await self._converge(workload.ledger, topics)
         marks = Marks(started, fault_at, healed, ended, converged)
         figures = recovery(workload.ledger.answers, marks)
-        result = Round(fault.name, workload.ledger, findings, figures, lag)
+        result = Round(fault.name, workload.ledger, findings, figures, lag, marks)
         self._save(result)
         return result
 
