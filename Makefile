@@ -42,7 +42,7 @@ $(TESSERA_KEDA_CRD):
 		| $(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)["Dir"])') \
 		&& cp "$$module/config/crd/bases/keda.sh_scaledobjects.yaml" $@ && chmod u+w $@
 
-up: bootstrap ## Start the whole stack locally (Postgres shards, Redis, Kafka, services)
+up: bootstrap ## Start the whole stack locally (Postgres shards, Redis, Kafka, services); KAFKA_BROKERS=3: three brokers
 	@$(RUN) tessera-stack up
 
 down: ## Stop exactly what `make up` started

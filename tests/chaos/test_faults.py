@@ -11,6 +11,7 @@ from harness.faults import (
     Fault,
     KillBroker,
     KillInstances,
+    KillPartitionLeaders,
     KillRedis,
     KillSecondWorker,
     PauseBroker,
@@ -82,3 +83,11 @@ async def test_a_bad_link_between_a_command_service_and_postgres(
 ) -> None:
     fault = BadLink(f"postgres-link-{mode.value}", hold=8.0, instance="accounts-1", mode=mode)
     await survive(rounds, fault, chaos_round)
+
+
+@pytest.mark.slow_fault
+async def test_the_partition_leader_killed_five_times(rounds: Rounds, chaos_round: int) -> None:
+    """`make up KAFKA_BROKERS=3` only: RF 3, min ISR 2, acks=all."""
+    if len(rounds.stack.brokers) < 3:
+        pytest.skip("needs three brokers: make up KAFKA_BROKERS=3")
+    await survive(rounds, KillPartitionLeaders("leader-kill"), chaos_round)

@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from aiokafka.admin import AIOKafkaAdminClient
+
 from harness.links import ProxiedInstance
 from harness.proxy import Mode
 from harness.workers import Worker, second_worker, wait_busy
@@ -164,3 +166,36 @@ class BadLink(Fault):
     async def heal(self, stack: LocalStack) -> None:
         assert self.link is not None
         self.link.set(Mode.PASS)
+
+
+@dataclass
+class KillPartitionLeaders(Fault):
+    """Three brokers: SIGKILL the leader of accounts.events' first partition, restart it
+    with `make up` once another leads, and again, `cycles` times under load."""
+
+    cycles: int = 5
+    hold: float = 0.0
+    down_seconds: float = 4.0
+
+    async def inject(self, stack: LocalStack) -> None:
+        for _ in range(self.cycles):
+            leader = await partition_leader(stack.layout.kafka_bootstrap, "accounts.events", 0)
+            broker = next(b for b in stack.brokers if b.node.node_id == leader)
+            await asyncio.to_thread(broker.process.kill)
+            await asyncio.sleep(self.down_seconds)
+            await asyncio.to_thread(stack.up)
+
+    async def heal(self, stack: LocalStack) -> None:
+        return None
+
+
+async def partition_leader(bootstrap: str, topic: str, partition: int) -> int:
+    """The node id leading a partition, as the cluster's metadata says."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+        found = next(p for p in described["partitions"] if p["partition"] == partition)
+        return int(found["leader"])
+    finally:
+        await admin.close()
