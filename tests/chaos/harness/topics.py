@@ -6,6 +6,7 @@ import time
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from harness.views import Event
@@ -63,14 +64,20 @@ class TopicReader:
         await consumer.start()
         return consumer
 
-    @staticmethod
-    async def _partitions(consumer: AIOKafkaConsumer) -> list[TopicPartition]:
-        await consumer.topics()  # fresh metadata: every topic's partitions
-        return [
-            TopicPartition(topic, p)
-            for topic in TOPICS
-            for p in sorted(consumer.partitions_for_topic(topic) or set())
-        ]
+    async def _partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+        """Every partition of the topics, as the cluster describes them (a consumer that
+        subscribed to nothing knows none)."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
+        await admin.start()
+        try:
+            described = await admin.describe_topics(list(TOPICS))
+        finally:
+            await admin.close()
+        return sorted(
+            TopicPartition(topic["topic"], p["partition"])
+            for topic in described
+            for p in topic["partitions"]
+        )
 
 
 def _collect(found: dict[str, list[Event]], tenants: set[str], offset: int, raw: bytes) -> None:
