@@ -28,7 +28,7 @@ def fake_edge(request: httpx.Request) -> httpx.Response:
     body = json.loads(request.content) if request.content else {}
     if request.url.path == "/v1/tenants":
         tenant = {"tenant_id": str(uuid.uuid4()), "api_key": "k", "version": 1, **body}
-        return httpx.Response(201, json=tenant)
+        return httpx.Response(201, json=tenant, headers={"x-consistency-token": "ct1.x"})
     if request.url.path == "/v1/usage":
         return httpx.Response(202, json={"accepted": 3, "duplicates": 0})
     if request.url.path.endswith("/users"):

@@ -52,6 +52,7 @@ class Workload:
             assert response is not None, command.attempts
             assert response.status_code == 201, response.text
             tenant: dict[str, Any] = response.json()
+            tenant["token"] = response.headers["x-consistency-token"]
             self.ledger.tenants[tenant["tenant_id"]] = tenant
             self._versions[tenant["tenant_id"]] = int(tenant["version"])
 
@@ -113,7 +114,8 @@ class Workload:
 
     async def _read(self, tenant: dict[str, Any]) -> None:
         tenant_id = tenant["tenant_id"]
-        key = bearer(tenant["api_key"])
+        # The creation's token: a read before the tenant is projected waits, or gets a 503.
+        key = {**bearer(tenant["api_key"]), "X-Consistency-Token": tenant["token"]}
         answer, _ = await attempt(
             self.http, "read", tenant_id, "GET", f"/v1/tenants/{tenant_id}", headers=key
         )
