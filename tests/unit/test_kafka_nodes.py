@@ -52,3 +52,10 @@ def test_the_broker_count_is_remembered(tmp_path: Path, monkeypatch: pytest.Monk
     assert kafka_broker_count(tmp_path) == 3
     monkeypatch.setenv("KAFKA_BROKERS", "1")
     assert kafka_broker_count(tmp_path) == 1
+
+
+def test_a_one_broker_log_is_not_grown_into_three(tmp_path: Path) -> None:
+    layout = StackLayout(root=tmp_path, kafka_brokers=3)
+    (tmp_path / ".run" / "kafka" / "data").mkdir(parents=True)  # formatted before, alone
+    with pytest.raises(RuntimeError, match="make clean"):
+        KafkaBroker(layout, layout.kafka_nodes[1]).format_storage()

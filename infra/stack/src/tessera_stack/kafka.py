@@ -83,10 +83,7 @@ class KafkaBroker:
 
     def format_storage(self) -> None:
         """Format the node's storage with the cluster's id (every node must share one)."""
-        cluster_file = self.layout.run_dir / "kafka-cluster-id"
-        if not cluster_file.exists():
-            cluster_file.write_text(_kafka_uuid())
-        cluster_id = cluster_file.read_text().strip()
+        cluster_id = self._cluster_id()
         subprocess.run(
             [
                 "java",
@@ -102,6 +99,21 @@ class KafkaBroker:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+
+    def _cluster_id(self) -> str:
+        """A fresh id for one node; for several, one id kept in the run dir for all."""
+        if self.layout.kafka_brokers == 1:
+            return _kafka_uuid()
+        cluster_file = self.layout.run_dir / "kafka-cluster-id"
+        if not cluster_file.exists():
+            if (self.layout.run_dir / "kafka" / "data").exists():
+                # A one-node KRaft log holds a quorum of one: it cannot grow into three.
+                raise RuntimeError(
+                    "this run dir holds a one-broker Kafka: run `make clean` (or delete "
+                    ".run/kafka) before `make up KAFKA_BROKERS=3`"
+                )
+            cluster_file.write_text(_kafka_uuid())
+        return cluster_file.read_text().strip()
 
     def start(self) -> None:
         """Start the node and wait until it answers (a node of several answers once a
