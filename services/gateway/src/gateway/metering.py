@@ -172,15 +172,12 @@ class CallMeter:
 def metered_posts(entries: list[tuple[str, str, dict[str, Any]]]) -> Iterator[dict[str, Any]]:
     """The bodies of POST /internal/usage/metered for (tenant, region, record) entries: each
     tenant once per body with all its records, within the service's limits per request."""
-    regions: dict[str, str] = {}  # a tenant lives in one region
-    by_tenant: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_tenant: dict[str, tuple[str, list[dict[str, Any]]]] = {}  # a tenant has one region
     for tenant, region, record in entries:
-        regions.setdefault(tenant, region)
-        by_tenant[tenant].append(record)
+        by_tenant.setdefault(tenant, (region, []))[1].append(record)
     chunk: list[dict[str, Any]] = []
     records = 0
-    for tenant, mine in by_tenant.items():
-        region = regions[tenant]
+    for tenant, (region, mine) in by_tenant.items():
         if chunk and (len(chunk) == TENANTS_PER_POST or records + len(mine) > RECORDS_PER_POST):
             yield {"tenants": chunk}
             chunk, records = [], 0

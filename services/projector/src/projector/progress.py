@@ -36,7 +36,7 @@ class Progress:
     _moved_at: float = field(default=float("-inf"), init=False)
     _lag: int = field(default=0, init=False)
     _lagging_since: float | None = field(default=None, init=False)
-    _rebalancing_since: float | None = field(default=None, init=False)  # unmoved since
+    _rebalance_unmoved_since: float | None = field(default=None, init=False)
     _recovery_remaining: int | None = field(default=None, init=False)
 
     @contextmanager
@@ -62,17 +62,19 @@ class Progress:
         self._lag = lag
         self._lagging_since = (self._lagging_since or now) if lag > 0 else None
         if not rebalancing:
-            self._rebalancing_since = self._recovery_remaining = None
-        elif self._rebalancing_since is None or recovery_remaining != self._recovery_remaining:
-            self._rebalancing_since, self._recovery_remaining = now, recovery_remaining
+            self._rebalance_unmoved_since = self._recovery_remaining = None
+        elif (
+            self._rebalance_unmoved_since is None or recovery_remaining != self._recovery_remaining
+        ):
+            self._rebalance_unmoved_since, self._recovery_remaining = now, recovery_remaining
 
     def stall(self) -> Stall | None:
         """How long the worker has been stalled, and why; None while it is not."""
         now = self.clock()
         if self._measured_at is None or now - self._measured_at > FRESH_SECONDS:
             return None
-        if self._rebalancing_since is not None:
-            return Stall(now - self._rebalancing_since, "a rebalance has not moved")
+        if self._rebalance_unmoved_since is not None:
+            return Stall(now - self._rebalance_unmoved_since, "a rebalance has not moved")
         if self._lagging_since is None or self._in_flight:
             return None
         since = max(self._lagging_since, self._moved_at, self._busy_at)
