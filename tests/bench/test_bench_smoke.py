@@ -53,10 +53,16 @@ def quick_run(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) ->
     if endpoints.source != "local":
         pytest.skip("make bench drives the local stack (its processes, CPU and scale steps)")
     out = tmp_path_factory.mktemp("bench")
-    subprocess.run(
-        ["make", "--no-print-directory", "bench", "QUICK=1", f"BENCH_ARGS=--out {out}"],
-        cwd=REPO_ROOT, check=True, timeout=1500,
-    )  # fmt: skip
+    log = out / "bench.log"
+    with log.open("w") as sink:
+        done = subprocess.run(
+            ["make", "--no-print-directory", "bench", "QUICK=1", f"BENCH_ARGS=--out {out}"],
+            cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT, timeout=1500, check=False,
+        )  # fmt: skip
+    if done.returncode:
+        # The reason on one line, so that it survives a report that keeps only summaries.
+        lines = [line.strip() for line in log.read_text().splitlines() if line.strip()]
+        pytest.fail(f"make bench QUICK=1 exited {done.returncode}: " + " | ".join(lines[-12:]))
     return out
 
 
