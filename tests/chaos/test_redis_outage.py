@@ -118,14 +118,21 @@ async def test_redis_killed_under_traffic_fails_nothing_and_comes_back_at_once(
     assert served_after <= {200, 201, 202}
 
     # Every user acknowledged during the outage reaches the read models once Redis is back.
+    seen: dict[str, Any] = {}  # the last count read, named in the failure
     for client in clients:
         tenant_id = client.tenant["tenant_id"]
 
         async def users_projected(tenant_id: str = tenant_id, users: int = client.users) -> Any:
             profile = await api.gateway.get(f"/v1/tenants/{tenant_id}", headers=api.operator)
-            return True if profile.json().get("user_count") == users else None
+            seen[tenant_id] = profile.json().get("user_count")
+            return True if seen[tenant_id] == users else None
 
-        await converge(users_projected, within=120, interval=0.5)
+        try:
+            await converge(users_projected, within=120, interval=0.5)
+        except AssertionError as exc:
+            raise AssertionError(
+                f"{tenant_id}: user_count {seen.get(tenant_id)}, {client.users} acknowledged"
+            ) from exc
 
     # Calls metered while Redis was out were counted in the gateways and flushed after it.
     for client in clients:

@@ -95,7 +95,9 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
 
     for topic in PROJECTIONS:
         _add_projection_agent(app, topic, worker, apply, progress)
-    add_live_usage_agent(app, settings.kafka.topic_partitions, resources.projector)
+    add_live_usage_agent(
+        app, settings.kafka.topic_partitions, resources.projector, worker.apply_timeout_seconds
+    )
     # Started by the worker process itself (projector.__main__), before the app's recovery.
     lag = GroupLag(settings.kafka, worker.group_id, list(PROJECTIONS))
     app.watchdog = Watchdog(app, lag, progress, worker)  # type: ignore[attr-defined]
@@ -130,7 +132,10 @@ def _add_projection_agent(
                 for poison in rejected:
                     await dead_letter(poison)
                 with traced_apply(topic, [e.headers for e in batch]):
-                    await apply_resiliently(partial(apply, topic), projected, dead_letter)
+                    await apply_resiliently(
+                        partial(apply, topic), projected, dead_letter,
+                        worker.apply_timeout_seconds,
+                    )  # fmt: skip
 
     app.agent(source, name=f"project-{topic}", concurrency=1)(project)
 

@@ -7,14 +7,17 @@ absolute value. The exact, durable rollups are the read DB's (stores/usage_rollu
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import faust
 import structlog
 from redis.exceptions import RedisError
 
 from projector.projector import PROJECTION_LAG, Projector
+from projector.resilience import until_stores_answer
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.expectations import Consumes
 from tessera_common.events.topics import USAGE_EVENTS
@@ -37,7 +40,9 @@ JSON: faust.types.SchemaT[str, dict[str, int]] = faust.Schema(
 Stores = Callable[[], Awaitable[Projector]]
 
 
-def add_live_usage_agent(app: faust.App, partitions: int, stores: Stores) -> None:
+def add_live_usage_agent(app: faust.App, partitions: int, stores: Stores, deadline: float) -> None:
+    """`deadline`: the longest one store call may take before it is retried (erasure check)
+    or given up for this event (the Redis write, which the next event of the key redoes)."""
     table = app.Table(
         "usage-live",
         default=dict,
@@ -58,7 +63,8 @@ def add_live_usage_agent(app: faust.App, partitions: int, stores: Stores) -> Non
             except (ValueError, TypeError):
                 continue  # poison: the projection agent dead-letters it
             projector = await stores()
-            if await projector.postgres.erased(recorded.tenant_id):
+            erased = partial(projector.postgres.erased, recorded.tenant_id)
+            if await until_stores_answer(erased, deadline):
                 continue  # e.g. the gateway's metering, flushed after the erasure
             covered = set(recent_hours())
             sums: dict[datetime, dict[str, int]] = {}
@@ -73,8 +79,9 @@ def add_live_usage_agent(app: faust.App, partitions: int, stores: Stores) -> Non
                 sums.setdefault(hour, {})[total.meter.value] = sum(contributions.values())
             if sums:
                 try:
-                    await projector.redis.write_live_usage(recorded.tenant_id, sums)
-                except RedisError as exc:
+                    async with asyncio.timeout(deadline):
+                        await projector.redis.write_live_usage(recorded.tenant_id, sums)
+                except (RedisError, TimeoutError) as exc:
                     # The window keeps the sums and the next event of the key writes them
                     # whole; crashing the agent would only drop the events it holds.
                     log.warning("live_usage_write_failed", error=repr(exc))

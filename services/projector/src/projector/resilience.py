@@ -1,7 +1,9 @@
 """Applying a batch whatever happens: wait out outages, isolate poison.
 
 An outage of a store (connection refused, timeouts) is retried with backoff, for as
-long as it lasts: offsets do not advance meanwhile, so nothing is skipped. Any
+long as it lasts: offsets do not advance meanwhile, so nothing is skipped. A store call
+that never answers counts as one: each attempt has a deadline, so a wedged connection
+costs one retry instead of holding the partition (and every commit behind it). Any
 other error is the data's fault: the batch is applied event by event and the
 events that still fail go to the dead-letter topic, so one bad event never blocks
 the partition.
@@ -9,7 +11,9 @@ the partition.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import asyncpg
 import structlog
@@ -21,6 +25,7 @@ from tenacity import AsyncRetrying, retry_if_exception, wait_exponential
 from projector.projector import Projected, Rejected
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 STORE_OUTAGE_RETRIES = Counter(
     "tessera_projector_store_retries_total", "Batch applies retried because a store was down."
@@ -50,7 +55,9 @@ def _log_retry(state: object) -> None:
     log.warning("store_unavailable_retrying", error=repr(error))
 
 
-async def _until_stores_answer(apply: Callable[[], Awaitable[None]]) -> None:
+async def until_stores_answer(call: Callable[[], Awaitable[T]], deadline: float) -> T:
+    """`call()`'s result, retried with backoff while a store is out; each attempt within
+    `deadline` seconds (past it, TimeoutError: transient, so retried too)."""
     async for attempt in AsyncRetrying(
         retry=retry_if_exception(is_transient),
         wait=wait_exponential(multiplier=0.1, max=5),
@@ -58,20 +65,24 @@ async def _until_stores_answer(apply: Callable[[], Awaitable[None]]) -> None:
         reraise=True,
     ):
         with attempt:
-            await apply()
+            async with asyncio.timeout(deadline):
+                return await call()
+    raise AssertionError("unreachable: AsyncRetrying reraises the last error")
 
 
 async def apply_resiliently(
     apply: Callable[[Sequence[Projected]], Awaitable[None]],
     batch: Sequence[Projected],
     dead_letter: Callable[[Rejected], Awaitable[None]],
+    deadline: float,
 ) -> None:
+    """Apply `batch`, each attempt within `deadline` seconds; poison to `dead_letter`."""
     try:
-        await _until_stores_answer(lambda: apply(batch))
+        await until_stores_answer(lambda: apply(batch), deadline)
     except Exception:
         for projected in batch:
             try:
-                await _until_stores_answer(lambda p=projected: apply([p]))  # type: ignore[misc]
+                await until_stores_answer(lambda p=projected: apply([p]), deadline)  # type: ignore[misc]
             except Exception as exc:
                 await dead_letter(
                     Rejected(projected.event.to_json(), f"{type(exc).__name__}: {exc}"[:2000])

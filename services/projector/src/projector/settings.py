@@ -24,6 +24,9 @@ class WorkerSettings(BaseSettings):
     data_dir: str = ".run/projector"
     # How soon the group notices a dead worker and gives its partitions to the others.
     session_timeout_seconds: float = Field(default=10.0, ge=6, le=300)
+    # One attempt to apply a batch to the stores; past it the attempt is retried. A batch
+    # takes milliseconds: this only bounds a store call that never returns.
+    apply_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
     # Events waiting on this worker's partitions with no offset committed (or a rebalance
     # unfinished) this long: not ready. Longer still: the worker restarts itself.
     stall_seconds: float = Field(default=30.0, ge=10, le=3600)
