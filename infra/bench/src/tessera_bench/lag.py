@@ -1,13 +1,16 @@
-"""The projector group's lag over time, as the broker sees it (end minus committed offset)."""
+"""Consumer lag as the broker sees it (end minus committed offset): the projector's over
+time, and every consumer group's before a measurement starts (the stack is quiet)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from accounts.app.choreography import CONSUMER as ACCOUNTS_CHOREOGRAPHY
+from billing.app.choreography import CONSUMER as BILLING_CHOREOGRAPHY
 from projector.settings import WorkerSettings
 from tessera_common.events.topics import ACCOUNTS_EVENTS, BILLING_EVENTS, USAGE_EVENTS
 from tessera_common.kafka.lag import GroupLag
@@ -78,3 +81,35 @@ class ProjectorLag:
 
     async def close(self) -> None:
         await self._group.close()
+
+
+async def settle(
+    layout: StackLayout, progress: Callable[[str], None], within: float = 600
+) -> float | None:
+    """Seconds until no consumer group has anything left to do (None if it still had after
+    `within`): work queued by what ran before (a fixture's thousands of new tenants, which
+    billing subscribes and the projector shows) must not be measured as the next step's."""
+    kafka = KafkaSettings(bootstrap_servers=layout.kafka_bootstrap)
+    groups = [
+        GroupLag(kafka, WorkerSettings().group_id, list(TOPICS)),
+        GroupLag(kafka, BILLING_CHOREOGRAPHY, [ACCOUNTS_EVENTS, USAGE_EVENTS]),
+        GroupLag(kafka, ACCOUNTS_CHOREOGRAPHY, [BILLING_EVENTS]),
+    ]
+    started = time.monotonic()
+    reported = 0.0
+    try:
+        while True:
+            behind = {g.group: sum((await g.measure()).values()) for g in groups}
+            if not any(behind.values()):
+                return time.monotonic() - started
+            if time.monotonic() - started >= within:
+                progress(f"  the consumers did not settle within {within:.0f}s: {behind}")
+                return None
+            if time.monotonic() - reported >= 5:
+                reported = time.monotonic()
+                waiting = ", ".join(f"{group} {n:,}" for group, n in behind.items() if n)
+                progress(f"  waiting for the consumers to settle: {waiting} behind")
+            await asyncio.sleep(0.5)
+    finally:
+        for group in groups:
+            await group.close()

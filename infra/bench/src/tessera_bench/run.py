@@ -17,6 +17,7 @@ from tessera_bench.figures import Figure, relate
 from tessera_bench.fixtures import population
 from tessera_bench.ingest import ingest_figures
 from tessera_bench.kafka_tools import perf_tools_classpath
+from tessera_bench.lag import settle
 from tessera_bench.load import Session
 from tessera_bench.reads import directory_reads, profile_reads, usage_reads
 from tessera_bench.replay import replay_figure
@@ -63,6 +64,12 @@ async def run(
     return _publish(document, session, run_id, out)
 
 
+async def _settled(layout: StackLayout) -> None:
+    seconds = await settle(layout, _progress)
+    if seconds is not None and seconds >= 1:
+        _progress(f"  consumers settled after {seconds:.0f}s")
+
+
 async def _measure(session: Session, seed: int, only: frozenset[str]) -> dict[str, Any]:
     budget, layout = session.budget, session.layout
     tenants = await population(
@@ -73,6 +80,7 @@ async def _measure(session: Session, seed: int, only: frozenset[str]) -> dict[st
     cache_layers: list[dict[str, object]] = []
     lag_timeline: list[dict[str, object]] = []
     if "baselines" in only:
+        await _settled(layout)
         base += await baselines.http_baselines(session)
         _progress("baseline: redis-benchmark, pgbench, COPY, Kafka's perf tools")
         base.append(await baselines.redis_get(layout, budget))
@@ -80,6 +88,7 @@ async def _measure(session: Session, seed: int, only: frozenset[str]) -> dict[st
         base.append(await baselines.copy_rows(layout, budget))
         base += await baselines.kafka_tools(layout, budget, perf_tools_classpath(layout))
     if "reads" in only:
+        await _settled(layout)
         reads = await profile_reads(session, tenants, seed)
         figures += reads.figures
         cache_layers = reads.cache_layers
@@ -88,16 +97,21 @@ async def _measure(session: Session, seed: int, only: frozenset[str]) -> dict[st
     peak = next((f for f in figures if f.key == "reads.profile.peak"), None)
     peak_workers = (peak and peak.workers) or 32
     if "tracing" in only:
+        await _settled(layout)
         figures += await tracing_cost(session, tenants, seed, peak_workers)
     if "commands" in only:
+        await _settled(layout)
         figures += await command_figures(session, tenants, seed)
     if "ingest" in only:
+        await _settled(layout)
         ingest, lag_timeline = await ingest_figures(session, tenants, seed)
         figures += ingest
     if "replay" in only:
+        await _settled(layout)
         base.append(await baselines.aiokafka_consume(layout, ACCOUNTS_EVENTS))
         figures.append(await replay_figure(session, "accounts", ACCOUNTS_EVENTS))
     if "scale" in only:
+        await _settled(layout)
         figures += await query_instances(session, tenants, seed, peak_workers)
         figures += await projector_workers(session)
         figures += await shards(session, tenants, seed)
