@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -60,7 +60,7 @@ async def test_a_data_error_is_not_retried_but_raised() -> None:
 
 
 async def test_the_answer_of_the_attempt_that_succeeds_is_returned() -> None:
-    answers = iter([ConnectionRefusedError("down"), 7])
+    answers: Iterator[int | Exception] = iter([ConnectionRefusedError("down"), 7])
 
     async def flaky() -> int:
         answer = next(answers)
