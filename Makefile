@@ -5,6 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 RUN := $(UV) run --frozen --all-packages
 PYTEST_ARGS ?=
+CHAOS_ROUNDS ?= 3
 
 # Offline checks of infra/k8s: kustomize (built once with Go; v5.8.2 and later need Go
 # 1.27) and KEDA's ScaledObject CRD (from its Go module), both kept under .cache/tools.
@@ -20,7 +21,7 @@ include .env
 export
 endif
 
-.PHONY: help bootstrap kube-tools up down status kpi logs test test-unit lint fmt contracts lock clean archive restore rebuild bench bench-compare
+.PHONY: help bootstrap kube-tools up down status kpi logs test test-unit chaos lint fmt contracts lock clean archive restore rebuild bench bench-compare
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -41,7 +42,7 @@ $(TESSERA_KEDA_CRD):
 		| $(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)["Dir"])') \
 		&& cp "$$module/config/crd/bases/keda.sh_scaledobjects.yaml" $@ && chmod u+w $@
 
-up: bootstrap ## Start the whole stack locally (Postgres shards, Redis, Kafka, services)
+up: bootstrap ## Start the whole stack locally (Postgres shards, Redis, Kafka, services); KAFKA_BROKERS=3: three brokers
 	@$(RUN) tessera-stack up
 
 down: ## Stop exactly what `make up` started
@@ -67,6 +68,11 @@ test: bootstrap kube-tools ## Run every test; starts what the tests need and sto
 
 test-unit: bootstrap kube-tools ## Run the unit and contract tests (no infrastructure)
 	@$(RUN) pytest tests/unit tests/contract $(PYTEST_ARGS)
+
+chaos: bootstrap ## Every fault test, each fault CHAOS_ROUNDS times (3): a table, and .run/chaos/latest.json for make kpi
+	@rm -rf .run/chaos/rounds
+	@CHAOS_SUITE=1 CHAOS_ROUNDS=$(CHAOS_ROUNDS) $(RUN) pytest tests/chaos $(PYTEST_ARGS); tests=$$?; \
+		$(RUN) python -m tessera_stack.chaos $(CHAOS_ARGS) && exit $$tests
 
 lint: bootstrap ## ruff, mypy and the import-linter contracts
 	@$(RUN) ruff check .

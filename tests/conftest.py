@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
 import httpx
@@ -25,9 +25,13 @@ from redis.asyncio import Redis
 from support import Accounts, Api, Billing, Usage
 
 from tessera_common.db.urls import asyncpg_dsn
+from tessera_stack.chaos import rounds_dir
 from tessera_stack.endpoints import Endpoints, acquire
 from tessera_stack.stack import LocalStack
 from tessera_stack.system import MissingDependencyError
+
+if TYPE_CHECKING:
+    from harness.rounds import Rounds
 
 T = TypeVar("T")
 
@@ -37,12 +41,29 @@ settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True
 if os.environ.get("CI"):
     settings.load_profile("ci")
 STACK_DIRS = ("integration", "e2e", "fuzz", "chaos", "bench")
+# The fault suite: `make test` runs the quick faults once; `make chaos` (CHAOS_SUITE=1) runs
+# every fault CHAOS_ROUNDS times and tabulates the rounds it leaves in .run/chaos/rounds.
+CHAOS_ROUNDS = int(os.environ.get("CHAOS_ROUNDS", "1"))
+CHAOS_SUITE = os.environ.get("CHAOS_SUITE") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow_fault: a fault only `make chaos` runs")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "chaos_round" in metafunc.fixturenames:
+        rounds = range(1, CHAOS_ROUNDS + 1)
+        metafunc.parametrize("chaos_round", rounds, ids=lambda n: f"round{n}")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    slow = pytest.mark.skip(reason="a slow fault: `make chaos` runs it")
     for item in items:
         if any(part in STACK_DIRS for part in Path(str(item.fspath)).parts):
             item.add_marker(pytest.mark.stack)
+        if item.get_closest_marker("slow_fault") and not CHAOS_SUITE:
+            item.add_marker(slow)
     # Fault injection last: whatever it breaks, nothing else runs after it.
     items.sort(key=lambda item: "chaos" in Path(str(item.fspath)).parts)
 
@@ -123,6 +144,19 @@ def local_stack(endpoints: Endpoints) -> LocalStack:
     if endpoints.source != "local":
         pytest.skip("fault injection stops servers of the local stack only")
     return LocalStack()
+
+
+@pytest.fixture
+async def rounds(
+    local_stack: LocalStack, endpoints: Endpoints, operator: dict[str, str]
+) -> AsyncIterator[Rounds]:
+    """Fault rounds on the local stack, through the edge, without the documented-status
+    hook: the harness records whatever a client sees instead of failing on it."""
+    from harness.rounds import Rounds  # noqa: PLC0415 - tests/chaos is on the path there only
+
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+    async with httpx.AsyncClient(base_url=endpoints.gateway_url, limits=limits) as http:
+        yield Rounds(local_stack, endpoints, http, operator, rounds_dir(local_stack.layout))
 
 
 @pytest.fixture

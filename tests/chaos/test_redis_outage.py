@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from support import PROBLEM_JSON, Api, bearer, usage_record
+from harness.client import answer_of
+from support import Api, bearer, usage_record
 
 from tessera_stack.stack import LocalStack
 
@@ -65,17 +66,6 @@ async def _readable(api: Api, client: Client) -> bool | None:
     return True if read.status_code == 200 else None
 
 
-def acceptable(answer: httpx.Response) -> bool:
-    """2xx and 429, or a 503 problem a client can act on."""
-    if answer.status_code < 300 or answer.status_code == 429:
-        return True
-    return (
-        answer.status_code == 503
-        and answer.headers.get("content-type") == PROBLEM_JSON
-        and bool(answer.headers.get("retry-after"))
-    )
-
-
 async def test_redis_killed_under_traffic_fails_nothing_and_comes_back_at_once(
     local_stack: LocalStack, api: Api, converge: Converge
 ) -> None:
@@ -110,7 +100,7 @@ async def test_redis_killed_under_traffic_fails_nothing_and_comes_back_at_once(
     answers = [(sent_at, a) for c in clients for sent_at, a in c.answers]
     assert len(answers) > after > during > 0
     refused = [(a.request.method, a.request.url.path, a.status_code, a.text[:200])
-               for _, a in answers if not acceptable(a)]  # fmt: skip
+               for _, a in answers if not answer_of(a).acceptable]  # fmt: skip
     assert refused == []
     # Back at once: no request sent after Redis answered again fails, not even with a 503.
     served_after = {a.status_code for sent_at, a in answers if sent_at >= back_at}

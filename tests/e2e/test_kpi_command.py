@@ -13,6 +13,8 @@ from support import Api, bearer
 
 from tessera_stack.stack import LocalStack
 
+NOT_SCRAPED = {"cost_per_user", "uptime", "mttr"}  # from make bench and make chaos runs
+
 
 async def test_kpi_reports_real_values_after_traffic(
     local_stack: LocalStack,
@@ -36,7 +38,7 @@ async def test_kpi_reports_real_values_after_traffic(
         assert run.returncode == 0, run.stderr
         document = json.loads(out.read_text())
         values = {row["key"]: row["value"] for row in document["kpis"]}
-        scraped = {k: v for k, v in values.items() if k != "cost_per_user"}
+        scraped = {k: v for k, v in values.items() if k not in NOT_SCRAPED}
         return values if all(v is not None for v in scraped.values()) else None
 
     values = await converge(measured, within=30.0, interval=1.0)
@@ -53,6 +55,14 @@ async def test_kpi_reports_real_values_after_traffic(
         assert values["cost_per_user"] > 0
     else:
         assert values["cost_per_user"] is None
+    # Uptime and MTTR come from the last fault suite's run (`make chaos`), and only from one.
+    chaos_run = local_stack.layout.run_dir / "chaos" / "latest.json"
+    if chaos_run.exists():
+        assert 0 <= values["uptime"] <= 1
+        assert values["mttr"] >= 0
+    else:
+        assert values["uptime"] is None
+        assert values["mttr"] is None
     document = json.loads(out.read_text())
     assert document["unreachable"] == []
     assert {"1k", "100k", "1M"} == set(document["kpis"][0]["stages"])

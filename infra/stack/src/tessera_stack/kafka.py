@@ -12,7 +12,8 @@ from string import Template
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from tessera_stack.layout import StackLayout
+from tessera_common.kafka.topics import replication_for
+from tessera_stack.layout import HOST, KafkaNode, StackLayout
 from tessera_stack.processes import ManagedProcess
 from tessera_stack.waiting import wait_until
 
@@ -20,14 +21,18 @@ RECIPE_DIR = Path(__file__).resolve().parents[2].parent / "kafka"
 
 
 class KafkaBroker:
-    def __init__(self, layout: StackLayout) -> None:
+    """One node of the stack's KRaft cluster (the first, unless `node` names another)."""
+
+    def __init__(self, layout: StackLayout, node: KafkaNode | None = None) -> None:
         self.layout = layout
+        self.node = node or layout.kafka_nodes[0]
+        name = self.node.name
         self.libs = layout.cache_dir / "kafka" / layout.kafka_version / "libs"
-        self.home = layout.run_dir / "kafka"
+        self.home = layout.run_dir / name
         self.data_dir = self.home / "data"
         self.config = self.home / "server.properties"
         self.process = ManagedProcess(
-            "kafka", layout.pids_dir / "kafka.pid", layout.logs_dir / "kafka.log"
+            name, layout.pids_dir / f"{name}.pid", layout.logs_dir / f"{name}.log"
         )
 
     @property
@@ -59,11 +64,17 @@ class KafkaBroker:
     def render_config(self) -> None:
         template = Template((RECIPE_DIR / "server.properties.template").read_text())
         self.home.mkdir(parents=True, exist_ok=True)
+        nodes = self.layout.kafka_nodes
+        replication = replication_for(len(nodes))
         self.config.write_text(
             template.substitute(
-                port=self.layout.kafka_port,
-                controller_port=self.layout.kafka_controller_port,
+                node_id=self.node.node_id,
+                voters=",".join(f"{n.node_id}@{HOST}:{n.controller_port}" for n in nodes),
+                port=self.node.port,
+                controller_port=self.node.controller_port,
                 data_dir=self.data_dir,
+                replication=replication.factor,
+                min_isr=replication.min_insync,
             )
         )
 
@@ -71,7 +82,8 @@ class KafkaBroker:
         return (self.data_dir / "meta.properties").exists()
 
     def format_storage(self) -> None:
-        cluster_id = _kafka_uuid()
+        """Format the node's storage with the cluster's id (every node must share one)."""
+        cluster_id = self._cluster_id()
         subprocess.run(
             [
                 "java",
@@ -88,7 +100,28 @@ class KafkaBroker:
             stdout=subprocess.DEVNULL,
         )
 
+    def _cluster_id(self) -> str:
+        """A fresh id for one node; for several, one id kept in the run dir for all."""
+        if self.layout.kafka_brokers == 1:
+            return _kafka_uuid()
+        cluster_file = self.layout.run_dir / "kafka-cluster-id"
+        if not cluster_file.exists():
+            if (self.layout.run_dir / "kafka" / "data").exists():
+                # A one-node KRaft log holds a quorum of one: it cannot grow into three.
+                raise RuntimeError(
+                    "this run dir holds a one-broker Kafka: run `make clean` (or delete "
+                    ".run/kafka) before `make up KAFKA_BROKERS=3`"
+                )
+            cluster_file.write_text(_kafka_uuid())
+        return cluster_file.read_text().strip()
+
     def start(self) -> None:
+        """Start the node and wait until it answers (a node of several answers once a
+        quorum of controllers runs: start them all with `launch`, then `wait_ready`)."""
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
         command = [
             "java",
             f"-Xms{self.layout.kafka_heap}",
@@ -104,9 +137,11 @@ class KafkaBroker:
             str(self.config),
         ]
         self.process.start(command, env={})
+
+    def wait_ready(self) -> None:
         wait_until(
             self.answers,
-            "kafka",
+            self.node.name,
             # The JVM alone has taken a minute to start on a shared 2-core machine.
             timeout=180,
             alive=self.process.running,
@@ -137,7 +172,7 @@ class KafkaBroker:
         level = quiet.level
         quiet.setLevel(logging.CRITICAL)  # "connection refused" is the expected answer here
         try:
-            return asyncio.run(_metadata_answers(self.layout.kafka_bootstrap))
+            return asyncio.run(_metadata_answers(f"{HOST}:{self.node.port}"))
         finally:
             quiet.setLevel(level)
 

@@ -17,7 +17,15 @@ import typer
 from rich.table import Table
 
 from tessera_common.observability.exposition import Scrape
-from tessera_common.observability.kpis import STAGES, cost_row, formatted, report
+from tessera_common.observability.kpis import (
+    STAGES,
+    cost_row,
+    formatted,
+    mttr_row,
+    report,
+    uptime_row,
+)
+from tessera_stack.chaos import latest_path
 from tessera_stack.layout import HOST, StackLayout
 from tessera_stack.progress import console
 from tessera_stack.services import instances
@@ -66,6 +74,15 @@ def _bench_cost(layout: StackLayout) -> dict[str, Any] | None:
     return cost if cost and cost.get("available") else None
 
 
+def chaos_summary(layout: StackLayout) -> dict[str, Any] | None:
+    """The summary of the last fault suite's run (`make chaos`), if there was one."""
+    latest = latest_path(layout)
+    if not latest.exists():
+        return None
+    summary: dict[str, Any] = json.loads(latest.read_text())
+    return summary
+
+
 OutOption = Annotated[
     Path | None, typer.Option(help="where to write the JSON (default .run/kpi.json)")
 ]
@@ -84,7 +101,8 @@ def main(out: OutOption = None, window: WindowOption = 0.0) -> None:
         console.print("[red]no service answered: is the stack up (make up)?[/]")
         raise typer.Exit(1)
     document = report(scrape) | {"unreachable": missing, "window_seconds": window or None}
-    document["kpis"].append(cost_row(_bench_cost(layout)))
+    chaos = chaos_summary(layout)
+    document["kpis"] += [uptime_row(chaos), mttr_row(chaos), cost_row(_bench_cost(layout))]
     target = out or layout.run_dir / "kpi.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(document, indent=2) + "\n")

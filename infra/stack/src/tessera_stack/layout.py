@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tessera_common.kafka.topics import replication_for
 from tessera_common.settings import (
     DEFAULT_INTERNAL_TOKEN_SECRET,
     DEFAULT_OPERATOR_KEY,
@@ -21,6 +22,31 @@ PG_PASSWORD = "tessera"  # local stack only; bound to loopback
 # beside the first (e.g. TESSERA_PORT_OFFSET=1000). Tools run by `make` (`make rebuild`,
 # `make archive`) get the shifted stack's environment through `tessera-stack run`.
 PORT_OFFSET = int(os.environ.get("TESSERA_PORT_OFFSET", "0"))
+# `make up KAFKA_BROKERS=3` runs three KRaft brokers; the count is remembered in the run dir,
+# so `make status`, `make down` and the tests see the same cluster without being told.
+BROKERS_FILE = ".kafka-brokers"
+
+
+def kafka_broker_count(root: Path = REPO_ROOT, run_name: str = ".run") -> int:
+    named = os.environ.get("KAFKA_BROKERS")
+    if named:
+        return int(named)
+    remembered = root / run_name / BROKERS_FILE
+    return int(remembered.read_text()) if remembered.exists() else 1
+
+
+@dataclass(frozen=True)
+class KafkaNode:
+    """One KRaft node (broker and controller): node ids from 1, two ports each."""
+
+    node_id: int
+    port: int
+    controller_port: int
+
+    @property
+    def name(self) -> str:
+        """As `make status` shows it: `kafka`, then `kafka-2`, `kafka-3`."""
+        return "kafka" if self.node_id == 1 else f"kafka-{self.node_id}"
 
 
 @dataclass(frozen=True)
@@ -58,6 +84,7 @@ class StackLayout:
     redis_port: int = 16379 + PORT_OFFSET
     kafka_port: int = 19092 + PORT_OFFSET
     kafka_controller_port: int = 19093 + PORT_OFFSET
+    kafka_brokers: int = field(default_factory=kafka_broker_count)
     kafka_version: str = "4.0.1"
     kafka_heap: str = "512m"
     # Every instance of every service, by port. Several instances of one service cannot sit
@@ -86,8 +113,7 @@ class StackLayout:
         return [
             *(server.port for server in self.postgres),
             self.redis_port,
-            self.kafka_port,
-            self.kafka_controller_port,
+            *(port for node in self.kafka_nodes for port in (node.port, node.controller_port)),
             self.edge_port,
             self.edge_internal_port,
             self.prometheus_port,
@@ -146,8 +172,16 @@ class StackLayout:
         return next(server for server in self.postgres if server.role == "read")
 
     @property
+    def kafka_nodes(self) -> list[KafkaNode]:
+        """The first node on kafka_port and kafka_controller_port, the others 2 ports on."""
+        return [
+            KafkaNode(n + 1, self.kafka_port + 2 * n, self.kafka_controller_port + 2 * n)
+            for n in range(self.kafka_brokers)
+        ]
+
+    @property
     def kafka_bootstrap(self) -> str:
-        return f"{HOST}:{self.kafka_port}"
+        return ",".join(f"{HOST}:{node.port}" for node in self.kafka_nodes)
 
     @property
     def redis_url(self) -> str:
@@ -192,4 +226,6 @@ def service_environment(
         "STATUS_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }
+    if layout.kafka_brokers > 1:  # Faust's changelog topics get the event topics' copies
+        env["KAFKA_REPLICATION_FACTOR"] = str(replication_for(layout.kafka_brokers).factor)
     return env

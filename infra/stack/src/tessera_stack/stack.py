@@ -11,7 +11,7 @@ from tessera_common.kafka.topics import ensure_topics
 from tessera_common.settings import KafkaSettings
 from tessera_stack.edge import EdgeServer
 from tessera_stack.kafka import KafkaBroker
-from tessera_stack.layout import HOST, StackLayout, service_environment
+from tessera_stack.layout import BROKERS_FILE, HOST, StackLayout, service_environment
 from tessera_stack.migrations import pending_migrations, run_migrations
 from tessera_stack.postgres import PostgresCluster
 from tessera_stack.progress import note, step
@@ -26,7 +26,8 @@ class LocalStack:
     layout: StackLayout = field(default_factory=StackLayout)
 
     def __post_init__(self) -> None:
-        self.kafka = KafkaBroker(self.layout)
+        self.brokers = [KafkaBroker(self.layout, node) for node in self.layout.kafka_nodes]
+        self.kafka = self.brokers[0]
         self.redis = RedisServer(self.layout)
         self.prometheus = PrometheusServer(self.layout)
         self._clusters: list[PostgresCluster] | None = None
@@ -105,19 +106,32 @@ class LocalStack:
         if not self.kafka.jars_present():
             with step(f"fetching Kafka {self.layout.kafka_version} jars from Maven Central"):
                 self.kafka.fetch_jars()
-        with step(f"kafka (KRaft) on :{self.layout.kafka_port}"):
-            self.kafka.render_config()
-            if not self.kafka.formatted():
-                self.kafka.format_storage()
-            if not self.kafka.process.running():
-                self.kafka.start()
-                started.append("kafka")
+        ports = ", ".join(f":{node.port}" for node in self.layout.kafka_nodes)
+        with step(f"kafka (KRaft) on {ports}"):
+            self._remember_brokers()
+            for broker in self.brokers:
+                broker.render_config()
+                if not broker.formatted():
+                    broker.format_storage()
+                if not broker.process.running():
+                    broker.launch()
+                    started.append(broker.node.name)
+            for broker in self.brokers:  # together: several nodes need their quorum first
+                broker.wait_ready()
         with step("kafka topics"):
             kafka = KafkaSettings(bootstrap_servers=self.layout.kafka_bootstrap)
-            created = asyncio.run(ensure_topics(kafka))
+            # Three copies, two in sync, once there are three brokers (acks=all waits for two).
+            created = asyncio.run(ensure_topics(kafka, fit_to_cluster=len(self.brokers) > 1))
             if created:
                 note(f"created {', '.join(created)}")
         return started
+
+    def _remember_brokers(self) -> None:
+        remembered = self.layout.run_dir / BROKERS_FILE
+        if self.layout.kafka_brokers > 1:
+            remembered.write_text(str(self.layout.kafka_brokers))
+        else:
+            remembered.unlink(missing_ok=True)
 
     def _up_schemas(self) -> list[str]:
         with step("schemas at their Alembic head"):
@@ -137,7 +151,8 @@ class LocalStack:
             if stopped:
                 note(f"stopped {', '.join(stopped)}")
         with step("kafka"):
-            self.kafka.process.stop(timeout=30)
+            for broker in reversed(self.brokers):
+                broker.process.stop(timeout=30)
         with step("redis"):
             self.redis.process.stop()
         if postgres_bindir() is None:
@@ -154,8 +169,9 @@ class LocalStack:
             rows.append((f"postgres {cluster.server.name}", f":{cluster.server.port}", state))
         redis_state = "up" if self.redis.answers() else "down"
         rows.append(("redis", f":{self.layout.redis_port}", redis_state))
-        kafka_state = "up" if self.kafka.process.running() and self.kafka.answers() else "down"
-        rows.append(("kafka", f":{self.layout.kafka_port}", kafka_state))
+        for broker in self.brokers:
+            kafka_state = "up" if broker.process.running() and broker.answers() else "down"
+            rows.append((broker.node.name, f":{broker.node.port}", kafka_state))
         for instance in instances(self.layout):
             url = f"http://{HOST}:{instance.port}"
             rows.append((instance.name, url, _service_state(url)))

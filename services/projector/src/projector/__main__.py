@@ -11,6 +11,9 @@ from tessera_common.kafka.topics import changelog_topic, ensure_topics
 from tessera_common.observability.logging import configure_logging
 from tessera_common.observability.tracing import configure_tracing
 
+# How often the group's offsets catch up with what the agents applied (Faust's own default).
+COMMIT_INTERVAL_SECONDS = 2.8
+
 
 class JsonLogWorker(Worker):
     """Faust's worker, logging JSON lines like every other Tessera process."""
@@ -22,6 +25,7 @@ class JsonLogWorker(Worker):
     async def on_start(self) -> None:
         # The watchdog judges the worker from its first moment, table recovery included.
         self.add_future(self.app.watchdog.run())  # type: ignore[attr-defined]
+        self.add_future(self.app.commits.run(COMMIT_INTERVAL_SECONDS))  # type: ignore[attr-defined]
         await super().on_start()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -12,17 +12,21 @@ import structlog
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
+from projector.commits import GroupCommits
+from projector.live_usage import AGENT as LIVE_USAGE_AGENT
 from projector.live_usage import add_live_usage_agent
+from projector.positions import PositionGuard
 from projector.progress import Progress
 from projector.projector import PROJECTIONS, Projected, Projector, Rejected, triage
-from projector.resilience import apply_resiliently
+from projector.resilience import apply_resiliently, until_stores_answer
 from projector.settings import ProjectorSettings, WorkerSettings
+from projector.stores.positions import PositionStore
 from projector.stores.postgres import PostgresReadStore
 from projector.stores.redis import RedisReadStore
 from projector.tracing import traced_apply
 from projector.watchdog import Watchdog
 from tessera_common.db.urls import asyncpg_dsn
-from tessera_common.events.topics import dlq_of
+from tessera_common.events.topics import USAGE_EVENTS, dlq_of
 from tessera_common.kafka.lag import GroupLag
 from tessera_common.redis_client import create_redis
 
@@ -93,10 +97,29 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
         projector = await resources.projector()  # connects on first use, retried like a write
         await projector.apply(topic, batch)
 
+    async def positions() -> PositionStore:
+        return (await resources.projector()).postgres.positions
+
+    agents_of_topic = {topic: {_agent_name(topic)} for topic in PROJECTIONS}
+    agents_of_topic[USAGE_EVENTS].add(LIVE_USAGE_AGENT)
+    commits = GroupCommits(app, agents_of_topic)
+    app.commits = commits  # type: ignore[attr-defined]  # run by the worker (__main__)
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def forget_revoked(sender: object, revoked: set[Any], **_: Any) -> None:
+        commits.forget(revoked)
+
     for topic in PROJECTIONS:
-        _add_projection_agent(app, topic, worker, apply, progress)
+        guard = PositionGuard(topic, positions)
+        _add_projection_agent(
+            app, topic, worker, apply, guard=guard, progress=progress, commits=commits
+        )
     add_live_usage_agent(
-        app, settings.kafka.topic_partitions, resources.projector, worker.apply_timeout_seconds
+        app,
+        settings.kafka.topic_partitions,
+        resources.projector,
+        worker.apply_timeout_seconds,
+        commits,
     )
     # Started by the worker process itself (projector.__main__), before the app's recovery.
     lag = GroupLag(settings.kafka, worker.group_id, list(PROJECTIONS))
@@ -110,10 +133,20 @@ Apply = Callable[[str, Sequence[Projected]], Awaitable[None]]
 
 
 def _add_projection_agent(
-    app: faust.App, topic: str, worker: WorkerSettings, apply: Apply, progress: Progress
+    app: faust.App,
+    topic: str,
+    worker: WorkerSettings,
+    apply: Apply,
+    *,
+    guard: PositionGuard,
+    progress: Progress,
+    commits: GroupCommits,
 ) -> None:
-    """One agent per topic: batches in, poison to `<topic>.dlq`, the rest to the stores."""
-    source = app.topic(topic, value_type=bytes, key_type=bytes, allow_empty=True)
+    """One agent per topic: batches held to the projector's positions, poison to
+    `<topic>.dlq`, the rest to the stores."""
+    name = _agent_name(topic)
+    # Offsets are committed from what the agents applied (projector.commits), not acked.
+    source = app.topic(topic, value_type=bytes, key_type=bytes, allow_empty=True, acks=False)
     dead_letters = app.topic(dlq_of(topic), value_type=bytes, key_type=bytes)
     DEAD_LETTERS.labels(topic)  # a zero series from the start: increase() sees the first one
 
@@ -123,21 +156,39 @@ def _add_projection_agent(
         await dead_letters.send(value=poison.raw, headers=headers)
         DEAD_LETTERS.labels(topic).inc()
 
+    async def rewind(offsets: Mapping[Any, int]) -> None:
+        try:
+            await app.consumer.seek_wait(offsets)
+        except Exception as exc:  # given away meanwhile: its new owner holds it to the position
+            log.warning("projection_rewind_failed", topic=topic, error=repr(exc))
+
     async def project(stream: faust.StreamT[bytes]) -> None:
         async for batch in stream.take_events(  # type: ignore[attr-defined]
             worker.batch_size, within=worker.batch_window_seconds
         ):
             with progress.applying():
-                projected, rejected = triage(topic, [e.value for e in batch])
+                admitted = await until_stores_answer(
+                    partial(guard.admit, batch, rewind), worker.apply_timeout_seconds
+                )
+                projected, rejected = triage(topic, [e.value for e in admitted])
                 for poison in rejected:
                     await dead_letter(poison)
-                with traced_apply(topic, [e.headers for e in batch]):
+                with traced_apply(topic, [e.headers for e in admitted]):
                     await apply_resiliently(
                         partial(apply, topic), projected, dead_letter,
                         worker.apply_timeout_seconds,
                     )  # fmt: skip
+                positions = await until_stores_answer(
+                    partial(guard.advance, admitted), worker.apply_timeout_seconds
+                )
+                for tp, next_offset in positions.items():
+                    commits.applied(name, tp, next_offset)
 
-    app.agent(source, name=f"project-{topic}", concurrency=1)(project)
+    app.agent(source, name=name, concurrency=1)(project)
+
+
+def _agent_name(topic: str) -> str:
+    return f"project-{topic}"
 
 
 def _add_health_pages(

@@ -16,6 +16,7 @@ import faust
 import structlog
 from redis.exceptions import RedisError
 
+from projector.commits import GroupCommits
 from projector.projector import PROJECTION_LAG, Projector
 from projector.resilience import until_stores_answer
 from tessera_common.events.envelope import EventEnvelope
@@ -40,7 +41,12 @@ JSON: faust.types.SchemaT[str, dict[str, int]] = faust.Schema(
 Stores = Callable[[], Awaitable[Projector]]
 
 
-def add_live_usage_agent(app: faust.App, partitions: int, stores: Stores, deadline: float) -> None:
+AGENT = "live-usage"
+
+
+def add_live_usage_agent(
+    app: faust.App, partitions: int, stores: Stores, deadline: float, commits: GroupCommits
+) -> None:
     """`deadline`: the longest one store call may take before it is retried (erasure check)
     or given up for this event (the Redis write, which the next event of the key redoes)."""
     table = app.Table(
@@ -49,44 +55,51 @@ def add_live_usage_agent(app: faust.App, partitions: int, stores: Stores, deadli
         partitions=partitions,
         schema=JSON,
     ).tumbling(HOUR, expires=timedelta(hours=LIVE_USAGE_HOURS))
-    source = app.topic(USAGE_EVENTS, value_type=bytes, key_type=bytes, allow_empty=True)
+    # Offsets are committed from what the agents applied (projector.commits), not acked.
+    source = app.topic(USAGE_EVENTS, value_type=bytes, key_type=bytes, allow_empty=True, acks=False)
 
     async def count(stream: faust.StreamT[bytes]) -> None:
         # One event at a time: the table's changelog goes to the partition of the event
         # being processed, which must be the tenant's.
         async for event in stream.events():
-            try:
-                envelope = EventEnvelope.from_json(event.value)
-                if envelope.event_type != UsageRecorded.event_type:
-                    continue
-                recorded = parse_as(UsageRecorded, envelope)
-            except (ValueError, TypeError):
-                continue  # poison: the projection agent dead-letters it
-            projector = await stores()
-            erased = partial(projector.postgres.erased, recorded.tenant_id)
-            if await until_stores_answer(erased, deadline):
-                continue  # e.g. the gateway's metering, flushed after the erasure
-            covered = set(recent_hours())
-            sums: dict[datetime, dict[str, int]] = {}
-            for total in recorded.hourly:
-                hour = total.hour.astimezone(UTC)
-                if hour not in covered:
-                    continue  # older hours live in the read DB's rollups only
-                window = table.relative_to(hour.timestamp())  # type: ignore[attr-defined]
-                key = f"{recorded.tenant_id}/{total.meter.value}"
-                contributions = {**window[key].value(), str(recorded.batch_id): total.quantity}
-                window[key] = contributions
-                sums.setdefault(hour, {})[total.meter.value] = sum(contributions.values())
-            if sums:
-                try:
-                    async with asyncio.timeout(deadline):
-                        await projector.redis.write_live_usage(recorded.tenant_id, sums)
-                except (RedisError, TimeoutError) as exc:
-                    # The window keeps the sums and the next event of the key writes them
-                    # whole; crashing the agent would only drop the events it holds.
-                    log.warning("live_usage_write_failed", error=repr(exc))
-                    continue
-                lag = datetime.now(UTC) - envelope.occurred_at
-                PROJECTION_LAG.labels("usage", "redis-live").observe(lag.total_seconds())
+            await count_one(event)
+            # Counted, or nothing in it to count: the group's offset may pass it.
+            commits.applied(AGENT, event.message.tp, event.message.offset + 1)
 
-    app.agent(source, name="live-usage", concurrency=1)(count)
+    async def count_one(event: faust.types.EventT[bytes]) -> None:
+        try:
+            envelope = EventEnvelope.from_json(event.value)
+            if envelope.event_type != UsageRecorded.event_type:
+                return
+            recorded = parse_as(UsageRecorded, envelope)
+        except (ValueError, TypeError):
+            return  # poison: the projection agent dead-letters it
+        projector = await stores()
+        erased = partial(projector.postgres.erased, recorded.tenant_id)
+        if await until_stores_answer(erased, deadline):
+            return  # e.g. the gateway's metering, flushed after the erasure
+        covered = set(recent_hours())
+        sums: dict[datetime, dict[str, int]] = {}
+        for total in recorded.hourly:
+            hour = total.hour.astimezone(UTC)
+            if hour not in covered:
+                continue  # older hours live in the read DB's rollups only
+            window = table.relative_to(hour.timestamp())  # type: ignore[attr-defined]
+            key = f"{recorded.tenant_id}/{total.meter.value}"
+            contributions = {**window[key].value(), str(recorded.batch_id): total.quantity}
+            window[key] = contributions
+            sums.setdefault(hour, {})[total.meter.value] = sum(contributions.values())
+        if not sums:
+            return
+        try:
+            async with asyncio.timeout(deadline):
+                await projector.redis.write_live_usage(recorded.tenant_id, sums)
+        except (RedisError, TimeoutError) as exc:
+            # The window keeps the sums and the next event of the key writes them whole;
+            # crashing the agent would only drop the events it holds.
+            log.warning("live_usage_write_failed", error=repr(exc))
+            return
+        lag = datetime.now(UTC) - envelope.occurred_at
+        PROJECTION_LAG.labels("usage", "redis-live").observe(lag.total_seconds())
+
+    app.agent(source, name=AGENT, concurrency=1)(count)

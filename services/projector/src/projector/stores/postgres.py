@@ -26,6 +26,7 @@ from projector.projections.changes import (
     UpsertUser,
 )
 from projector.stores import usage_rollups
+from projector.stores.positions import PositionStore
 from tessera_common.observability.database import timed_connection
 
 _NOT_ERASED = "NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = $2 AND t.status = 'erased')"
@@ -267,6 +268,10 @@ class PostgresReadStore:
                 delta.profiles = [dict(r) for r in await conn.fetch(_TENANT_PROFILES, profiled)]
             delta.api_keys = [dict(r) for r in await conn.fetch(_API_KEYS, keys)] if keys else []
         return delta
+
+    @property
+    def positions(self) -> PositionStore:
+        return PositionStore(self._pool)
 
     async def erased(self, tenant_id: uuid.UUID) -> bool:
         """Whether the tenant's tombstone is in the read DB (its late events change nothing)."""
