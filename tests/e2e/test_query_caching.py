@@ -1,4 +1,6 @@
-"""The query service's caches: L1 in process, L2 Redis, each counted; changes invalidate L1."""
+"""Read caches, each counted, each dropped by the projector's announcements: the gateway's
+kept answers (a profile read again without the hop to the query service), and the query
+service's L1 (in process) over L2 (Redis)."""
 
 from __future__ import annotations
 
@@ -9,22 +11,24 @@ import httpx
 import pytest
 from support import Api, bearer
 
+from tessera_common.auth.internal_token import HEADER, OPERATOR, sign_internal_token
+from tessera_common.consistency import HEADER as CONSISTENCY_TOKEN
+from tessera_common.settings import AuthSettings
 from tessera_stack.endpoints import Endpoints
 from tessera_stack.layout import StackLayout
 
 Converge = Callable[..., Awaitable[Any]]
 
 
-@pytest.fixture(scope="module")
-def query_metrics(endpoints: Endpoints) -> list[str]:
+def metrics_of(endpoints: Endpoints, service: str) -> list[str]:
     if endpoints.source == "environment":
-        pytest.skip("the query service's own address is not known for servers named by env")
-    return [f"{url}/metrics" for url in StackLayout().instance_urls("query")]
+        pytest.skip("the services' own addresses are not known for servers named by env")
+    return [f"{url}/metrics" for url in StackLayout().instance_urls(service)]
 
 
-async def l1_hits(urls: list[str]) -> float:
-    """L1 hits summed over every query instance (the gateway balances reads over them)."""
-    prefix = 'tessera_cache_lookups_total{layer="l1",result="hit",service="query"}'
+async def hits(urls: list[str], service: str, layer: str) -> float:
+    """A layer's hits summed over every instance of the service."""
+    prefix = f'tessera_cache_lookups_total{{layer="{layer}",result="hit",service="{service}"}}'
     async with httpx.AsyncClient() as client:
         texts = [(await client.get(url)).text for url in urls]
     return sum(
@@ -35,33 +39,85 @@ async def l1_hits(urls: list[str]) -> float:
     )
 
 
-async def test_a_repeated_read_hits_l1_and_a_change_invalidates_it(
-    api: Api, query_metrics: list[str], converge: Converge
+async def test_the_gateway_answers_a_profile_again_until_it_changes(
+    api: Api, endpoints: Endpoints, converge: Converge
 ) -> None:
-    tenant = await api.tenant(name="Cached", plan="pro")  # polls faster than free's 10/s
+    gateways = metrics_of(endpoints, "gateway")
+    tenant = await api.tenant(name="Kept", plan="pro")  # polls faster than free's 10/s
     path = f"/v1/tenants/{tenant['tenant_id']}"
     key = bearer(tenant["api_key"])
 
-    async def hits_l1() -> bool | None:
-        # The new tenant's own projections announce it a few times: once they are
-        # done, a read fills L1 and the next read is served from it.
+    async def kept() -> httpx.Response | None:
+        # The new tenant's own projections announce it a few times: once they are done,
+        # a read is kept and the next one is answered from the gateway's memory.
         first = await api.gateway.get(path, headers=key)
         if first.status_code != 200:
             return None
-        before = await l1_hits(query_metrics)
-        assert (await api.gateway.get(path, headers=key)).json()["name"] == "Cached"
-        return True if await l1_hits(query_metrics) == before + 1 else None
+        before = await hits(gateways, "gateway", "responses")
+        again = await api.gateway.get(path, headers=key)
+        return again if await hits(gateways, "gateway", "responses") == before + 1 else None
 
-    assert await converge(hits_l1, within=10)
+    again = await converge(kept, within=10)
+    assert again.json()["name"] == "Kept"
+    etag = again.headers["etag"]
+    assert again.headers["cache-control"] == "private, no-cache"
+    assert "ratelimit-limit" in again.headers  # limited (and metered) like any read
+
+    not_modified = await api.gateway.get(path, headers={**key, "If-None-Match": etag})
+    assert not_modified.status_code == 304
+    assert not_modified.headers["etag"] == etag
+
+    # Isolation and authentication come first: a kept answer is no one else's.
+    other = await api.tenant(name="Other")
+    assert (await api.gateway.get(path, headers=bearer(other["api_key"]))).status_code == 404
+    assert (await api.gateway.get(path)).status_code == 401
 
     renamed = await api.gateway.patch(
         path, json={"name": "Renamed"}, headers={**key, "If-Match": '"1"'}
     )
     assert renamed.status_code == 200
+    # With the command's token the read goes to the query service, which waits for it.
+    token = {CONSISTENCY_TOKEN: renamed.headers[CONSISTENCY_TOKEN]}
+    assert (await api.gateway.get(path, headers={**key, **token})).json()["name"] == "Renamed"
 
     async def sees_the_rename() -> str | None:
         name = (await api.gateway.get(path, headers=key)).json()["name"]
         return name if name == "Renamed" else None
 
-    # Inside the L1 TTL (5 s): only the projector's invalidation explains seeing it sooner.
+    # Well inside the kept answer's TTL (30 s): only the announcement explains it.
     assert await converge(sees_the_rename, within=2) == "Renamed"
+
+
+async def test_a_repeated_read_hits_l1_and_a_change_invalidates_it(
+    api: Api, endpoints: Endpoints, converge: Converge
+) -> None:
+    """The query service's own L1, read straight (the gateway would answer from its own)."""
+    queries = metrics_of(endpoints, "query")
+    tenant = await api.tenant(name="Cached", plan="pro")
+    path = f"/v1/tenants/{tenant['tenant_id']}"
+    secret = AuthSettings().internal_token_secret.get_secret_value()
+    internal = {HEADER: sign_internal_token(OPERATOR, secret, 60)}
+    query = StackLayout().instance_urls("query")[0]
+
+    async with httpx.AsyncClient(base_url=query, headers=internal) as direct:
+
+        async def hits_l1() -> bool | None:
+            if (await direct.get(path)).status_code != 200:
+                return None
+            before = await hits(queries, "query", "l1")
+            assert (await direct.get(path)).json()["name"] == "Cached"
+            return True if await hits(queries, "query", "l1") == before + 1 else None
+
+        assert await converge(hits_l1, within=10)
+
+        renamed = await api.gateway.patch(
+            path, json={"name": "Renamed"}, headers={**bearer(tenant["api_key"]), "If-Match": '"1"'}
+        )
+        assert renamed.status_code == 200
+
+        async def sees_the_rename() -> str | None:
+            name = (await direct.get(path)).json()["name"]
+            return name if name == "Renamed" else None
+
+        # Inside the L1 TTL (5 s): only the projector's invalidation explains seeing it sooner.
+        assert await converge(sees_the_rename, within=2) == "Renamed"

@@ -20,16 +20,19 @@ from gateway.metering import CallMeter
 from gateway.openapi import aggregate
 from gateway.proxy import Proxy
 from gateway.ratelimit import RateLimiter
+from gateway.responses import KeptResponse
 from gateway.routes import ROUTES, RoutingTable
 from gateway.settings import GatewaySettings
 from gateway.status.router import status_router
 from gateway.upstreams import UpstreamPool, UpstreamUnavailableError
 from tessera_common.auth.internal_token import TokenSigner
 from tessera_common.background import BackgroundTasks
+from tessera_common.cache.invalidation import listen
+from tessera_common.cache.l1 import L1Cache
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.logging import configure_logging
 from tessera_common.observability.metrics import initialise_error_series
-from tessera_common.redis_client import GuardedRedis, create_redis
+from tessera_common.redis_client import GuardedRedis, create_redis, create_subscriber
 
 log = structlog.get_logger()
 PUBLIC_PREFIX = "/v1/"
@@ -77,6 +80,13 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
             settings.proxy.key_cache_size,
         )
         meter = CallMeter(guarded, settings.observability.service_instance, pools["usage"])
+        kept: L1Cache[KeptResponse] = L1Cache(
+            settings.proxy.response_cache_size,
+            settings.proxy.response_cache_ttl_seconds or 0.001,
+            service="gateway",
+            layer="responses",
+        )
+        subscriber = create_subscriber(settings.redis)
         app.state.pools = pools
         app.state.proxy = Proxy(
             RoutingTable(),
@@ -86,11 +96,13 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
             max_body_bytes=settings.proxy.max_body_bytes,
             limiter=RateLimiter(guarded, dict(settings.rate_limits.plans)),
             meter=meter,
+            kept=kept,
         )
         loops = BackgroundTasks()
         loops.start(
             _check_health(pools, settings.resilience.health_interval_seconds),
             _flush_meter(meter, settings.metering.flush_interval_seconds),
+            listen(subscriber, kept.evict, kept.clear),
         )
         try:
             yield
@@ -100,6 +112,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
                 await meter.flush()
             for pool in pools.values():
                 await pool.aclose()
+            await subscriber.aclose()
             await redis.aclose()
 
     async def redis_ready() -> None:

@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from gateway.auth import Authenticator, Identity
 from gateway.metering import CallMeter
 from gateway.ratelimit import Decision, RateLimiter
+from gateway.responses import KeptResponse
 from gateway.routes import (
     REGION_HEADER,
     Access,
@@ -29,6 +30,8 @@ from gateway.routes import (
 )
 from gateway.upstreams import SignToken, UpstreamPool, UpstreamUnavailableError
 from tessera_common.auth.internal_token import HEADER as INTERNAL_TOKEN_HEADER
+from tessera_common.cache.l1 import L1Cache
+from tessera_common.consistency import HEADER as CONSISTENCY_TOKEN_HEADER
 from tessera_common.http.request_context import valid_request_id
 from tessera_common.observability.metrics import observe_request
 from tessera_common.observability.tracing import client_spans_if_recorded, tracer
@@ -69,6 +72,7 @@ class Proxy:
         max_body_bytes: int,
         limiter: RateLimiter,
         meter: CallMeter,
+        kept: L1Cache[KeptResponse],
     ) -> None:
         self._routes = routes
         self._pools = pools
@@ -77,6 +81,7 @@ class Proxy:
         self._max_body = max_body_bytes
         self._limiter = limiter
         self._meter = meter
+        self._kept = kept
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -137,6 +142,14 @@ class Proxy:
         if tenant is not None and match.tenant_id is None:
             structlog.contextvars.bind_contextvars(tenant_id=str(tenant))
         decision = await self._admit(identity, metered=match.route.metered)
+        limit_headers = decision.headers().items() if decision is not None else ()
+        kept_key = _kept_key(match, headers)
+        if kept_key is not None:
+            kept = self._kept.get(kept_key)
+            if kept is not None:
+                status, out, content = kept.answer(headers.get("if-none-match"))
+                return status, out + [(k.encode(), v.encode()) for k, v in limit_headers], content
+            ticket = self._kept.ticket()  # taken before the read: see L1Cache
         body = await _read_body(receive, headers, match.route.max_body_bytes or self._max_body)
         upstream_headers = {k: v for k, v in headers.items() if k not in _DROP_REQUEST}
         upstream_headers["x-request-id"] = request_id
@@ -162,8 +175,9 @@ class Proxy:
         if caller is not None and upstream.header("cache-control") is None:
             # Whatever a key can read is the key holder's: no shared cache may keep it.
             out.append((b"cache-control", b"private, no-store"))
-        if decision is not None:
-            out += [(k.encode(), v.encode()) for k, v in decision.headers().items()]
+        out += [(k.encode(), v.encode()) for k, v in limit_headers]
+        if kept_key is not None and (response := KeptResponse.of(upstream)) is not None:
+            self._kept.put(kept_key, response, ticket)
         return upstream.status, out, upstream.content
 
     async def _admit(self, identity: Identity | None, *, metered: bool) -> Decision | None:
@@ -224,6 +238,15 @@ class Proxy:
             if tenant_id is None or not caller.may_access(tenant_id):
                 raise Problem(404, "not-found", "Not found")
         return identity
+
+
+def _kept_key(match: Match, headers: dict[str, str]) -> str | None:
+    """The key of the answer the gateway may keep for this request, if any."""
+    if match.route.kept_as is None or match.tenant_id is None:
+        return None
+    if CONSISTENCY_TOKEN_HEADER.lower() in headers:
+        return None  # the query service must wait for the write the token names
+    return match.route.kept_as(match.tenant_id)
 
 
 async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from gateway.balancing import Balance
+from tessera_common.read_models import tenant_profile_key
 
 REGION_HEADER = "x-tessera-region"
 
@@ -30,6 +31,9 @@ class Route:
     max_body_bytes: int | None = None  # None: the gateway's default limit
     balance: Balance = Balance.ROUND_ROBIN
     metered: bool = True  # a tenant's calls count as `api_calls` usage
+    # The read-model key whose announced changes drop the gateway's kept answer (see
+    # gateway.responses); None: every request goes to the upstream.
+    kept_as: Callable[[uuid.UUID], str] | None = None
     pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -72,7 +76,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/plans", "query", Access.PUBLIC, balance=READ),
     Route("GET", "/v1/reports/revenue", "query", Access.OPERATOR, balance=READ),
     Route("GET", "/v1/tenants", "query", Access.OPERATOR, balance=READ),
-    Route("GET", TENANT, "query", Access.TENANT, balance=STICKY),
+    Route("GET", TENANT, "query", Access.TENANT, balance=STICKY, kept_as=tenant_profile_key),
     Route("GET", f"{TENANT}/users", "query", Access.TENANT, balance=STICKY),
     Route("GET", f"{TENANT}/users/{{user_id}}", "query", Access.TENANT, balance=STICKY),
     Route("GET", f"{TENANT}/invoices", "query", Access.TENANT, balance=STICKY),

@@ -36,6 +36,10 @@ class ProxySettings(BaseSettings):
     # Bounds how long a revoked key (or an old plan) keeps working.
     key_cache_ttl_seconds: float = Field(default=5.0, ge=0, le=3600)
     key_cache_size: int = Field(default=100_000, ge=1)
+    # Answers kept for routes marked `kept_as` (gateway.responses): dropped as soon as the
+    # projector announces a change; the TTL only bounds an announcement that got lost.
+    response_cache_ttl_seconds: float = Field(default=30.0, ge=0, le=3600)
+    response_cache_size: int = Field(default=100_000, ge=1)
 
     _parse_json = field_validator("upstreams", "upstream_timeouts", mode="before")(_json)
 

@@ -8,6 +8,8 @@ from typing import Any
 import orjson
 from fastapi import Request, Response
 
+from tessera_common.http.etags import etag_matches
+
 # Tenant data: any cache may store it for this caller only, and must revalidate each use.
 PRIVATE = "private, no-cache"
 # What a read can answer besides 200 (OpenAPI): a 304 for its ETag, a malformed token or
@@ -48,14 +50,6 @@ def conditional_answer(
     headers = {"ETag": etag, "Cache-Control": cache_control}
     if cache_control.startswith("private"):
         headers["Vary"] = "Authorization"
-    if _matches(if_none_match, etag):
+    if etag_matches(if_none_match, etag):
         return 304, headers, b""
     return 200, headers, body
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110 weak comparison: `*`, or any listed tag equal once `W/` is dropped."""
-    if not if_none_match:
-        return False
-    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in tags or etag in tags

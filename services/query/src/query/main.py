@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 from fastapi import APIRouter, FastAPI
@@ -13,11 +14,11 @@ from starlette.middleware import Middleware
 
 from query import directory, invoices, plans, reports, usage
 from query.api import router
-from query.cache import L1Cache
 from query.fast_path import PROFILE_TEMPLATE, ProfileFastPath
 from query.readers import ReadModels
 from query.settings import QuerySettings
-from tessera_common.cache_invalidation import listen
+from tessera_common.cache.invalidation import listen
+from tessera_common.cache.l1 import L1Cache
 from tessera_common.catalog import price_book_json
 from tessera_common.db.urls import asyncpg_dsn
 from tessera_common.http.domain_problems import install_shared_domain_errors
@@ -40,7 +41,9 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
             init=timed_connection("query", "read"),
         )
         redis = create_redis(settings.redis)
-        l1 = L1Cache(settings.consistency.l1_size, settings.consistency.l1_ttl_seconds)
+        l1: L1Cache[dict[str, Any]] = L1Cache(
+            settings.consistency.l1_size, settings.consistency.l1_ttl_seconds, service="query"
+        )
         app.state.read_models = ReadModels(pool, GuardedRedis(redis, "query"), l1)
         subscriber = create_subscriber(settings.redis)
         invalidations = asyncio.create_task(listen(subscriber, l1.evict, l1.clear))

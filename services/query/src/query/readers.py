@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from query.cache import L1Cache
+from tessera_common.cache.l1 import L1Cache
 from tessera_common.observability.metrics import record_cache_lookup
 from tessera_common.read_models import encode_document, tenant_profile, tenant_profile_key
 from tessera_common.redis_client import GuardedRedis, RedisUnavailableError
@@ -94,7 +94,9 @@ class ReadModels:
     """Tenant profiles through L1 (in process), L2 (Redis), then the read DB. Redis not
     answering is an L2 miss: the read DB serves (tessera_redis_fallbacks_total)."""
 
-    def __init__(self, pool: asyncpg.Pool, redis: GuardedRedis, l1: L1Cache) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, redis: GuardedRedis, l1: L1Cache[dict[str, Any]]
+    ) -> None:
         self._pool = pool
         self._redis = redis
         self.l1 = l1

@@ -10,7 +10,7 @@ import orjson
 from redis.asyncio import Redis
 
 from projector.stores.postgres import Delta
-from tessera_common.cache_invalidation import announce
+from tessera_common.cache.invalidation import announce
 from tessera_common.read_models import (
     LIVE_USAGE_HOURS,
     api_key_digest_key,

@@ -5,18 +5,19 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 
 import asyncpg
 
 from projector.projections.changes import RecordUsage
 
-_NOT_ERASED = "NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = $2 AND t.status = 'erased')"
-_CONTRIBUTE = f"""
+# Every batch of a transaction in one statement; an erased tenant's late batches add nothing.
+_CONTRIBUTE = """
 INSERT INTO usage_contributions (batch_id, meter, hour, tenant_id, quantity)
-SELECT $1, c.meter, c.hour, $2, c.quantity
-FROM unnest($3::text[], $4::timestamptz[], $5::bigint[]) AS c(meter, hour, quantity)
-WHERE {_NOT_ERASED}
+SELECT c.batch_id, c.meter, c.hour, c.tenant_id, c.quantity
+FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[], $5::bigint[])
+  AS c(batch_id, meter, hour, tenant_id, quantity)
+WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = c.tenant_id AND t.status = 'erased')
 ON CONFLICT DO NOTHING
 """
 _ROLL_UP_HOURS = """
@@ -54,16 +55,15 @@ MonthTotals = dict[uuid.UUID, dict[str, int]]  # tenant → {"YYYY-MM/meter": qu
 
 async def record(conn: asyncpg.Connection, batches: Sequence[RecordUsage]) -> MonthTotals:
     """Store each batch's contributions once, then recompute every total they touch."""
-    hours: set[tuple[uuid.UUID, str, datetime]] = set()
-    for batch in batches:
-        parts = batch.contributions
-        await conn.execute(
-            _CONTRIBUTE, batch.batch_id, batch.tenant_id, [c.meter for c in parts],
-            [c.hour for c in parts], [c.quantity for c in parts],
-        )  # fmt: skip
-        hours |= {(batch.tenant_id, c.meter, c.hour) for c in parts}
-    if not hours:
+    rows = [
+        (batch.batch_id, c.meter, c.hour, batch.tenant_id, c.quantity)
+        for batch in batches
+        for c in batch.contributions
+    ]
+    if not rows:
         return {}
+    await conn.execute(_CONTRIBUTE, *_columns(rows))
+    hours = {(tenant_id, meter, hour) for _, meter, hour, tenant_id, _ in rows}
     days = {(t, m, h.replace(hour=0)) for t, m, h in hours}
     months = {(t, h.replace(day=1, hour=0)) for t, _, h in hours}
     await conn.execute(_ROLL_UP_HOURS, *_columns(sorted(hours)))

@@ -1,0 +1,44 @@
+"""Read answers the gateway keeps: a route marked `kept_as` (a tenant's profile) is answered
+again from process memory until the projector announces that its read model changed.
+
+The query service stays the one owner of the read models: the gateway keeps the query
+service's own answer, byte for byte with its ETag, as a cache in front of it would, and drops
+it on the announcements the query service's L1 follows (or when its TTL ends, should one be
+lost). Authentication, isolation, rate limits and metering happen before it is looked up, so
+a kept answer skips only the hop to the query service. A read with a consistency token always
+goes through: only the query service can wait for the write the token names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.upstreams import UpstreamResponse
+from tessera_common.http.etags import etag_matches
+
+Headers = list[tuple[bytes, bytes]]
+# What a kept answer repeats of the query service's; the rest is this request's own.
+_KEPT = frozenset({b"content-type", b"etag", b"cache-control", b"vary"})
+_NOT_MODIFIED = frozenset({b"etag", b"cache-control", b"vary"})
+
+
+@dataclass(frozen=True, slots=True)
+class KeptResponse:
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, upstream: UpstreamResponse) -> KeptResponse | None:
+        """A 200 with its ETag can be answered again; anything else cannot."""
+        etag = upstream.header("etag")
+        if upstream.status != 200 or etag is None:
+            return None
+        kept = tuple((k, v) for k, v in upstream.headers if k.lower() in _KEPT)
+        return cls(kept, upstream.content, etag)
+
+    def answer(self, if_none_match: str | None) -> tuple[int, Headers, bytes]:
+        """200 with the kept body, or 304 when the client holds it already."""
+        if etag_matches(if_none_match, self.etag):
+            return 304, [(k, v) for k, v in self.headers if k.lower() in _NOT_MODIFIED], b""
+        return 200, list(self.headers), self.body
