@@ -1,6 +1,5 @@
 """`python -m projector`: the Faust worker."""
 
-import asyncio
 import logging
 import time
 
@@ -9,7 +8,6 @@ from faust.worker import Worker
 from projector.app import create_faust_app
 from projector.settings import ProjectorSettings
 from projector.watchdog import restart_in_place
-from tessera_common.kafka.topics import changelog_topic, ensure_topics
 from tessera_common.observability.logging import configure_logging
 from tessera_common.observability.tracing import configure_tracing
 
@@ -36,10 +34,6 @@ def main() -> None:
     settings = ProjectorSettings()
     configure_tracing("projector")
     app = create_faust_app(settings)
-    # Faust may not declare topics itself: its tables' changelogs are created here, explicitly.
-    names = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
-    changelogs = [changelog_topic(name, settings.kafka) for name in names]
-    asyncio.run(ensure_topics(settings.kafka, changelogs))
     # structlog writes its JSON lines to stdout itself: redirected, Faust would log each one
     # again as a warning of `mode.redirect`, a JSON line inside another.
     worker = JsonLogWorker(
