@@ -24,7 +24,7 @@ class JsonLogWorker(Worker):
         configure_logging("projector", logging.getLevelName(level))
 
     async def on_start(self) -> None:
-        # The watchdog judges the worker from its first moment, table recovery included.
+        # The watchdog judges the worker from its first moment, its first rebalance included.
         self.add_future(self.app.watchdog.run())  # type: ignore[attr-defined]
         self.add_future(self.app.commits.run(COMMIT_INTERVAL_SECONDS))  # type: ignore[attr-defined]
         await super().on_start()

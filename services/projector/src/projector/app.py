@@ -103,7 +103,7 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
         _add_projection_agent(
             app, topic, worker, apply, guard=guard, progress=progress, commits=commits
         )
-    # Started by the worker process itself (projector.__main__), before the app's recovery.
+    # Started by the worker process itself (projector.__main__), before its first rebalance.
     lag = GroupLag(settings.kafka, worker.group_id, list(PROJECTIONS))
     app.watchdog = Watchdog(app, lag, progress, worker)  # type: ignore[attr-defined]
 
