@@ -226,6 +226,6 @@ def service_environment(
         "STATUS_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }
-    if layout.kafka_brokers > 1:  # Faust's changelog topics get the event topics' copies
+    if layout.kafka_brokers > 1:  # Faust's own topics get the event topics' copies
         env["KAFKA_REPLICATION_FACTOR"] = str(replication_for(layout.kafka_brokers).factor)
     return env

@@ -70,6 +70,7 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
         topic_allow_declare=False,
         consumer_auto_offset_reset="earliest",
         web_host=worker.web_host,
+        web_bind=worker.web_host,  # Faust would listen on every address otherwise
         web_port=worker.web_port,
         web_in_thread=False,
         store="memory://",
