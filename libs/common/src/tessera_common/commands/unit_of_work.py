@@ -1,0 +1,143 @@
+"""A command's unit of work: one transaction on one shard, committed with its consequences.
+
+At commit it saves the aggregates its repositories have seen and changed, wraps their new
+domain events in envelopes for the outbox and, under an Idempotency-Key, records the
+response: the rows, the events and the response commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tessera_common.commands.aggregates import Repository
+from tessera_common.db.engines import ShardEngines
+from tessera_common.db.transaction import ShardTransaction
+from tessera_common.events.envelope import EventEnvelope, IntegrationEvent
+from tessera_common.idempotency.guard import IdempotencyGuard, StoredResponse
+from tessera_common.inbox import first_delivery
+from tessera_common.outbox.writer import write_outbox
+
+# A service's explicit mapping of one domain event to its published contract.
+ToIntegration = Callable[[Any], IntegrationEvent]
+# The response of a keyed command, rendered from the events its transaction publishes.
+KeyedResponse = Callable[[list[EventEnvelope]], StoredResponse]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Why a command runs: a request (its id, its Idempotency-Key) or an event it reacts to
+    (recorded in the consumer's inbox, so a redelivery changes nothing)."""
+
+    correlation_id: uuid.UUID
+    causation_id: uuid.UUID | None = None
+    guard: IdempotencyGuard | None = None
+    consumer: str | None = None
+
+    @classmethod
+    def reaction(cls, event: EventEnvelope, consumer: str) -> Origin:
+        return cls(event.correlation_id, causation_id=event.event_id, consumer=consumer)
+
+    @classmethod
+    def scheduled(cls) -> Origin:
+        """A command the service gives itself (a scan): a correlation id of its own."""
+        return cls(uuid.uuid4())
+
+
+class AlreadyAppliedError(Exception):
+    """The event a reaction answers is in the consumer's inbox: it took effect before."""
+
+
+class CommandUnitOfWork:
+    """`open(shard)`, then the repositories read and write there; `commit` saves, publishes
+    and records; leaving without a commit rolls everything back."""
+
+    def __init__(
+        self, engines: ShardEngines, origin: Origin, *, topic: str, to_integration: ToIntegration
+    ) -> None:
+        self.origin = origin
+        self._engines = engines
+        self._topic = topic
+        self._to_integration = to_integration
+        self._transaction: ShardTransaction | None = None
+        self._opened_before = False
+
+    def _bind(self, connection: AsyncConnection) -> None:
+        """Create the repositories on the open connection."""
+        raise NotImplementedError
+
+    def _repositories(self) -> Sequence[Repository]:
+        """The repositories whose aggregates are saved and publish their events."""
+        raise NotImplementedError
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._transaction is None:
+            raise RuntimeError("open the unit of work on a shard first")
+        return self._transaction.connection
+
+    async def open(self, shard: str) -> None:
+        """Begin on `shard`: claim the Idempotency-Key, record the reaction in the inbox."""
+        if self._transaction is not None:
+            raise RuntimeError(f"already open on {self._transaction.shard}")
+        if self._opened_before and (self.origin.guard or self.origin.consumer):
+            raise RuntimeError("a keyed command or a reaction runs in one transaction")
+        self._opened_before = True
+        self._transaction = ShardTransaction(self._engines, shard)
+        connection = await self._transaction.__aenter__()
+        if self.origin.guard is not None:
+            await self.origin.guard.claim(connection)
+        if self.origin.consumer is not None:
+            assert self.origin.causation_id is not None  # a reaction names its event
+            if not await first_delivery(connection, self.origin.consumer, self.origin.causation_id):
+                raise AlreadyAppliedError(str(self.origin.causation_id))
+        self._bind(connection)
+
+    def collect_new_events(self) -> list[EventEnvelope]:
+        """Every new event of every aggregate seen, as envelopes; each one only once."""
+        envelopes = []
+        for repository in self._repositories():
+            for aggregate in repository.seen:
+                while aggregate.events:
+                    contract = self._to_integration(aggregate.events.pop(0))
+                    envelopes.append(
+                        contract.envelope(self.origin.correlation_id, self.origin.causation_id)
+                    )
+        return envelopes
+
+    async def commit(self, respond: KeyedResponse | None = None) -> list[EventEnvelope]:
+        """Save, write the outbox and the keyed response, COMMIT; returns the events."""
+        if self._transaction is None:
+            return []  # the handler wrote nothing (it found nothing to change)
+        for repository in self._repositories():
+            await repository.save_changes()
+        events = self.collect_new_events()
+        await write_outbox(self.connection, self._topic, events)
+        if self.origin.guard is not None:
+            if respond is None:
+                raise RuntimeError("a command under an Idempotency-Key must record its response")
+            await self.origin.guard.record(self.connection, respond(events))
+        await self.connection.commit()
+        await self._close(None)
+        return events
+
+    async def _close(self, exc: BaseException | None) -> None:
+        transaction, self._transaction = self._transaction, None
+        if transaction is not None:
+            await transaction.__aexit__(type(exc) if exc else None, exc, None)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._close(exc)
