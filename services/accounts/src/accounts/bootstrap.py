@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine
 from typing import Any
 
 from accounts.adapters.unit_of_work import AccountsUnitOfWork
 from accounts.app.choreography import CONSUMER, BillingEvents
+from accounts.app.ports import Clock, Directory, Placer
 from accounts.settings import DATABASE, AccountsSettings
+from tessera_common.commands.runner import CommandRunner, UnitsOfWork
 from tessera_common.commands.service import Check, CommandService
 from tessera_common.commands.unit_of_work import Origin
 from tessera_common.db.engines import create_engine
@@ -37,8 +39,10 @@ class Accounts(CommandService[AccountsSettings]):
     def unit_of_work(self, origin: Origin) -> AccountsUnitOfWork:
         return AccountsUnitOfWork(self.engines, origin)
 
-    def dependencies(self) -> Mapping[str, object]:
-        return {"directory": self.directory, "placer": self.placer}
+    def command_runner(self) -> CommandRunner:
+        return commands_on(
+            self.unit_of_work, directory=self.directory, placer=self.placer, clock=self.clock
+        )
 
     def loops(self) -> list[Coroutine[Any, Any, Any]]:
         return [self.consumer.run()]
@@ -49,6 +53,13 @@ class Accounts(CommandService[AccountsSettings]):
     async def stop(self) -> None:
         await super().stop()
         await self.directory.dispose()
+
+
+def commands_on(
+    units_of_work: UnitsOfWork, *, directory: Directory, placer: Placer, clock: Clock
+) -> CommandRunner:
+    """The handlers' dependencies, by name: the running service's, or a test's twins."""
+    return CommandRunner(units_of_work, {"directory": directory, "placer": placer, "clock": clock})
 
 
 def bootstrap(settings: AccountsSettings) -> Accounts:

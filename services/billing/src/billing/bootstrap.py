@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine
 from typing import Any
 
 from billing.adapters.unit_of_work import BillingUnitOfWork
 from billing.app.choreography import CONSUMER, AccountsEvents, Choreography, UsageEvents
+from billing.app.ports import Clock, ShardOf
 from billing.domain.price_book import PriceBook
 from billing.overdue import OverdueScanner
 from billing.settings import DATABASE, BillingSettings
 from tessera_common.catalog import price_book_json
+from tessera_common.commands.runner import CommandRunner, UnitsOfWork
 from tessera_common.commands.service import CommandService
 from tessera_common.commands.unit_of_work import Origin
 from tessera_common.events.topics import ACCOUNTS_EVENTS, USAGE_EVENTS
@@ -39,15 +41,34 @@ class Billing(CommandService[BillingSettings]):
     def unit_of_work(self, origin: Origin) -> BillingUnitOfWork:
         return BillingUnitOfWork(self.engines, origin)
 
-    def dependencies(self) -> Mapping[str, object]:
-        return {
-            "shard_of": self.shard_of,
-            "price_book": self.price_book,
-            "payment_terms_days": self.settings.terms.payment_terms_days,
-        }
+    def command_runner(self) -> CommandRunner:
+        return commands_on(
+            self.unit_of_work, shard_of=self.shard_of, price_book=self.price_book,
+            payment_terms_days=self.settings.terms.payment_terms_days, clock=self.clock,
+        )  # fmt: skip
 
     def loops(self) -> list[Coroutine[Any, Any, Any]]:
         return [self.consumer.run(), self.overdue.run()]
+
+
+def commands_on(
+    units_of_work: UnitsOfWork,
+    *,
+    shard_of: ShardOf,
+    price_book: PriceBook,
+    payment_terms_days: int,
+    clock: Clock,
+) -> CommandRunner:
+    """The handlers' dependencies, by name: the running service's, or a test's twins."""
+    return CommandRunner(
+        units_of_work,
+        {
+            "shard_of": shard_of,
+            "price_book": price_book,
+            "payment_terms_days": payment_terms_days,
+            "clock": clock,
+        },
+    )
 
 
 def bootstrap(settings: BillingSettings) -> Billing:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine
 from typing import Any
 
+from tessera_common.commands.runner import CommandRunner, UnitsOfWork
 from tessera_common.commands.service import CommandService
 from tessera_common.commands.unit_of_work import Origin
 from tessera_common.sharding.geo import RegionShardGroups
 from usage.adapters.partitions import maintain_partitions
 from usage.adapters.unit_of_work import UsageUnitOfWork
+from usage.app.ports import Clock, Placer
 from usage.settings import DATABASE, UsageSettings
 
 
@@ -21,11 +23,25 @@ class Usage(CommandService[UsageSettings]):
     def unit_of_work(self, origin: Origin) -> UsageUnitOfWork:
         return UsageUnitOfWork(self.engines, origin)
 
-    def dependencies(self) -> Mapping[str, object]:
-        return {"placer": self.groups, "retention_months": self.settings.retention.retention_months}
+    def command_runner(self) -> CommandRunner:
+        retention_months = self.settings.retention.retention_months
+        return commands_on(
+            self.unit_of_work, placer=self.groups, retention_months=retention_months,
+            clock=self.clock,
+        )  # fmt: skip
 
     def loops(self) -> list[Coroutine[Any, Any, Any]]:
         return [maintain_partitions(self.engines, self.settings.retention)]
+
+
+def commands_on(
+    units_of_work: UnitsOfWork, *, placer: Placer, retention_months: int, clock: Clock
+) -> CommandRunner:
+    """The handlers' dependencies, by name: the running service's, or a test's twins."""
+    return CommandRunner(
+        units_of_work,
+        {"placer": placer, "retention_months": retention_months, "clock": clock},
+    )
 
 
 def bootstrap(settings: UsageSettings) -> Usage:

@@ -46,7 +46,7 @@ class CommandRunner:
         self, handler: Handler[R], cmd: object, origin: Origin, respond: Respond[R] | None = None
     ) -> Reply[R]:
         """The handler's result and the events its transaction published."""
-        arguments = self._arguments(handler)
+        arguments = self.arguments(handler)
         async with self._units_of_work(origin) as uow:
             result = await handler(cmd, uow, **arguments)
             events = await uow.commit(partial(respond, result) if respond else None)
@@ -59,7 +59,8 @@ class CommandRunner:
         except AlreadyAppliedError:
             return
 
-    def _arguments(self, handler: Handler[Any]) -> dict[str, object]:
+    def arguments(self, handler: Handler[Any]) -> dict[str, object]:
+        """What the handler asks for besides its command and unit of work, by name."""
         names = _dependency_names(handler)
         missing = [name for name in names if name not in self._dependencies]
         if missing:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from functools import cached_property, partial
 from typing import Any, Generic, TypeVar
@@ -24,7 +24,7 @@ Check = Callable[[], Awaitable[object]]
 class CommandService(Generic[S]):
     """Settings, the clock, the shard engines, an outbox relay per shard, the idempotency
     settings, the background loops and the command runner. A subclass names its unit of
-    work (`unit_of_work`), its handlers' ports (`dependencies`) and its own loops."""
+    work, its runner (its handlers' ports) and its own loops."""
 
     def __init__(self, name: str, database: str, settings: S, clock: Clock = utc_now) -> None:
         self.name = name
@@ -46,14 +46,14 @@ class CommandService(Generic[S]):
 
     @cached_property
     def commands(self) -> CommandRunner:
-        return CommandRunner(self.unit_of_work, {"clock": self.clock, **self.dependencies()})
+        """The service's handlers on its units of work and ports."""
+        return self.command_runner()
+
+    def command_runner(self) -> CommandRunner:
+        raise NotImplementedError
 
     def unit_of_work(self, origin: Origin) -> CommandUnitOfWork:
         raise NotImplementedError
-
-    def dependencies(self) -> Mapping[str, object]:
-        """What the handlers ask for besides the clock, by parameter name."""
-        return {}
 
     def loops(self) -> list[Coroutine[Any, Any, Any]]:
         """The service's own long-running loops (consumers, scans), beside the relays."""

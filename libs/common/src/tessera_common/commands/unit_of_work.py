@@ -3,6 +3,9 @@
 At commit it saves the aggregates its repositories have seen and changed, wraps their new
 domain events in envelopes for the outbox and, under an Idempotency-Key, records the
 response: the rows, the events and the response commit together or not at all.
+
+`CommandUnitOfWork` is that order of things; `ShardUnitOfWork` keeps it on Postgres, and
+`tessera_common.testing` keeps it in memory for the handlers' unit tests.
 """
 
 from __future__ import annotations
@@ -57,46 +60,57 @@ class CommandUnitOfWork:
     """`open(shard)`, then the repositories read and write there; `commit` saves, publishes
     and records; leaving without a commit rolls everything back."""
 
-    def __init__(
-        self, engines: ShardEngines, origin: Origin, *, topic: str, to_integration: ToIntegration
-    ) -> None:
+    def __init__(self, origin: Origin, *, topic: str, to_integration: ToIntegration) -> None:
         self.origin = origin
-        self._engines = engines
-        self._topic = topic
+        self.topic = topic
         self._to_integration = to_integration
-        self._transaction: ShardTransaction | None = None
+        self.shard: str | None = None  # the shard of the open transaction
         self._opened_before = False
 
-    def _bind(self, connection: AsyncConnection) -> None:
-        """Create the repositories on the open connection."""
+    # What a service's unit of work adds: its repositories.
+    def _bind(self) -> None:
+        """Create the repositories on the open transaction."""
         raise NotImplementedError
 
     def _repositories(self) -> Sequence[Repository]:
         """The repositories whose aggregates are saved and publish their events."""
         raise NotImplementedError
 
-    @property
-    def connection(self) -> AsyncConnection:
-        if self._transaction is None:
-            raise RuntimeError("open the unit of work on a shard first")
-        return self._transaction.connection
+    # What a store adds: its transaction.
+    async def _begin(self, shard: str) -> None:
+        raise NotImplementedError
+
+    async def _claim(self, guard: IdempotencyGuard) -> None:
+        """Own the Idempotency-Key, or raise a replay (or the key reused)."""
+        raise NotImplementedError
+
+    async def _first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
+        raise NotImplementedError
+
+    async def _write(self, events: list[EventEnvelope], response: StoredResponse | None) -> None:
+        """The outbox rows and the keyed response, in the open transaction."""
+        raise NotImplementedError
+
+    async def _end(self, commit: bool, exc: BaseException | None) -> None:
+        """Commit or roll back, and close the transaction."""
+        raise NotImplementedError
 
     async def open(self, shard: str) -> None:
         """Begin on `shard`: claim the Idempotency-Key, record the reaction in the inbox."""
-        if self._transaction is not None:
-            raise RuntimeError(f"already open on {self._transaction.shard}")
+        if self.shard is not None:
+            raise RuntimeError(f"already open on {self.shard}")
         if self._opened_before and (self.origin.guard or self.origin.consumer):
             raise RuntimeError("a keyed command or a reaction runs in one transaction")
         self._opened_before = True
-        self._transaction = ShardTransaction(self._engines, shard)
-        connection = await self._transaction.__aenter__()
+        self.shard = shard
+        await self._begin(shard)
         if self.origin.guard is not None:
-            await self.origin.guard.claim(connection)
+            await self._claim(self.origin.guard)
         if self.origin.consumer is not None:
             assert self.origin.causation_id is not None  # a reaction names its event
-            if not await first_delivery(connection, self.origin.consumer, self.origin.causation_id):
+            if not await self._first_delivery(self.origin.consumer, self.origin.causation_id):
                 raise AlreadyAppliedError(str(self.origin.causation_id))
-        self._bind(connection)
+        self._bind()
 
     def collect_new_events(self) -> list[EventEnvelope]:
         """Every new event of every aggregate seen, as envelopes; each one only once."""
@@ -112,24 +126,20 @@ class CommandUnitOfWork:
 
     async def commit(self, respond: KeyedResponse | None = None) -> list[EventEnvelope]:
         """Save, write the outbox and the keyed response, COMMIT; returns the events."""
-        if self._transaction is None:
+        if self.shard is None:
             return []  # the handler wrote nothing (it found nothing to change)
         for repository in self._repositories():
             await repository.save_changes()
         events = self.collect_new_events()
-        await write_outbox(self.connection, self._topic, events)
+        response = None
         if self.origin.guard is not None:
             if respond is None:
                 raise RuntimeError("a command under an Idempotency-Key must record its response")
-            await self.origin.guard.record(self.connection, respond(events))
-        await self.connection.commit()
-        await self._close(None)
+            response = respond(events)
+        await self._write(events, response)
+        await self._end(True, None)
+        self.shard = None
         return events
-
-    async def _close(self, exc: BaseException | None) -> None:
-        transaction, self._transaction = self._transaction, None
-        if transaction is not None:
-            await transaction.__aexit__(type(exc) if exc else None, exc, None)
 
     async def __aenter__(self) -> Self:
         return self
@@ -140,4 +150,51 @@ class CommandUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._close(exc)
+        if self.shard is not None:
+            self.shard = None
+            await self._end(False, exc)
+
+
+class ShardUnitOfWork(CommandUnitOfWork):
+    """The unit of work on a Postgres shard: a shard that cannot be reached is a
+    ShardUnavailableError."""
+
+    def __init__(
+        self, engines: ShardEngines, origin: Origin, *, topic: str, to_integration: ToIntegration
+    ) -> None:
+        super().__init__(origin, topic=topic, to_integration=to_integration)
+        self._engines = engines
+        self._transaction: ShardTransaction | None = None
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._transaction is None:
+            raise RuntimeError("open the unit of work on a shard first")
+        return self._transaction.connection
+
+    async def _begin(self, shard: str) -> None:
+        self._transaction = ShardTransaction(self._engines, shard)
+        await self._transaction.__aenter__()
+
+    async def _claim(self, guard: IdempotencyGuard) -> None:
+        await guard.claim(self.connection)
+
+    async def _first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
+        return await first_delivery(self.connection, consumer, event_id)
+
+    async def _write(self, events: list[EventEnvelope], response: StoredResponse | None) -> None:
+        await write_outbox(self.connection, self.topic, events)
+        if self.origin.guard is not None and response is not None:
+            await self.origin.guard.record(self.connection, response)
+
+    async def _end(self, commit: bool, exc: BaseException | None) -> None:
+        transaction, self._transaction = self._transaction, None
+        if transaction is None:
+            return
+        if commit:
+            try:
+                await transaction.connection.commit()
+            except BaseException as failed:
+                await transaction.__aexit__(type(failed), failed, failed.__traceback__)
+                raise
+        await transaction.__aexit__(type(exc) if exc else None, exc, None)

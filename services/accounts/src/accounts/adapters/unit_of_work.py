@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from accounts.adapters.integration_events import integration_event
 from accounts.adapters.repositories import ApiKeyRepository, TenantRepository, UserRepository
 from tessera_common.commands.aggregates import Repository
-from tessera_common.commands.unit_of_work import CommandUnitOfWork, Origin
+from tessera_common.commands.unit_of_work import Origin, ShardUnitOfWork
 from tessera_common.db.engines import ShardEngines
 from tessera_common.events.topics import ACCOUNTS_EVENTS
 
 
-class AccountsUnitOfWork(CommandUnitOfWork):
+class AccountsUnitOfWork(ShardUnitOfWork):
     tenants: TenantRepository
     users: UserRepository
     api_keys: ApiKeyRepository
@@ -20,7 +18,8 @@ class AccountsUnitOfWork(CommandUnitOfWork):
     def __init__(self, engines: ShardEngines, origin: Origin) -> None:
         super().__init__(engines, origin, topic=ACCOUNTS_EVENTS, to_integration=integration_event)
 
-    def _bind(self, connection: AsyncConnection) -> None:
+    def _bind(self) -> None:
+        connection = self.connection
         self.tenants = TenantRepository(connection)
         self.users = UserRepository(connection)
         self.api_keys = ApiKeyRepository(connection)
