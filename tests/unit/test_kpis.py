@@ -34,6 +34,8 @@ tessera_cache_lookups_total{service="query",layer="l1",result="hit"} 70
 tessera_cache_lookups_total{service="query",layer="l1",result="miss"} 30
 tessera_cache_lookups_total{service="query",layer="l2",result="hit"} 20
 tessera_cache_lookups_total{service="query",layer="l2",result="miss"} 10
+tessera_cache_lookups_total{service="gateway",layer="responses",result="hit"} 85
+tessera_cache_lookups_total{service="gateway",layer="responses",result="miss"} 15
 # TYPE tessera_db_query_duration_seconds histogram
 tessera_db_query_duration_seconds_bucket{service="accounts",shard="shard-0",le="0.001"} 50
 tessera_db_query_duration_seconds_bucket{service="accounts",shard="shard-0",le="0.01"} 100
@@ -67,8 +69,9 @@ def test_kpis_from_exposition_text() -> None:
     assert values["p99_latency"] == pytest.approx(0.1)
     assert values["error_rate"] == pytest.approx(0.01)
     assert values["db_query_p99"] == pytest.approx(0.001 + 0.009 * 49 / 50)
-    # 100 reads: 70 answered by L1, 20 more by L2.
-    assert values["cache_hit_ratio"] == pytest.approx(0.9)
+    # The query service's 100 reads: 70 answered by L1, 20 more by L2; the gateway's kept
+    # answers are a cache of their own: 85 of 100.
+    assert values["cache_hit_ratio"] == pytest.approx((70 + 20 + 85) / 200)
     assert values["outbox_age_max"] == 2.0
     assert values["projection_lag_p99"] is None
 

@@ -142,14 +142,14 @@ class Proxy:
         if tenant is not None and match.tenant_id is None:
             structlog.contextvars.bind_contextvars(tenant_id=str(tenant))
         decision = await self._admit(identity, metered=match.route.metered)
-        limit_headers = decision.headers().items() if decision is not None else ()
+        limits = (
+            [(k.encode(), v.encode()) for k, v in decision.headers().items()] if decision else []
+        )
         kept_key = _kept_key(match, headers)
-        if kept_key is not None:
-            kept = self._kept.get(kept_key)
-            if kept is not None:
-                status, out, content = kept.answer(headers.get("if-none-match"))
-                return status, out + [(k.encode(), v.encode()) for k, v in limit_headers], content
-            ticket = self._kept.ticket()  # taken before the read: see L1Cache
+        if kept_key is not None and (kept := self._kept.get(kept_key)) is not None:
+            status, out, content = kept.answer(headers.get("if-none-match"))
+            return status, out + limits, content
+        ticket = self._kept.ticket()  # taken before the upstream's read: see L1Cache
         body = await _read_body(receive, headers, match.route.max_body_bytes or self._max_body)
         upstream_headers = {k: v for k, v in headers.items() if k not in _DROP_REQUEST}
         upstream_headers["x-request-id"] = request_id
@@ -175,7 +175,7 @@ class Proxy:
         if caller is not None and upstream.header("cache-control") is None:
             # Whatever a key can read is the key holder's: no shared cache may keep it.
             out.append((b"cache-control", b"private, no-store"))
-        out += [(k.encode(), v.encode()) for k, v in limit_headers]
+        out += limits
         if kept_key is not None and (response := KeptResponse.of(upstream)) is not None:
             self._kept.put(kept_key, response, ticket)
         return upstream.status, out, upstream.content

@@ -2,15 +2,18 @@
 
 import asyncio
 import logging
+import time
 
 from faust.worker import Worker
 
 from projector.app import create_faust_app
 from projector.settings import ProjectorSettings
+from projector.watchdog import restart_in_place
 from tessera_common.kafka.topics import changelog_topic, ensure_topics
 from tessera_common.observability.logging import configure_logging
 from tessera_common.observability.tracing import configure_tracing
 
+CRASH_RESTART_DELAY_SECONDS = 2.0
 # How often the group's offsets catch up with what the agents applied (Faust's own default).
 COMMIT_INTERVAL_SECONDS = 2.8
 
@@ -42,7 +45,16 @@ def main() -> None:
     worker = JsonLogWorker(
         app, loglevel=settings.observability.log_level.lower(), quiet=True, redirect_stdouts=False
     )
-    worker.execute_from_commandline()
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exit_:
+        # A crash (Faust stops the whole worker when one of its services fails, e.g. on a
+        # coordinator still loading after a broker restart) is not the end of the worker: it
+        # comes back in place, as a stall does. A requested stop exits 0.
+        if exit_.code:
+            time.sleep(CRASH_RESTART_DELAY_SECONDS)
+            restart_in_place(f"exit status {exit_.code}", event="projector_crashed_restarting")
+        raise
 
 
 if __name__ == "__main__":

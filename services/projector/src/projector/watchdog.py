@@ -29,7 +29,7 @@ PROBE_INTERVAL_SECONDS = 5.0
 RESTARTS_VARIABLE = "PROJECTOR_STALL_RESTARTS"
 STALL_RESTARTS = Gauge(
     "tessera_projector_stall_restarts",
-    "Times this worker restarted itself in place because it had stalled.",
+    "Times this worker restarted itself in place because it had stalled or crashed.",
 )
 
 
@@ -85,10 +85,10 @@ def _recovery_remaining(app: faust.App) -> int | None:
         return None
 
 
-def restart_in_place(reason: str) -> None:
+def restart_in_place(reason: str, event: str = "projector_stalled_restarting") -> None:
     """Replace this process with a fresh worker (same pid, same command line)."""
     restarts = int(os.environ.get(RESTARTS_VARIABLE, "0")) + 1
-    log.error("projector_stalled_restarting", reason=reason, restarts=restarts)
+    log.error(event, reason=reason, restarts=restarts)
     sys.stdout.flush()
     sys.stderr.flush()
     env = {**os.environ, RESTARTS_VARIABLE: str(restarts)}

@@ -82,19 +82,28 @@ def error_rate(scrape: Scrape) -> float | None:
 
 
 def cache_hit_ratio(scrape: Scrape) -> float | None:
-    """Reads a cache layer answered over reads, per service: a miss of l1 is looked up in l2."""
+    """Reads a cache answered over reads, per service and cache: a miss of l1 is looked up
+    in l2 (one cache in two layers); any other layer (the gateway's kept answers) is a
+    cache of its own."""
     answered = reads = 0.0
-    for service in scrape.label_values("tessera_cache_lookups_total", "service"):
-        layers = sorted(
-            s.labels["layer"]
-            for s in scrape.select("tessera_cache_lookups_total")
-            if s.labels.get("service") == service
-        )
-        first = layers[0]
-        lookups = "tessera_cache_lookups_total"
-        reads += scrape.total(lookups, _labelled(service=service, layer=first))
-        answered += scrape.total(lookups, _labelled(service=service, result="hit"))
+    lookups = "tessera_cache_lookups_total"
+    for service in scrape.label_values(lookups, "service"):
+        layers = {
+            s.labels["layer"] for s in scrape.select(lookups) if s.labels.get("service") == service
+        }
+        tiered = sorted(layers & _TIERS)
+        caches = [tiered] if tiered else []
+        caches += [[layer] for layer in sorted(layers - _TIERS)]
+        for cache in caches:
+            reads += scrape.total(lookups, _labelled(service=service, layer=cache[0]))
+            answered += sum(
+                scrape.total(lookups, _labelled(service=service, layer=layer, result="hit"))
+                for layer in cache
+            )
     return answered / reads if reads else None
+
+
+_TIERS = frozenset({"l1", "l2"})
 
 
 def projection_lag_p99(scrape: Scrape) -> float | None:
