@@ -24,7 +24,7 @@ from tessera_common.events.expectations import Consumes
 from tessera_common.events.topics import USAGE_EVENTS
 from tessera_common.events.upcasting import parse_as
 from tessera_common.events.usage import UsageRecorded
-from tessera_common.read_models import LIVE_USAGE_HOURS, recent_hours
+from tessera_common.read_documents import LIVE_USAGE_HOURS, recent_hours
 
 # What the live counters read of each event; provider tests hold the producers to it.
 CONSUMES: Consumes = {

@@ -26,7 +26,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.kafka.clients import create_producer
-from tessera_common.observability.metrics import LATENCY_BUCKETS
+from tessera_common.observability.buckets import LATENCY_BUCKETS
 from tessera_common.observability.propagation import context_from_text, trace_headers_of
 from tessera_common.observability.tracing import tracer
 from tessera_common.outbox.table import NOTIFY_CHANNEL
