@@ -18,10 +18,10 @@ from billing.domain.errors import InvoiceAlreadyIssuedError, PaymentConflictErro
 from billing.domain.invoice import Invoice, InvoiceStatus
 from billing.domain.period import Period
 from billing.domain.subscription import Subscription
-from tessera_common.commands.aggregates import Repository, Seen
-from tessera_common.commands.unit_of_work import Origin
+from tessera_common.commands.aggregates import Seen
+from tessera_common.commands.unit_of_work import Publication
 from tessera_common.events.topics import ACCOUNTS_EVENTS, BILLING_EVENTS, USAGE_EVENTS
-from tessera_common.testing.shards import InMemoryShards, InMemoryUnitOfWork, ShardState
+from tessera_common.testing.shards import InMemoryUnitOfWork, ShardState
 from tessera_common.testing.tables import InMemoryTable
 from usage.adapters.integration_events import integration_event as usage_event
 from usage.domain.batch import Batch, UsageRecord
@@ -90,20 +90,10 @@ class FakeApiKeys:
 
 
 class FakeAccountsUnitOfWork(InMemoryUnitOfWork):
+    publishes = Publication(ACCOUNTS_EVENTS, accounts_event)
     tenants: FakeTenants
     users: FakeUsers
     api_keys: FakeApiKeys
-
-    def __init__(self, shards: InMemoryShards, origin: Origin) -> None:
-        super().__init__(shards, origin, topic=ACCOUNTS_EVENTS, to_integration=accounts_event)
-
-    def _bind(self) -> None:
-        self.tenants = FakeTenants(self.state)
-        self.users = FakeUsers(self.state)
-        self.api_keys = FakeApiKeys(self.state)
-
-    def _repositories(self) -> list[Repository]:
-        return [self.tenants]
 
 
 class FakeSubscriptions:
@@ -168,20 +158,10 @@ class FakeUsageTotals:
 
 
 class FakeBillingUnitOfWork(InMemoryUnitOfWork):
+    publishes = Publication(BILLING_EVENTS, billing_event)
     subscriptions: FakeSubscriptions
     invoices: FakeInvoices
     usage: FakeUsageTotals
-
-    def __init__(self, shards: InMemoryShards, origin: Origin) -> None:
-        super().__init__(shards, origin, topic=BILLING_EVENTS, to_integration=billing_event)
-
-    def _bind(self) -> None:
-        self.subscriptions = FakeSubscriptions(self.state)
-        self.invoices = FakeInvoices(self.state)
-        self.usage = FakeUsageTotals(self.state)
-
-    def _repositories(self) -> list[Repository]:
-        return [self.subscriptions, self.invoices]
 
 
 class FakeBatches:
@@ -206,16 +186,8 @@ class FakeBatches:
 
 
 class FakeUsageUnitOfWork(InMemoryUnitOfWork):
+    publishes = Publication(USAGE_EVENTS, usage_event)
     batches: FakeBatches
-
-    def __init__(self, shards: InMemoryShards, origin: Origin) -> None:
-        super().__init__(shards, origin, topic=USAGE_EVENTS, to_integration=usage_event)
-
-    def _bind(self) -> None:
-        self.batches = FakeBatches(self.state)
-
-    def _repositories(self) -> list[Repository]:
-        return [self.batches]
 
 
 def _version(row: Tenant | User | Subscription | Invoice) -> int:

@@ -10,14 +10,14 @@ from typing import Any, ClassVar
 
 import pytest
 
-from tessera_common.commands.aggregates import Repository, Seen
+from tessera_common.commands.aggregates import Seen
 from tessera_common.commands.runner import CommandRunner
-from tessera_common.commands.unit_of_work import Origin
+from tessera_common.commands.unit_of_work import Origin, Publication
 from tessera_common.events.contract import Contract
 from tessera_common.events.envelope import EventEnvelope, IntegrationEvent
 from tessera_common.idempotency import IdempotencyGuard, StoredResponse
 from tessera_common.idempotency.cipher import ResponseCipher
-from tessera_common.testing.shards import InMemoryShards, InMemoryUnitOfWork
+from tessera_common.testing.shards import InMemoryShards, InMemoryUnitOfWork, ShardState
 from tessera_common.timestamps import utc_now
 
 
@@ -42,8 +42,8 @@ class Counter:
 
 
 class Counters:
-    def __init__(self, rows: dict[uuid.UUID, Counter]) -> None:
-        self.rows = rows
+    def __init__(self, state: ShardState) -> None:
+        self.rows: dict[uuid.UUID, Counter] = state.tables["counters"]
         self.seen: Seen[Counter] = Seen()
         self.saved: list[tuple[int, int]] = []
 
@@ -62,16 +62,8 @@ def contract(value: int) -> IntegrationEvent:
 
 
 class CounterUnitOfWork(InMemoryUnitOfWork):
+    publishes = Publication("counters", contract)
     counters: Counters
-
-    def __init__(self, shards: InMemoryShards, origin: Origin) -> None:
-        super().__init__(shards, origin, topic="counters", to_integration=contract)
-
-    def _bind(self) -> None:
-        self.counters = Counters(self.state.tables["counters"])
-
-    def _repositories(self) -> list[Repository]:
-        return [self.counters]
 
 
 @dataclass(frozen=True)

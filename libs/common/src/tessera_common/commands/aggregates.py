@@ -8,7 +8,7 @@ never has to remember either.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 
 class HasEvents(Protocol):
@@ -26,7 +26,10 @@ class Versioned(HasEvents, Protocol):
 A = TypeVar("A", bound=Versioned)
 
 
+@runtime_checkable
 class Repository(Protocol):
+    """A repository of aggregates: what it has seen is saved and publishes at commit."""
+
     @property
     def seen(self) -> Iterable[HasEvents]: ...
 

@@ -5,16 +5,26 @@ domain events in envelopes for the outbox and, under an Idempotency-Key, records
 response: the rows, the events and the response commit together or not at all.
 
 `CommandUnitOfWork` is that order of things; `ShardUnitOfWork` keeps it on Postgres, and
-`tessera_common.testing` keeps it in memory for the handlers' unit tests.
+`tessera_common.testing` keeps it in memory for the handlers' unit tests. A service's unit
+of work only declares what it publishes and its repositories, as annotated attributes:
+
+    class AccountsUnitOfWork(ShardUnitOfWork):
+        publishes = Publication(ACCOUNTS_EVENTS, integration_event)
+        tenants: TenantRepository
+        users: UserRepository
+
+Each repository is built on the open transaction (its constructor takes the connection);
+those that keep aggregates (`seen`, `save_changes`) save them and publish their events.
 """
 
 from __future__ import annotations
 
+import inspect
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ClassVar, Self, get_type_hints
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -52,6 +62,14 @@ class Origin:
         return cls(uuid.uuid4())
 
 
+@dataclass(frozen=True)
+class Publication:
+    """Where a service's events go, and how each of its domain events becomes a contract."""
+
+    topic: str
+    to_integration: ToIntegration
+
+
 class AlreadyAppliedError(Exception):
     """The event a reaction answers is in the consumer's inbox: it took effect before."""
 
@@ -60,23 +78,35 @@ class CommandUnitOfWork:
     """`open(shard)`, then the repositories read and write there; `commit` saves, publishes
     and records; leaving without a commit rolls everything back."""
 
-    def __init__(self, origin: Origin, *, topic: str, to_integration: ToIntegration) -> None:
+    publishes: ClassVar[Publication]
+    _repository_types: ClassVar[dict[str, type[Any]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = inspect.get_annotations(cls)  # the class's own, not its bases'
+        hints = get_type_hints(cls) if declared else {}
+        cls._repository_types = {name: hints[name] for name in declared}
+
+    def __init__(self, origin: Origin) -> None:
         self.origin = origin
-        self.topic = topic
-        self._to_integration = to_integration
         self.shard: str | None = None  # the shard of the open transaction
         self._opened_before = False
+        self._publishing: list[Repository] = []
 
-    # What a service's unit of work adds: its repositories.
     def _bind(self) -> None:
-        """Create the repositories on the open transaction."""
-        raise NotImplementedError
-
-    def _repositories(self) -> Sequence[Repository]:
-        """The repositories whose aggregates are saved and publish their events."""
-        raise NotImplementedError
+        """Build the declared repositories on the open transaction."""
+        self._publishing = []
+        for name, repository_type in self._repository_types.items():
+            repository = repository_type(self._on())
+            setattr(self, name, repository)
+            if isinstance(repository, Repository):
+                self._publishing.append(repository)
 
     # What a store adds: its transaction.
+    def _on(self) -> object:
+        """What a repository is built on: the open transaction's connection, or its copy."""
+        raise NotImplementedError
+
     async def _begin(self, shard: str) -> None:
         raise NotImplementedError
 
@@ -115,10 +145,10 @@ class CommandUnitOfWork:
     def collect_new_events(self) -> list[EventEnvelope]:
         """Every new event of every aggregate seen, as envelopes; each one only once."""
         envelopes = []
-        for repository in self._repositories():
+        for repository in self._publishing:
             for aggregate in repository.seen:
                 while aggregate.events:
-                    contract = self._to_integration(aggregate.events.pop(0))
+                    contract = self.publishes.to_integration(aggregate.events.pop(0))
                     envelopes.append(
                         contract.envelope(self.origin.correlation_id, self.origin.causation_id)
                     )
@@ -128,7 +158,7 @@ class CommandUnitOfWork:
         """Save, write the outbox and the keyed response, COMMIT; returns the events."""
         if self.shard is None:
             return []  # the handler wrote nothing (it found nothing to change)
-        for repository in self._repositories():
+        for repository in self._publishing:
             await repository.save_changes()
         events = self.collect_new_events()
         response = None
@@ -159,10 +189,8 @@ class ShardUnitOfWork(CommandUnitOfWork):
     """The unit of work on a Postgres shard: a shard that cannot be reached is a
     ShardUnavailableError."""
 
-    def __init__(
-        self, engines: ShardEngines, origin: Origin, *, topic: str, to_integration: ToIntegration
-    ) -> None:
-        super().__init__(origin, topic=topic, to_integration=to_integration)
+    def __init__(self, engines: ShardEngines, origin: Origin) -> None:
+        super().__init__(origin)
         self._engines = engines
         self._transaction: ShardTransaction | None = None
 
@@ -171,6 +199,9 @@ class ShardUnitOfWork(CommandUnitOfWork):
         if self._transaction is None:
             raise RuntimeError("open the unit of work on a shard first")
         return self._transaction.connection
+
+    def _on(self) -> AsyncConnection:
+        return self.connection
 
     async def _begin(self, shard: str) -> None:
         self._transaction = ShardTransaction(self._engines, shard)
@@ -183,7 +214,7 @@ class ShardUnitOfWork(CommandUnitOfWork):
         return await first_delivery(self.connection, consumer, event_id)
 
     async def _write(self, events: list[EventEnvelope], response: StoredResponse | None) -> None:
-        await write_outbox(self.connection, self.topic, events)
+        await write_outbox(self.connection, self.publishes.topic, events)
         if self.origin.guard is not None and response is not None:
             await self.origin.guard.record(self.connection, response)
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from tessera_common.commands.unit_of_work import CommandUnitOfWork, Origin, ToIntegration
+from tessera_common.commands.unit_of_work import CommandUnitOfWork, Origin
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.idempotency.guard import (
     IdempotencyGuard,
@@ -68,10 +68,8 @@ class InMemoryShards:
 class InMemoryUnitOfWork(CommandUnitOfWork):
     """Works on a copy of the shard it opens on; a commit makes the copy the shard's."""
 
-    def __init__(
-        self, shards: InMemoryShards, origin: Origin, *, topic: str, to_integration: ToIntegration
-    ) -> None:
-        super().__init__(origin, topic=topic, to_integration=to_integration)
+    def __init__(self, shards: InMemoryShards, origin: Origin) -> None:
+        super().__init__(origin)
         self.shards = shards
         self._state: ShardState | None = None
 
@@ -80,6 +78,9 @@ class InMemoryUnitOfWork(CommandUnitOfWork):
         if self._state is None:
             raise RuntimeError("open the unit of work on a shard first")
         return self._state
+
+    def _on(self) -> ShardState:
+        return self.state
 
     async def _begin(self, shard: str) -> None:
         self._state = copy.deepcopy(self.shards[shard])
@@ -101,7 +102,7 @@ class InMemoryUnitOfWork(CommandUnitOfWork):
         return True
 
     async def _write(self, events: list[EventEnvelope], response: StoredResponse | None) -> None:
-        self.state.outbox.extend((self.topic, event) for event in events)
+        self.state.outbox.extend((self.publishes.topic, event) for event in events)
         if self.origin.guard is not None:
             record = self.state.keys[(self.origin.guard.scope, self.origin.guard.key)]
             record.response = response
