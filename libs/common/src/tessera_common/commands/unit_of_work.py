@@ -157,7 +157,7 @@ class CommandUnitOfWork:
     async def commit(self, respond: KeyedResponse | None = None) -> list[EventEnvelope]:
         """Save, write the outbox and the keyed response, COMMIT; returns the events."""
         if self.shard is None:
-            return []  # the handler wrote nothing (it found nothing to change)
+            return []  # nothing open: the handler changed nothing, or committed its own shards
         for repository in self._publishing:
             await repository.save_changes()
         events = self.collect_new_events()
