@@ -21,10 +21,17 @@ from billing.domain.subscription import Subscription
 from tessera_common.commands.aggregates import Seen
 from tessera_common.commands.unit_of_work import Publication
 from tessera_common.events.topics import ACCOUNTS_EVENTS, BILLING_EVENTS, USAGE_EVENTS
+from tessera_common.sharding.geo import RegionShardGroups
 from tessera_common.testing.shards import InMemoryUnitOfWork, ShardState
 from tessera_common.testing.tables import InMemoryTable
+from tessera_common.vocabulary import Region
 from usage.adapters.integration_events import integration_event as usage_event
 from usage.domain.batch import Batch, UsageRecord
+
+# The local stack's regions and shards: two in us-east, one for eu-west and apac.
+REGION_GROUPS = RegionShardGroups(
+    {Region.US_EAST: ["shard-0", "shard-1"], Region.EU_WEST: ["shard-2"], Region.APAC: ["shard-2"]}
+)
 
 
 class FakeTenants:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import pytest
-from fakes import FakeUsageUnitOfWork
+from fakes import REGION_GROUPS, FakeUsageUnitOfWork
 
 from tessera_common.commands.runner import Handler
 from tessera_common.commands.unit_of_work import Origin
@@ -16,7 +16,6 @@ from tessera_common.domain_errors import InvalidFieldError
 from tessera_common.events.topics import USAGE_EVENTS
 from tessera_common.events.upcasting import parse_as
 from tessera_common.events.usage import UsageRecorded
-from tessera_common.sharding.geo import RegionShardGroups
 from tessera_common.testing.clock import FrozenClock
 from tessera_common.testing.shards import InMemoryShards
 from tessera_common.vocabulary import Meter, Region
@@ -27,11 +26,6 @@ from usage.domain.batch import UsageRecord
 
 R = TypeVar("R")
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-REGIONS = {
-    Region.US_EAST: ["shard-0", "shard-1"],
-    Region.EU_WEST: ["shard-2"],
-    Region.APAC: ["shard-2"],
-}
 
 
 class Usage:
@@ -39,7 +33,7 @@ class Usage:
 
     def __init__(self) -> None:
         self.shards = InMemoryShards()
-        self.placer = RegionShardGroups(REGIONS)
+        self.placer = REGION_GROUPS
         self.commands = commands_on(
             lambda origin: FakeUsageUnitOfWork(self.shards, origin),
             placer=self.placer,
