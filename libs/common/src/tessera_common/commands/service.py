@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from functools import cached_property, partial
@@ -21,7 +22,7 @@ S = TypeVar("S", bound=CommandSettings)
 Check = Callable[[], Awaitable[object]]
 
 
-class CommandService(Generic[S]):
+class CommandService(ABC, Generic[S]):
     """Settings, the clock, the shard engines, an outbox relay per shard, the idempotency
     settings, the background loops and the command runner. A subclass names its unit of
     work, its runner (its handlers' ports) and its own loops."""
@@ -49,11 +50,13 @@ class CommandService(Generic[S]):
         """The service's handlers on its units of work and ports."""
         return self.command_runner()
 
+    @abstractmethod
     def command_runner(self) -> CommandRunner:
-        raise NotImplementedError
+        """The service's handlers with their dependencies (its `commands_on`)."""
 
+    @abstractmethod
     def unit_of_work(self, origin: Origin) -> CommandUnitOfWork:
-        raise NotImplementedError
+        """A unit of work for one command."""
 
     def loops(self) -> list[Coroutine[Any, Any, Any]]:
         """The service's own long-running loops (consumers, scans), beside the relays."""

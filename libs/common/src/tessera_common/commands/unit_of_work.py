@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import inspect
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -74,7 +75,7 @@ class AlreadyAppliedError(Exception):
     """The event a reaction answers is in the consumer's inbox: it took effect before."""
 
 
-class CommandUnitOfWork:
+class CommandUnitOfWork(ABC):
     """`open(shard)`, then the repositories read and write there; `commit` saves, publishes
     and records; leaving without a commit rolls everything back."""
 
@@ -103,27 +104,29 @@ class CommandUnitOfWork:
                 self._publishing.append(repository)
 
     # What a store adds: its transaction.
+    @abstractmethod
     def _on(self) -> object:
         """What a repository is built on: the open transaction's connection, or its copy."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def _begin(self, shard: str) -> None:
-        raise NotImplementedError
+        """Begin a transaction on the shard."""
 
+    @abstractmethod
     async def _claim(self, guard: IdempotencyGuard) -> None:
         """Own the Idempotency-Key, or raise a replay (or the key reused)."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def _first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
-        raise NotImplementedError
+        """Record the event in the consumer's inbox; False if it was there already."""
 
+    @abstractmethod
     async def _write(self, events: list[EventEnvelope], response: StoredResponse | None) -> None:
         """The outbox rows and the keyed response, in the open transaction."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def _end(self, commit: bool, exc: BaseException | None) -> None:
         """Commit or roll back, and close the transaction."""
-        raise NotImplementedError
 
     async def open(self, shard: str) -> None:
         """Begin on `shard`: claim the Idempotency-Key, record the reaction in the inbox."""
