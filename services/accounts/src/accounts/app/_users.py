@@ -10,7 +10,7 @@ from accounts.domain.tenant import Tenant
 from accounts.domain.user import User
 
 
-async def seen_user(
+async def user_at_version(
     uow: UnitOfWork, tenant: Tenant, user_id: uuid.UUID, version: int | None
 ) -> User:
     """The user, if the caller's version (when given) is still the current one."""

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from accounts.app._tenants import open_tenant
-from accounts.app._users import seen_user
+from accounts.app._users import user_at_version
 from accounts.app.ports import Clock, Directory, UnitOfWork
 
 
@@ -19,7 +19,7 @@ class RemoveUser:
 
 async def remove_user(cmd: RemoveUser, uow: UnitOfWork, directory: Directory, clock: Clock) -> None:
     tenant = await open_tenant(cmd.tenant_id, uow, directory)
-    user = await seen_user(uow, tenant, cmd.user_id, cmd.expected_version)
+    user = await user_at_version(uow, tenant, cmd.user_id, cmd.expected_version)
     read_version = user.version
     tenant.remove_user(user, clock())
     await uow.users.remove(user, read_version)

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from accounts.app._tenants import open_tenant
-from accounts.app._users import seen_user
+from accounts.app._users import user_at_version
 from accounts.app.ports import Clock, Directory, UnitOfWork
 from accounts.domain.user import User
 from tessera_common.vocabulary import UserRole
@@ -23,7 +23,7 @@ class UpdateUser:
 
 async def update_user(cmd: UpdateUser, uow: UnitOfWork, directory: Directory, clock: Clock) -> User:
     tenant = await open_tenant(cmd.tenant_id, uow, directory)
-    user = await seen_user(uow, tenant, cmd.user_id, cmd.expected_version)
+    user = await user_at_version(uow, tenant, cmd.user_id, cmd.expected_version)
     read_version = user.version
     tenant.update_user(user, name=cmd.name, role=cmd.role, now=clock())
     if user.version != read_version:
