@@ -17,10 +17,9 @@ from typing import TypeVar
 
 import structlog
 from prometheus_client import Counter
-from tenacity import AsyncRetrying, retry_if_exception, wait_exponential
 
 from projector.projector import Projected, Rejected
-from tessera_common.kafka.policies import failure_text, is_transient
+from tessera_common.kafka.policies import failure_text, while_transient
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -40,12 +39,7 @@ def _log_retry(state: object) -> None:
 async def until_stores_answer(call: Callable[[], Awaitable[T]], deadline: float) -> T:
     """`call()`'s result, retried with backoff while a store is out; each attempt within
     `deadline` seconds (past it, TimeoutError: transient, so retried too)."""
-    async for attempt in AsyncRetrying(
-        retry=retry_if_exception(is_transient),
-        wait=wait_exponential(multiplier=0.1, max=5),
-        before_sleep=_log_retry,
-        reraise=True,
-    ):
+    async for attempt in while_transient(_log_retry):
         with attempt:
             async with asyncio.timeout(deadline):
                 return await call()

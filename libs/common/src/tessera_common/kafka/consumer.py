@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter
+from tenacity import RetryCallState
 
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.kafka.clients import create_consumer, create_producer
@@ -23,8 +24,8 @@ from tessera_common.kafka.policies import (
     dead_letter_headers,
     dlq_of,
     failure_text,
-    is_transient,
     record_lag,
+    while_transient,
 )
 from tessera_common.observability.propagation import context_from_kafka
 from tessera_common.observability.tracing import tracer
@@ -106,19 +107,18 @@ class EventConsumer:
         except ValueError as exc:
             await self._dead_letter(producer, topic, raw, key, exc)
             return
-        delay = 0.1
-        while True:
-            try:
-                await self._handler(event)
-                CONSUMED.labels(self.name, topic, "applied").inc()
-                return
-            except Exception as exc:
-                if not is_transient(exc):
-                    await self._dead_letter(producer, topic, raw, key, exc)
-                    return
-                log.warning("consumer_store_down", consumer=self.name, error=repr(exc))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        try:
+            async for attempt in while_transient(self._store_down):
+                with attempt:
+                    await self._handler(event)
+        except Exception as exc:
+            await self._dead_letter(producer, topic, raw, key, exc)
+            return
+        CONSUMED.labels(self.name, topic, "applied").inc()
+
+    def _store_down(self, retry: RetryCallState) -> None:
+        error = retry.outcome.exception() if retry.outcome is not None else None
+        log.warning("consumer_store_down", consumer=self.name, error=repr(error))
 
     async def _dead_letter(
         self,

@@ -1,7 +1,8 @@
 """The policies every consumer of Tessera's topics follows, whatever runs it (the
 choreography consumers' loop, the projector's Faust agents):
 
-- a store that cannot be reached, or is contended, is transient: retry, offsets wait;
+- a store that cannot be reached, or is contended, is transient: retry with backoff
+  (0.1 s doubling to 5 s) for as long as it lasts, while the offsets wait;
 - any other failure is the event's own: it goes to its topic's dead-letter twin, with the
   error and the consumer in its headers, so one bad event never blocks a partition;
 - each consumer's lag per partition is one gauge, `tessera_consumer_lag_messages`.
@@ -9,16 +10,26 @@ choreography consumers' loop, the projector's Faust agents):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import asyncpg
 from aiokafka import TopicPartition
 from prometheus_client import Gauge
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
 from tessera_common.events.topics import dlq_of
 from tessera_common.store_errors import is_unreachable
 
-__all__ = ["dead_letter_headers", "dlq_of", "failure_text", "is_transient", "record_lag"]
+__all__ = [
+    "dead_letter_headers",
+    "dlq_of",
+    "failure_text",
+    "is_transient",
+    "record_lag",
+    "while_transient",
+]
 
 CONSUMER_LAG = Gauge(
     "tessera_consumer_lag_messages",
@@ -39,6 +50,16 @@ MAX_ERROR_CHARACTERS = 2000
 def is_transient(exc: BaseException) -> bool:
     """True when retrying later may succeed: an outage or contention, not the event's fault."""
     return is_unreachable(exc) or isinstance(exc, _ALSO_TRANSIENT)
+
+
+def while_transient(on_retry: Callable[[RetryCallState], None]) -> AsyncRetrying:
+    """Attempts that are retried while they fail transiently; any other failure is raised."""
+    return AsyncRetrying(
+        retry=retry_if_exception(is_transient),
+        wait=wait_exponential(multiplier=0.1, max=5),
+        before_sleep=on_retry,
+        reraise=True,
+    )
 
 
 def failure_text(exc: BaseException) -> str:
