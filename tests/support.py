@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from gateway.settings import MeteringSettings
 from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.timestamps import rfc3339
 from tessera_stack.endpoints import Endpoints
@@ -28,6 +29,12 @@ def usage_record(
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def metering_window() -> float:
+    """How long a metered call may take to show in the usage read model: up to one of the
+    gateways' flush intervals, then ingest and projection (with room for a slow machine)."""
+    return MeteringSettings().flush_interval_seconds + 25.0
 
 
 class ShardDatabases:

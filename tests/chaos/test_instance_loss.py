@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from support import Api, bearer
+from support import Api, bearer, metering_window
 
 from tessera_stack.services import Instance, instances, service_process, start_instance
 from tessera_stack.stack import LocalStack
@@ -83,4 +83,4 @@ async def test_a_gateway_crash_loses_no_metered_call(
         found = usage.json()["totals"].get("api_calls", 0) if usage.status_code == 200 else 0
         return found if found >= calls else None
 
-    assert await converge(metered, within=40) == calls
+    assert await converge(metered, within=metering_window()) == calls

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 from harness.client import answer_of
-from support import Api, bearer, usage_record
+from support import Api, bearer, metering_window, usage_record
 
 from tessera_stack.stack import LocalStack
 
@@ -136,5 +136,5 @@ async def test_redis_killed_under_traffic_fails_nothing_and_comes_back_at_once(
             found = int(usage.json()["totals"].get("api_calls", 0))
             return found if found >= kept else None
 
-        found = await converge(metered, within=60, interval=0.5)
+        found = await converge(metered, within=metering_window() + 30, interval=0.5)
         assert kept <= found <= sent, (kept, found, sent)

@@ -27,8 +27,11 @@ class Budget:
     backlog_tenants: int  # per projector scale step
 
 
+# Every step of a full run covers at least two of the gateways' metering flushes (15 s by
+# default): a read's cost includes the usage it records, and a step between two flushes
+# would leave that work outside its own CPU accounting.
 FULL = Budget(
-    quick=False, tenants=10_000, command_tenants=100, open_seconds=20, ramp_seconds=10,
+    quick=False, tenants=10_000, command_tenants=100, open_seconds=30, ramp_seconds=30,
     ramp_workers=(8, 32, 64, 128), warmup_seconds=10, read_rates=(100, 300, 1000),
     command_rates=(25, 50, 100), ingest_seconds=15, ingest_batches=(1_000, 10_000),
     visibility_sample=0.1, redis_requests=200_000, pgbench_seconds=10, copy_rows=200_000,

@@ -8,12 +8,14 @@ absolute value. The exact, durable rollups are the read DB's (stores/usage_rollu
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import faust
 import structlog
+from cachetools import TTLCache
 from redis.exceptions import RedisError
 
 from projector.commits import GroupCommits
@@ -42,6 +44,10 @@ Stores = Callable[[], Awaitable[Projector]]
 
 
 AGENT = "live-usage"
+# A tenant found not erased is taken as such this long without asking the read DB again:
+# an erasure meanwhile leaves a marker that the counter write checks atomically (for as long
+# as counters live), so the read DB's tombstone only has to answer for older erasures.
+NOT_ERASED_SECONDS = 60.0
 
 
 def add_live_usage_agent(
@@ -55,6 +61,7 @@ def add_live_usage_agent(
         partitions=partitions,
         schema=JSON,
     ).tumbling(HOUR, expires=timedelta(hours=LIVE_USAGE_HOURS))
+    not_erased: TTLCache[uuid.UUID, bool] = TTLCache(100_000, NOT_ERASED_SECONDS)
     # Offsets are committed from what the agents applied (projector.commits), not acked.
     source = app.topic(USAGE_EVENTS, value_type=bytes, key_type=bytes, allow_empty=True, acks=False)
 
@@ -75,9 +82,11 @@ def add_live_usage_agent(
         except (ValueError, TypeError):
             return  # poison: the projection agent dead-letters it
         projector = await stores()
-        erased = partial(projector.postgres.erased, recorded.tenant_id)
-        if await until_stores_answer(erased, deadline):
-            return  # e.g. the gateway's metering, flushed after the erasure
+        if recorded.tenant_id not in not_erased:
+            erased = partial(projector.postgres.erased, recorded.tenant_id)
+            if await until_stores_answer(erased, deadline):
+                return  # e.g. the gateway's metering, flushed after the erasure
+            not_erased[recorded.tenant_id] = True
         covered = set(recent_hours())
         sums: dict[datetime, dict[str, int]] = {}
         for total in recorded.hourly:

@@ -20,6 +20,7 @@ from query.settings import QuerySettings
 from tessera_common.cache.invalidation import listen
 from tessera_common.cache.l1 import L1Cache
 from tessera_common.catalog import price_book_json
+from tessera_common.db.pools import keep_session
 from tessera_common.db.urls import asyncpg_dsn
 from tessera_common.http.domain_problems import install_domain_problems
 from tessera_common.http.service_app import create_service_app
@@ -39,6 +40,7 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
             min_size=1,
             max_size=settings.read_db.pool_size,
             init=timed_connection("query", "read"),
+            reset=keep_session,
         )
         redis = create_redis(settings.redis)
         l1: L1Cache[dict[str, Any]] = L1Cache(

@@ -27,6 +27,7 @@ from projector.projections.changes import (
 )
 from projector.stores import usage_rollups
 from projector.stores.positions import PositionStore
+from tessera_common.db.pools import keep_session
 from tessera_common.observability.database import timed_connection
 
 _NOT_ERASED = "NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = $2 AND t.status = 'erased')"
@@ -230,6 +231,7 @@ class PostgresReadStore:
                 max_size=pool_size,
                 server_settings=settings,
                 init=timed_connection("projector", "read"),
+                reset=keep_session,
             )
         )
 
