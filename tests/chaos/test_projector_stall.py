@@ -67,44 +67,11 @@ async def test_a_worker_that_cannot_fetch_is_not_ready_restarts_itself_and_catch
         await converge(lambda: _ready(worker), within=120, interval=1)
 
 
-@pytest.mark.timeout(600)
-async def test_a_worker_throttled_from_its_start_restarts_itself_even_while_it_recovers(
-    local_stack: LocalStack, api: Api, converge: Converge
-) -> None:
-    """Faust serves no page and runs no timer until its tables have recovered: a worker whose
-    recovery cannot fetch must still be judged, and restart itself in place."""
-    kafka = local_stack.kafka
-    log = local_stack.layout.logs_dir / "projector-70.log"  # appended to: earlier runs' lines
-    seen = log.stat().st_size if log.exists() else 0
-    await asyncio.to_thread(kafka.limit_fetches, CLIENT_ID, 1)
-    throttled = True
-    try:
-        with extra_worker(local_stack, 70, STALLED) as worker:
-            pid = worker.process.pid()
-            tenants = [await _tenant_with_users(api, n) for n in range(TENANTS)]
-            await converge(lambda: _restarted_in_log(worker, seen), within=180, interval=1)
-            assert worker.process.pid() == pid
-            await asyncio.to_thread(kafka.limit_fetches, CLIENT_ID, None)
-            throttled = False
-            for tenant_id in tenants:
-                await converge(lambda t=tenant_id: users_projected(api, t), within=240, interval=1)
-            await converge(lambda: _ready(worker), within=180, interval=1)
-    finally:
-        if throttled:
-            await asyncio.to_thread(kafka.limit_fetches, CLIENT_ID, None)
-
-
 async def _ready(worker: Worker) -> bool | None:
     try:
         return True if (await readiness(worker.url)).status_code == 200 else None
     except httpx.HTTPError:
         return None  # not serving yet: recovering, or restarting
-
-
-async def _restarted_in_log(worker: Worker, seen: int) -> bool | None:
-    with worker.process.log_file.open("rb") as log:
-        log.seek(seen)
-        return True if b"projector_stalled_restarting" in log.read() else None
 
 
 async def _two_members(bootstrap: str) -> bool | None:

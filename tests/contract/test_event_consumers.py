@@ -14,7 +14,6 @@ from consumer_reads import consumer_reads
 
 import accounts.app.choreography
 import billing.app.choreography
-import projector.live_usage
 import projector.projections.accounts
 import projector.projections.billing
 import projector.projections.usage
@@ -26,7 +25,6 @@ CONSUMERS = [
     projector.projections.accounts,
     projector.projections.billing,
     projector.projections.usage,
-    projector.live_usage,
     billing.app.choreography,
     accounts.app.choreography,
 ]

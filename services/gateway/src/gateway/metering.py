@@ -12,6 +12,7 @@ by the same flusher, so metering never fails a request.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from tessera_common.timestamps import rfc3339
 BUCKET_SECONDS = 60
 METERED_PATH = "/internal/usage/metered"
 TENANTS_PER_POST, RECORDS_PER_POST = 1_000, 10_000  # the usage service's limits per request
+YIELD_EVERY = 100  # records built between two turns of the event loop
 # The flusher acts for every tenant at once: the operator's scope, under its own name.
 METER_CALLER = Caller("gateway-meter", operator=True)
 EVENT_IDS = uuid.UUID("6f1d7a52-3f0e-4c1b-9a57-4b7e0c2d9e11")  # namespace of metered event ids
@@ -134,12 +136,14 @@ class CallMeter:
         for field, value in counts.items():
             tenant, region = _text(field).split("|", 1)
             by_tenant[(tenant, region)] += int(value)
-        entries = [
-            (tenant, region,
-             _record(event_id(tenant, int(bucket), self._instance, int(sequence)), int(bucket),
-                     calls))
-            for (tenant, region), calls in by_tenant.items()
-        ]  # fmt: skip
+        entries = []
+        for index, ((tenant, region), calls) in enumerate(by_tenant.items(), 1):
+            event = event_id(tenant, int(bucket), self._instance, int(sequence))
+            entries.append((tenant, region, _record(event, int(bucket), calls)))
+            if index % YIELD_EVERY == 0:
+                # Thousands of tenants a flush: the requests this gateway serves meanwhile
+                # wait for the loop, so let them in now and then.
+                await asyncio.sleep(0)
         if not await self._deliver(entries):
             return 0
         async with self._redis.client.pipeline(transaction=True) as pipe:

@@ -1,6 +1,5 @@
 """`python -m projector`: the Faust worker."""
 
-import asyncio
 import logging
 import time
 
@@ -9,7 +8,6 @@ from faust.worker import Worker
 from projector.faust_app import create_faust_app
 from projector.settings import ProjectorSettings
 from projector.watchdog import restart_in_place
-from tessera_common.kafka.provisioning import changelog_topic, ensure_topics
 from tessera_common.observability.logging import configure_logging
 from tessera_common.observability.tracing import configure_tracing
 
@@ -26,7 +24,7 @@ class JsonLogWorker(Worker):
         configure_logging("projector", logging.getLevelName(level))
 
     async def on_start(self) -> None:
-        # The watchdog judges the worker from its first moment, table recovery included.
+        # The watchdog judges the worker from its first moment, its first rebalance included.
         self.add_future(self.app.watchdog.run())  # type: ignore[attr-defined]
         self.add_future(self.app.commits.run(COMMIT_INTERVAL_SECONDS))  # type: ignore[attr-defined]
         await super().on_start()
@@ -36,10 +34,6 @@ def main() -> None:
     settings = ProjectorSettings()
     configure_tracing("projector")
     app = create_faust_app(settings)
-    # Faust may not declare topics itself: its tables' changelogs are created here, explicitly.
-    names = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
-    changelogs = [changelog_topic(name, settings.kafka) for name in names]
-    asyncio.run(ensure_topics(settings.kafka, changelogs))
     # structlog writes its JSON lines to stdout itself: redirected, Faust would log each one
     # again as a warning of `mode.redirect`, a JSON line inside another.
     worker = JsonLogWorker(

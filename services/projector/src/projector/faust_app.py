@@ -13,8 +13,6 @@ from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from projector.commits import GroupCommits
-from projector.live_usage import AGENT as LIVE_USAGE_AGENT
-from projector.live_usage import add_live_usage_agent
 from projector.positions import PositionGuard
 from projector.progress import Progress
 from projector.projector import PROJECTIONS, Projected, Projector, Rejected, triage
@@ -26,7 +24,6 @@ from projector.stores.redis import RedisReadStore
 from projector.tracing import traced_apply
 from projector.watchdog import Watchdog
 from tessera_common.db.urls import asyncpg_dsn
-from tessera_common.events.topics import USAGE_EVENTS
 from tessera_common.kafka.lag import GroupLag
 from tessera_common.kafka.policies import dead_letter_headers, dlq_of
 from tessera_common.redis_client import create_redis
@@ -79,16 +76,9 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
         datadir=worker.data_dir,
         producer_acks=-1,
         broker_session_timeout=worker.session_timeout_seconds,
-        # A rebalance must not wait for every event handed to an agent to be acknowledged:
-        # usage.events feeds two agents, and an event one of them had taken while the
-        # other's buffer was cleared keeps a reference nobody releases, so the wait never
-        # ends. Every effect is idempotent, and unacknowledged events are delivered again.
+        # A rebalance does not wait for the events handed to an agent: offsets follow what
+        # the agents applied (projector.commits), and what was not applied comes again.
         stream_wait_empty=False,
-        # No standby copies of the live usage table on the other workers: starting them
-        # after a recovery that a rebalance interrupted seeks a standby partition to -1,
-        # which crashes the whole worker (`ValueError: Offset must be a positive integer`
-        # from aiokafka's seek). A new owner recovers the table from its changelog instead.
-        table_standby_replicas=0,
     )
     resources = Resources(settings)
     app.resources = resources  # type: ignore[attr-defined]
@@ -101,9 +91,7 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
     async def positions() -> PositionStore:
         return (await resources.projector()).postgres.positions
 
-    agents_of_topic = {topic: {_agent_name(topic)} for topic in PROJECTIONS}
-    agents_of_topic[USAGE_EVENTS].add(LIVE_USAGE_AGENT)
-    commits = GroupCommits(app, agents_of_topic)
+    commits = GroupCommits(app)
     app.commits = commits  # type: ignore[attr-defined]  # run by the worker (__main__)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
@@ -115,14 +103,7 @@ def create_faust_app(settings: ProjectorSettings) -> faust.App:
         _add_projection_agent(
             app, topic, worker, apply, guard=guard, progress=progress, commits=commits
         )
-    add_live_usage_agent(
-        app,
-        settings.kafka.topic_partitions,
-        resources.projector,
-        worker.apply_timeout_seconds,
-        commits,
-    )
-    # Started by the worker process itself (projector.__main__), before the app's recovery.
+    # Started by the worker process itself (projector.__main__), before its first rebalance.
     lag = GroupLag(settings.kafka, worker.group_id, list(PROJECTIONS))
     app.watchdog = Watchdog(app, lag, progress, worker)  # type: ignore[attr-defined]
 
@@ -145,7 +126,6 @@ def _add_projection_agent(
 ) -> None:
     """One agent per topic: batches held to the projector's positions, poison to
     `<topic>.dlq`, the rest to the stores."""
-    name = _agent_name(topic)
     # Offsets are committed from what the agents applied (projector.commits), not acked.
     source = app.topic(topic, value_type=bytes, key_type=bytes, allow_empty=True, acks=False)
     dead_letters = app.topic(dlq_of(topic), value_type=bytes, key_type=bytes)
@@ -183,13 +163,9 @@ def _add_projection_agent(
                     partial(guard.advance, admitted), worker.apply_timeout_seconds
                 )
                 for tp, next_offset in positions.items():
-                    commits.applied(name, tp, next_offset)
+                    commits.applied(tp, next_offset)
 
-    app.agent(source, name=name, concurrency=1)(project)
-
-
-def _agent_name(topic: str) -> str:
-    return f"project-{topic}"
+    app.agent(source, name=f"project-{topic}", concurrency=1)(project)
 
 
 def _add_health_pages(

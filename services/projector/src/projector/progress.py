@@ -2,9 +2,7 @@
 
 A worker is stalled when the broker, answering, shows events waiting on the worker's
 partitions while the group's committed offsets on them have not moved, and no batch is
-being applied, for a while; or when a rebalance has not moved for that long: neither
-ended nor brought the recovery of the worker's tables forward (a big changelog may take
-minutes to read back, and a worker restarted for it would only begin again). A batch
+being applied, for a while; or when a rebalance has not ended for that long. A batch
 held up by a store outage is not a stall (it resumes when the store does), and neither
 is a broker that does not answer (nothing would be learnt by restarting).
 """
@@ -36,8 +34,7 @@ class Progress:
     _moved_at: float = field(default=float("-inf"), init=False)
     _lag: int = field(default=0, init=False)
     _lagging_since: float | None = field(default=None, init=False)
-    _rebalance_unmoved_since: float | None = field(default=None, init=False)
-    _recovery_remaining: int | None = field(default=None, init=False)
+    _rebalancing_since: float | None = field(default=None, init=False)
 
     @contextmanager
     def applying(self) -> Iterator[None]:
@@ -49,32 +46,24 @@ class Progress:
             self._in_flight -= 1
             self._busy_at = self.clock()
 
-    def observe(
-        self, *, committed: int, lag: int, rebalancing: bool, recovery_remaining: int | None = None
-    ) -> None:
+    def observe(self, *, committed: int, lag: int, rebalancing: bool) -> None:
         """One probe of the broker: the group's committed offsets and lag summed over this
-        worker's partitions, whether a rebalance is under way, and how many changelog
-        records its table recovery still has to read."""
+        worker's partitions, and whether a rebalance is under way."""
         now = self.clock()
         self._measured_at = now
         if committed != self._committed:
             self._committed, self._moved_at = committed, now
         self._lag = lag
         self._lagging_since = (self._lagging_since or now) if lag > 0 else None
-        if not rebalancing:
-            self._rebalance_unmoved_since = self._recovery_remaining = None
-        elif (
-            self._rebalance_unmoved_since is None or recovery_remaining != self._recovery_remaining
-        ):
-            self._rebalance_unmoved_since, self._recovery_remaining = now, recovery_remaining
+        self._rebalancing_since = (self._rebalancing_since or now) if rebalancing else None
 
     def stall(self) -> Stall | None:
         """How long the worker has been stalled, and why; None while it is not."""
         now = self.clock()
         if self._measured_at is None or now - self._measured_at > FRESH_SECONDS:
             return None
-        if self._rebalance_unmoved_since is not None:
-            return Stall(now - self._rebalance_unmoved_since, "a rebalance has not moved")
+        if self._rebalancing_since is not None:
+            return Stall(now - self._rebalancing_since, "a rebalance has not ended")
         if self._lagging_since is None or self._in_flight:
             return None
         since = max(self._lagging_since, self._moved_at, self._busy_at)

@@ -36,8 +36,8 @@ STALL_RESTARTS = Gauge(
 @dataclass
 class Watchdog:
     """Run from the worker's own start (`run`), not as a Faust timer: Faust starts an app's
-    timers only once its tables have recovered, so a worker stuck recovering its changelog
-    (a rebalance that never ends) would never be judged, and never restarted."""
+    timers only once its first rebalance is over, so a worker whose rebalance never ends
+    would never be judged, and never restarted."""
 
     app: faust.App
     lag: GroupLag
@@ -64,7 +64,6 @@ class Watchdog:
             committed=sum(found.committed for found in mine),
             lag=sum(found.lag for found in mine),
             rebalancing=bool(self.app.rebalancing),
-            recovery_remaining=_recovery_remaining(self.app),
         )
         stall = self.progress.stalled_for(self.settings.stall_restart_seconds)
         if stall is not None:
@@ -76,13 +75,6 @@ def _assignment(app: faust.App) -> set[tuple[str, int]]:
         return {(tp.topic, tp.partition) for tp in app.consumer.assignment()}
     except Exception:  # not started yet, or between consumers
         return set()
-
-
-def _recovery_remaining(app: faust.App) -> int | None:
-    try:
-        return int(app.tables.recovery.active_remaining_total())  # type: ignore[attr-defined]
-    except Exception:  # no recovery under way, or not started yet
-        return None
 
 
 def restart_in_place(reason: str, event: str = "projector_stalled_restarting") -> None:

@@ -18,15 +18,6 @@ from tessera_common.events.topics import EVENT_TOPICS, dlq_of
 from tessera_common.settings import KafkaSettings
 
 DLQ_PARTITIONS = 1
-# Table windows live hours (the live counters' three): a worker restores its tables from
-# the changelog before it projects anything, so the changelog keeps what a window can
-# still need and no more. Retention deletes whole closed segments: they roll hourly.
-HOUR_MS = 3600 * 1000
-CHANGELOG_CONFIG = {
-    "cleanup.policy": "compact,delete",
-    "retention.ms": str(4 * HOUR_MS),
-    "segment.ms": str(HOUR_MS),
-}
 # Three copies survive one broker lost with writes still acknowledged by two (acks=all).
 HA_REPLICATION_FACTOR = 3
 
@@ -55,16 +46,6 @@ def tessera_topics(
         topics.append(NewTopic(topic, settings.topic_partitions, factor, topic_configs=configs))
         topics.append(NewTopic(dlq_of(topic), DLQ_PARTITIONS, factor, topic_configs=configs))
     return topics
-
-
-def changelog_topic(name: str, settings: KafkaSettings) -> NewTopic:
-    """A stream table's changelog: co-partitioned with the event topics, compacted."""
-    return NewTopic(
-        name,
-        settings.topic_partitions,
-        settings.replication_factor,
-        topic_configs=CHANGELOG_CONFIG,
-    )
 
 
 async def ensure_topics(

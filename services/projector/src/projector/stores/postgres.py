@@ -127,7 +127,7 @@ class Delta:
     profiles: list[dict[str, Any]] = field(default_factory=list)
     api_keys: list[dict[str, Any]] = field(default_factory=list)
     dropped_digests: list[str] = field(default_factory=list)
-    usage: usage_rollups.MonthTotals = field(default_factory=dict)
+    usage: usage_rollups.Totals = field(default_factory=usage_rollups.Totals)
 
 
 def _statement(change: RowChange) -> tuple[str, tuple[Any, ...]]:

@@ -40,6 +40,7 @@ return 1
 class RedisReadStore:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
+        self._write_unless_erased = redis.register_script(_WRITE_UNLESS_ERASED)
 
     async def write(self, delta: Delta) -> None:
         """Mirror the read DB's state after a batch (never the events themselves)."""
@@ -64,11 +65,14 @@ class RedisReadStore:
                 pipe.set(api_key_digest_key(key["digest"]), orjson.dumps(document))
             for digest in delta.dropped_digests:
                 pipe.delete(api_key_digest_key(digest))
-            for tenant_id, months in delta.usage.items():
+            for tenant_id, months in delta.usage.months.items():
                 pipe.hset(
                     usage_totals_key(tenant_id),
                     mapping={field: quantity for field, quantity in months.items()},
                 )
+            for tenant_id, hours in delta.usage.recent_hours.items():
+                keys, args = _live_usage(tenant_id, hours)
+                await self._write_unless_erased(keys, args, client=pipe)
             await pipe.execute()
         await announce(self._redis, [tenant_profile_key(row["id"]) for row in delta.profiles])
 
@@ -76,16 +80,24 @@ class RedisReadStore:
         self, tenant_id: uuid.UUID, sums: Mapping[datetime, Mapping[str, int]]
     ) -> None:
         """Set the live counters of recent hours (absolute sums, so a replay is harmless)."""
-        keys: list[str] = [erasure_marker_key(tenant_id)]
-        args: list[str | int] = [LIVE_USAGE_TTL]
-        for hour, meters in sums.items():
-            for meter, quantity in meters.items():
-                keys.append(live_usage_key(tenant_id, hour))
-                args += [meter, quantity]
-        await self._redis.eval(_WRITE_UNLESS_ERASED, len(keys), *keys, *args)
+        keys, args = _live_usage(tenant_id, sums)
+        await self._write_unless_erased(keys, args)
 
     async def ping(self) -> None:
         await self._redis.ping()
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def _live_usage(
+    tenant_id: uuid.UUID, sums: Mapping[datetime, Mapping[str, int]]
+) -> tuple[list[str], list[str | int]]:
+    """The keys and arguments of _WRITE_UNLESS_ERASED for a tenant's recent hours."""
+    keys: list[str] = [erasure_marker_key(tenant_id)]
+    args: list[str | int] = [LIVE_USAGE_TTL]
+    for hour, meters in sums.items():
+        for meter, quantity in meters.items():
+            keys.append(live_usage_key(tenant_id, hour))
+            args += [meter, quantity]
+    return keys, args
