@@ -26,7 +26,8 @@ from support import Accounts, Api, Billing, Usage
 
 from tessera_common.db.urls import asyncpg_dsn
 from tessera_stack.chaos import rounds_dir
-from tessera_stack.endpoints import Endpoints, acquire
+from tessera_stack.endpoints import Endpoints
+from tessera_stack.infrastructure import acquire
 from tessera_stack.stack import LocalStack
 from tessera_stack.system import MissingDependencyError
 

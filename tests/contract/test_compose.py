@@ -199,7 +199,7 @@ def test_topics_job_waits_for_every_broker_the_profile_may_add() -> None:
     for broker in HA_BROKERS:
         assert depends_on("kafka-topics").get(broker) == "service_healthy"
         assert not required("kafka-topics", broker), "without the profile it would not start"
-    assert command("kafka-topics") == ["python", "-m", "tessera_common.kafka.topics"]
+    assert command("kafka-topics") == ["python", "-m", "tessera_common.kafka.provisioning"]
 
 
 def test_nothing_else_requires_a_profiled_broker() -> None:

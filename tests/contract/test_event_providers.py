@@ -31,7 +31,7 @@ from tessera_common.events import registry
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.expectations import Consumes, FieldType, unmet
 from tessera_common.vocabulary import Currency, Meter, Plan, Region, UserRole
-from usage.adapters.integration_events import usage_recorded
+from usage.adapters import integration_events as usage_mapping
 from usage.domain.batch import Batch, UsageRecord
 
 NOW = datetime(2026, 2, 3, 9, 0, tzinfo=UTC)
@@ -61,7 +61,7 @@ def accounts_events() -> list[EventEnvelope]:
     tenant.suspend("invoice overdue", NOW)
     tenant.reactivate(NOW)
     tenant.erase(NOW)
-    return [accounts_mapping.to_envelope(event, uuid.uuid4()) for event in tenant.events]
+    return [accounts_mapping.integration_event(e).envelope(uuid.uuid4()) for e in tenant.events]
 
 
 def billing_events() -> list[EventEnvelope]:
@@ -84,7 +84,7 @@ def billing_events() -> list[EventEnvelope]:
     overdue.mark_overdue(overdue.due_at + timedelta(days=1))
     subscription.cancel(NOW)
     raised = [*subscription.events, *paid.events, *overdue.events]
-    return [billing_mapping.to_envelope(event, uuid.uuid4(), None) for event in raised]
+    return [billing_mapping.integration_event(e).envelope(uuid.uuid4()) for e in raised]
 
 
 def usage_events() -> list[EventEnvelope]:
@@ -96,7 +96,8 @@ def usage_events() -> list[EventEnvelope]:
         UsageRecord(uuid.uuid4(), Meter.STORAGE_GB_HOURS, 3, NOW - timedelta(days=10)),
     ]
     batch = Batch.accept(tenant, records, now=NOW, oldest=NOW - timedelta(days=365))
-    return [usage_recorded(tenant, list(batch.records), NOW)]
+    batch.stored(list(batch.records), NOW)
+    return [usage_mapping.integration_event(e).envelope(uuid.uuid4()) for e in batch.events]
 
 
 def produced() -> dict[str, list[EventEnvelope]]:

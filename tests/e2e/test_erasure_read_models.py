@@ -15,7 +15,7 @@ from projector.settings import WorkerSettings
 from tessera_common.api_keys import digest_of
 from tessera_common.events.topics import EVENT_TOPICS
 from tessera_common.kafka.lag import GroupLag
-from tessera_common.read_models import api_key_digest_key
+from tessera_common.read_documents import api_key_digest_key
 from tessera_common.settings import KafkaSettings
 from tessera_stack.endpoints import Endpoints
 

@@ -12,7 +12,7 @@ import pytest
 from support import Api, bearer
 
 from tessera_common.auth.internal_token import HEADER, OPERATOR, sign_internal_token
-from tessera_common.consistency import HEADER as CONSISTENCY_TOKEN
+from tessera_common.consistency_tokens import HEADER as CONSISTENCY_TOKEN
 from tessera_common.settings import AuthSettings
 from tessera_stack.endpoints import Endpoints
 from tessera_stack.layout import StackLayout

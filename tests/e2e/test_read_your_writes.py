@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 from support import PROBLEM_JSON, bearer
 
-from tessera_common.consistency import consistency_token
+from tessera_common.consistency_tokens import consistency_token
 from tessera_common.events import accounts as contracts
 from tessera_common.events.envelope import new_event
 

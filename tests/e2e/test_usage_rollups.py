@@ -15,7 +15,7 @@ from support import PROBLEM_JSON, Api, bearer, usage_record
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.topics import USAGE_EVENTS
 from tessera_common.kafka.clients import create_producer
-from tessera_common.read_models import live_usage_key, usage_totals_key
+from tessera_common.read_documents import live_usage_key, usage_totals_key
 from tessera_common.settings import KafkaSettings
 from tessera_common.timestamps import rfc3339
 from tessera_stack.endpoints import Endpoints

@@ -16,13 +16,14 @@ from sqlalchemy import text
 
 from tessera_common.db.engines import ShardEngines, create_engine
 from tessera_common.db.migrations import ensure_database
-from tessera_common.db.unit_of_work import ShardUnitOfWork
+from tessera_common.db.transaction import ShardTransaction
 from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.events import accounts as contracts
 from tessera_common.events.envelope import EventEnvelope, new_event
 from tessera_common.kafka.clients import create_producer
 from tessera_common.outbox.relay import OutboxRelay
 from tessera_common.outbox.table import NOTIFY_FUNCTION_DDL, NOTIFY_TRIGGER_DDL, metadata
+from tessera_common.outbox.writer import write_outbox
 from tessera_common.settings import KafkaSettings, OutboxSettings
 from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus
 from tessera_stack.endpoints import Endpoints
@@ -139,12 +140,14 @@ async def test_two_relays_publish_committed_events_once_in_commit_order(scratch:
     try:
         for version in range(1, 6):
             batch = [event(tenant, version) for tenant in tenants]
-            async with ShardUnitOfWork(scratch.engines, SHARD, scratch.topic) as uow:
-                uow.publish(batch)
-                await uow.commit()
+            async with ShardTransaction(scratch.engines, SHARD) as conn:
+                await write_outbox(conn, scratch.topic, batch)
+                await conn.commit()
             committed += batch
-            async with ShardUnitOfWork(scratch.engines, SHARD, scratch.topic) as uow:
-                uow.publish([event(uuid.uuid4(), 99)])  # rolled back: never published
+            async with ShardTransaction(scratch.engines, SHARD) as conn:
+                await write_outbox(
+                    conn, scratch.topic, [event(uuid.uuid4(), 99)]
+                )  # rolled back: never published
         received = await consume(scratch, len(committed))
     finally:
         for task in tasks:
@@ -161,9 +164,9 @@ async def test_rows_written_while_no_relay_runs_are_published_when_one_starts(
 ) -> None:
     tenant = uuid.uuid4()
     backlog = [event(tenant, version) for version in range(1, 51)]
-    async with ShardUnitOfWork(scratch.engines, SHARD, scratch.topic) as uow:
-        uow.publish(backlog)
-        await uow.commit()
+    async with ShardTransaction(scratch.engines, SHARD) as conn:
+        await write_outbox(conn, scratch.topic, backlog)
+        await conn.commit()
     task = asyncio.create_task(scratch.relay().run())
     try:
         received = await consume(scratch, len(backlog))
@@ -175,9 +178,9 @@ async def test_rows_written_while_no_relay_runs_are_published_when_one_starts(
 
 async def test_sent_rows_are_pruned_after_the_retention_period(scratch: Scratch) -> None:
     tenant = uuid.uuid4()
-    async with ShardUnitOfWork(scratch.engines, SHARD, scratch.topic) as uow:
-        uow.publish([event(tenant, version) for version in range(1, 7)])
-        await uow.commit()
+    async with ShardTransaction(scratch.engines, SHARD) as conn:
+        await write_outbox(conn, scratch.topic, [event(tenant, version) for version in range(1, 7)])
+        await conn.commit()
     async with scratch.engines[SHARD].begin() as conn:
         # Rows 1-2 were sent two hours ago, 3-4 a minute ago; 5-6 are still unsent.
         await conn.execute(text(

@@ -18,7 +18,7 @@ from tessera_common.events import accounts as contracts
 from tessera_common.events.envelope import EventEnvelope, new_event
 from tessera_common.events.topics import ACCOUNTS_EVENTS, dlq_of
 from tessera_common.kafka.clients import create_producer
-from tessera_common.read_models import (
+from tessera_common.read_documents import (
     api_key_digest_key,
     live_usage_key,
     recent_hours,

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from tessera_stack.containers import containers_layout, start_containers
-from tessera_stack.endpoints import Endpoints, docker_engine_answers
+from tessera_stack.endpoints import Endpoints
+from tessera_stack.infrastructure import docker_engine_answers
 from tessera_stack.layout import StackLayout
 from tessera_stack.services import instances, service_process
 

@@ -13,7 +13,7 @@ from tessera_common.auth.internal_token import (
     sign_internal_token,
     verify_internal_token,
 )
-from tessera_common.consistency import consistency_token, parse_consistency_token
+from tessera_common.consistency_tokens import consistency_token, parse_consistency_token
 from tessera_common.events import accounts as contracts
 from tessera_common.events.envelope import new_event
 

@@ -3,7 +3,7 @@
 import pytest
 
 from tessera_common.events.topics import EVENT_TOPICS
-from tessera_common.kafka.topics import Replication, replication_for, tessera_topics
+from tessera_common.kafka.provisioning import Replication, replication_for, tessera_topics
 from tessera_common.settings import KafkaSettings
 
 

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from harness.views import TenantView
 from harness.workload import METER
 from tessera_common.db.urls import asyncpg_dsn, with_database
-from tessera_common.read_models import api_key_digest_key, tenant_profile_key, usage_totals_key
+from tessera_common.read_documents import api_key_digest_key, tenant_profile_key, usage_totals_key
 
 Rows = list[dict[str, Any]]
 

@@ -24,8 +24,9 @@ from sqlalchemy.dialects.postgresql import insert
 from accounts.bootstrap import Accounts, bootstrap
 from accounts.domain.tenant import Tenant
 from accounts.settings import AccountsSettings
-from tessera_common.db.directory import tenant_placements
+from tessera_common.commands.unit_of_work import Origin
 from tessera_common.db.engines import create_engine
+from tessera_common.db.placements import tenant_placements
 from tessera_common.db.urls import asyncpg_dsn
 from tessera_common.vocabulary import Currency, Plan, Region
 
@@ -109,7 +110,8 @@ async def _create(
     for shard, members in by_shard.items():
         for start in range(0, len(members), CHUNK):
             chunk = members[start : start + CHUNK]
-            async with accounts.unit_of_work(shard, uuid.uuid4()) as uow:
+            async with accounts.unit_of_work(Origin.scheduled()) as uow:
+                await uow.open(shard)
                 for rank, tenant_id, region in chunk:
                     tenant = Tenant.create(
                         tenant_id=tenant_id, name=f"Bench tenant {rank}", region=region,
@@ -118,7 +120,6 @@ async def _create(
                     key, plaintext = tenant.issue_api_key(now)
                     await uow.tenants.add(tenant)
                     await uow.api_keys.add(key)
-                    uow.stage(tenant)
                     keys[rank] = FixtureTenant(str(tenant_id), plaintext, region.value, shard)
                 await uow.commit()
             progress(f"  {len(keys)}/{count} tenants written")

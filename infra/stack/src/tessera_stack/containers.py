@@ -17,7 +17,7 @@ from testcontainers.community.redis import RedisContainer
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
-from tessera_common.kafka.topics import ensure_topics
+from tessera_common.kafka.provisioning import ensure_topics
 from tessera_common.settings import KafkaSettings
 from tessera_stack.endpoints import Endpoints, Stop
 from tessera_stack.layout import HOST, StackLayout, service_environment

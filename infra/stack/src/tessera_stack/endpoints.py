@@ -1,16 +1,10 @@
-"""Where the infrastructure is, chosen at run time for tests and benchmarks.
-
-In order: servers named by environment variables (`TESSERA_GATEWAY_URL` and the
-services' own variables); else testcontainers when a Docker engine answers; else
-the local stack, started once and stopped afterwards if it was not already up.
-"""
+"""Where the infrastructure is: its addresses, named by the environment or read from the
+local stack. Which of them a run uses is `tessera_stack.infrastructure`'s choice."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,10 +29,6 @@ class Endpoints:
 Stop = Callable[[], None]
 
 
-def _nothing() -> None:
-    return None
-
-
 def from_environment() -> Endpoints | None:
     gateway = os.environ.get("TESSERA_GATEWAY_URL")
     if not gateway:
@@ -57,21 +47,6 @@ def from_environment() -> Endpoints | None:
     )
 
 
-def docker_engine_answers() -> bool:
-    if shutil.which("docker") is None:
-        return False
-    try:
-        probe = subprocess.run(
-            ["docker", "info", "--format", "{{.ServerVersion}}"],
-            capture_output=True,
-            timeout=10,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return False
-    return probe.returncode == 0
-
-
 def local_endpoints(stack: LocalStack) -> Endpoints:
     env = stack.environment
     return Endpoints(
@@ -85,29 +60,3 @@ def local_endpoints(stack: LocalStack) -> Endpoints:
         kafka_bootstrap=env["KAFKA_BOOTSTRAP_SERVERS"],
         upstreams=json.loads(env["GATEWAY_UPSTREAMS"]),
     )
-
-
-def acquire() -> tuple[Endpoints, Stop]:
-    """The endpoints to use, and how to stop whatever this call started."""
-    named = from_environment()
-    if named is not None:
-        return named, _nothing
-    if docker_engine_answers():
-        from tessera_stack.containers import start_containers  # noqa: PLC0415
-
-        return start_containers()
-    stack = LocalStack()
-    states = [state for _, _, state in stack.status()]
-    if all(state == "up" for state in states):
-        return local_endpoints(stack), _nothing
-    if any(state == "up" for state in states):
-        # Partly running: heal it (`up` starts only what is missing) and leave it running,
-        # as it was found; stopping it would also stop what was running before.
-        stack.up()
-        return local_endpoints(stack), _nothing
-    try:
-        stack.up()
-    except BaseException:
-        stack.down()
-        raise
-    return local_endpoints(stack), stack.down

@@ -12,7 +12,7 @@ from string import Template
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from tessera_common.kafka.topics import replication_for
+from tessera_common.kafka.provisioning import replication_for
 from tessera_stack.layout import HOST, KafkaNode, StackLayout
 from tessera_stack.processes import ManagedProcess
 from tessera_stack.waiting import wait_until

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tessera_common.kafka.topics import replication_for
+from tessera_common.kafka.provisioning import replication_for
 from tessera_common.settings import (
     DEFAULT_INTERNAL_TOKEN_SECRET,
     DEFAULT_OPERATOR_KEY,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from tessera_common.kafka.topics import ensure_topics
+from tessera_common.kafka.provisioning import ensure_topics
 from tessera_common.settings import KafkaSettings
 from tessera_stack.edge import EdgeServer
 from tessera_stack.kafka import KafkaBroker

@@ -1,8 +1,13 @@
-"""One timestamp format on every wire: RFC 3339 in UTC with a `Z`, as pydantic writes it."""
+"""One clock and one timestamp format on every wire: RFC 3339 in UTC with a `Z`."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
+
+def utc_now() -> datetime:
+    """The current time in UTC: every service's clock."""
+    return datetime.now(UTC)
 
 
 def rfc3339(moment: datetime) -> str:

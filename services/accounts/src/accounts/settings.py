@@ -1,25 +1,12 @@
 """Everything the accounts service reads from its environment."""
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from tessera_common.settings import (
-    AuthSettings,
-    DirectorySettings,
-    IdempotencySettings,
-    KafkaSettings,
-    ObservabilitySettings,
-    OutboxSettings,
-    ShardSettings,
-)
+from tessera_common.commands.settings import CommandSettings
+from tessera_common.settings import DirectorySettings
 
 DATABASE = "accounts"
 
 
-class AccountsSettings(BaseModel):
-    shards: ShardSettings = Field(default_factory=ShardSettings)
+class AccountsSettings(CommandSettings):
     directory: DirectorySettings = Field(default_factory=DirectorySettings)
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    auth: AuthSettings = Field(default_factory=AuthSettings)
-    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
-    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
-    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
+from collections.abc import Sequence
 
 import structlog
 from prometheus_client import Counter
 
-from billing.adapters.unit_of_work import BillingUnitOfWork
-from billing.app.invoices import mark_overdue
-from billing.app.ports import Clock, UnitOfWorkFactory
-from tessera_common.db.engines import ShardEngines
+from billing.app.mark_overdue import MarkOverdue, mark_overdue
+from billing.app.past_due_invoices import PastDueInvoices, past_due_invoices
+from tessera_common.commands.runner import CommandRunner
+from tessera_common.commands.unit_of_work import Origin
 
 log = structlog.get_logger(__name__)
 BATCH = 500
@@ -21,20 +21,15 @@ INVOICES_OVERDUE = Counter("tessera_billing_invoices_overdue_total", "Invoices m
 
 class OverdueScanner:
     def __init__(
-        self,
-        engines: ShardEngines,
-        uow_factory: UnitOfWorkFactory,
-        clock: Clock,
-        interval_seconds: float,
+        self, commands: CommandRunner, shards: Sequence[str], interval_seconds: float
     ) -> None:
-        self._engines = engines
-        self._uow_factory = uow_factory
-        self._clock = clock
+        self._commands = commands
+        self._shards = list(shards)
         self._interval = interval_seconds
 
     async def run(self) -> None:
         while True:
-            for shard in self._engines.names:
+            for shard in self._shards:
                 try:
                     await self.scan(shard)
                 except Exception as exc:
@@ -42,11 +37,13 @@ class OverdueScanner:
             await asyncio.sleep(self._interval)
 
     async def scan(self, shard: str) -> int:
-        async with BillingUnitOfWork(self._engines, shard, uuid.uuid4()) as uow:
-            due = await uow.invoices.open_past_due(self._clock(), BATCH)
+        due = await self._commands.run(
+            past_due_invoices, PastDueInvoices(shard, BATCH), Origin.scheduled()
+        )
         marked = 0
-        for tenant_id, invoice_id in due:
-            if await mark_overdue(tenant_id, invoice_id, self._uow_factory, self._clock):
+        for tenant_id, invoice_id in due.result:
+            cmd = MarkOverdue(tenant_id, invoice_id)
+            if (await self._commands.run(mark_overdue, cmd, Origin.scheduled())).result:
                 marked += 1
         INVOICES_OVERDUE.inc(marked)
         return marked

@@ -27,7 +27,7 @@ from tessera_common.api_keys import digest_of, tenant_of_key
 from tessera_common.auth.internal_token import OPERATOR, Caller
 from tessera_common.observability.metrics import record_cache_lookup
 from tessera_common.problems import Problem
-from tessera_common.read_models import api_key_digest_key, tenant_profile_key
+from tessera_common.read_documents import api_key_digest_key, tenant_profile_key
 from tessera_common.redis_client import GuardedRedis, RedisUnavailableError
 
 log = structlog.get_logger(__name__)

@@ -31,7 +31,7 @@ from gateway.routes import (
 from gateway.upstreams import SignToken, UpstreamPool, UpstreamUnavailableError
 from tessera_common.auth.internal_token import HEADER as INTERNAL_TOKEN_HEADER
 from tessera_common.cache.l1 import L1Cache
-from tessera_common.consistency import HEADER as CONSISTENCY_TOKEN_HEADER
+from tessera_common.consistency_tokens import HEADER as CONSISTENCY_TOKEN_HEADER
 from tessera_common.http.request_context import valid_request_id
 from tessera_common.observability.metrics import observe_request
 from tessera_common.observability.tracing import client_spans_if_recorded, tracer

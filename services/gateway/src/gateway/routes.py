@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from gateway.balancing import Balance
-from tessera_common.read_models import tenant_profile_key
+from tessera_common.read_documents import tenant_profile_key
 
 REGION_HEADER = "x-tessera-region"
 

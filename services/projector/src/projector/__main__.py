@@ -5,7 +5,7 @@ import time
 
 from faust.worker import Worker
 
-from projector.app import create_faust_app
+from projector.faust_app import create_faust_app
 from projector.settings import ProjectorSettings
 from projector.watchdog import restart_in_place
 from tessera_common.observability.logging import configure_logging

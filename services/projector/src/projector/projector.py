@@ -18,6 +18,7 @@ from projector.stores.postgres import PostgresReadStore
 from projector.stores.redis import RedisReadStore
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.topics import ACCOUNTS_EVENTS, BILLING_EVENTS, USAGE_EVENTS
+from tessera_common.kafka.policies import failure_text
 
 LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -66,7 +67,7 @@ def triage(topic: str, raw_events: Sequence[bytes]) -> tuple[list[Projected], li
             event = EventEnvelope.from_json(raw)
             projected.append(Projected(event, projection(event)))
         except (ValueError, TypeError) as exc:
-            rejected.append(Rejected(raw, f"{type(exc).__name__}: {exc}"[:2000]))
+            rejected.append(Rejected(raw, failure_text(exc)))
     return projected, rejected
 
 

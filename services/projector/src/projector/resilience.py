@@ -15,14 +15,11 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-import asyncpg
 import structlog
 from prometheus_client import Counter
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-from tenacity import AsyncRetrying, retry_if_exception, wait_exponential
 
 from projector.projector import Projected, Rejected
+from tessera_common.kafka.policies import failure_text, while_transient
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -30,22 +27,6 @@ T = TypeVar("T")
 STORE_OUTAGE_RETRIES = Counter(
     "tessera_projector_store_retries_total", "Batch applies retried because a store was down."
 )
-_TRANSIENT = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    # Contention, not bad data: e.g. a rebuild's switch-over locking the live tables.
-    asyncpg.DeadlockDetectedError,
-    asyncpg.LockNotAvailableError,
-    RedisConnectionError,
-    RedisTimeoutError,
-)
-
-
-def is_transient(exc: BaseException) -> bool:
-    return isinstance(exc, _TRANSIENT)
 
 
 def _log_retry(state: object) -> None:
@@ -58,12 +39,7 @@ def _log_retry(state: object) -> None:
 async def until_stores_answer(call: Callable[[], Awaitable[T]], deadline: float) -> T:
     """`call()`'s result, retried with backoff while a store is out; each attempt within
     `deadline` seconds (past it, TimeoutError: transient, so retried too)."""
-    async for attempt in AsyncRetrying(
-        retry=retry_if_exception(is_transient),
-        wait=wait_exponential(multiplier=0.1, max=5),
-        before_sleep=_log_retry,
-        reraise=True,
-    ):
+    async for attempt in while_transient(_log_retry):
         with attempt:
             async with asyncio.timeout(deadline):
                 return await call()
@@ -84,6 +60,4 @@ async def apply_resiliently(
             try:
                 await until_stores_answer(lambda p=projected: apply([p]), deadline)  # type: ignore[misc]
             except Exception as exc:
-                await dead_letter(
-                    Rejected(projected.event.to_json(), f"{type(exc).__name__}: {exc}"[:2000])
-                )
+                await dead_letter(Rejected(projected.event.to_json(), failure_text(exc)))

@@ -20,7 +20,8 @@ from prometheus_client import Gauge
 
 from projector.progress import Progress
 from projector.settings import WorkerSettings
-from tessera_common.kafka.lag import GroupLag, record_lag
+from tessera_common.kafka.lag import GroupLag
+from tessera_common.kafka.policies import record_lag
 
 log = structlog.get_logger(__name__)
 

@@ -11,7 +11,7 @@ from fastapi import Depends, Header, Request
 from prometheus_client import Counter, Histogram
 
 from query.readers import ReadModels
-from tessera_common.consistency import parse_consistency_token
+from tessera_common.consistency_tokens import parse_consistency_token
 from tessera_common.problems import Problem
 
 POLL_SECONDS = 0.01

@@ -12,7 +12,7 @@ from query.consistency import ConsistentReadDep
 from query.pagination import decode_cursor, encode_cursor
 from tessera_common.http.openapi import problems
 from tessera_common.http.service_app import OperatorDep
-from tessera_common.read_models import tenant_profile
+from tessera_common.read_documents import tenant_profile
 from tessera_common.vocabulary import Plan, Region, TenantStatus
 
 router = APIRouter(tags=["directory"])

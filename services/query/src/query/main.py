@@ -22,7 +22,7 @@ from tessera_common.cache.l1 import L1Cache
 from tessera_common.catalog import price_book_json
 from tessera_common.db.pools import keep_session
 from tessera_common.db.urls import asyncpg_dsn
-from tessera_common.http.domain_problems import install_shared_domain_errors
+from tessera_common.http.domain_problems import install_domain_problems
 from tessera_common.http.service_app import create_service_app
 from tessera_common.observability.database import timed_connection
 from tessera_common.observability.logging import configure_logging
@@ -74,7 +74,7 @@ def create_app(settings: QuerySettings | None = None) -> FastAPI:
         degradable={"redis": l2_ready},  # without L2, the read DB serves every read
         internal_token_secret=settings.auth.internal_token_secret.get_secret_value(),
     )
-    install_shared_domain_errors(app)
+    install_domain_problems(app)
     app.include_router(router)
     app.include_router(invoices.router)
     app.include_router(directory.router)

@@ -13,7 +13,7 @@ import orjson
 
 from tessera_common.cache.l1 import L1Cache
 from tessera_common.observability.metrics import record_cache_lookup
-from tessera_common.read_models import encode_document, tenant_profile, tenant_profile_key
+from tessera_common.read_documents import encode_document, tenant_profile, tenant_profile_key
 from tessera_common.redis_client import GuardedRedis, RedisUnavailableError
 from tessera_common.timestamps import rfc3339
 

@@ -1,51 +1,48 @@
-"""The composition root of the usage process: shard engines, region groups, relays."""
+"""The composition root of the usage process: the kit's, plus region groups and partitions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import timedelta
+from collections.abc import Coroutine
+from typing import Any
 
-from tessera_common.background import BackgroundTasks
-from tessera_common.db.engines import ShardEngines
-from tessera_common.idempotency.cipher import ResponseCipher
-from tessera_common.outbox.relay import OutboxRelay
-from tessera_common.outbox.relays import relays_for
+from tessera_common.commands.runner import CommandRunner, UnitsOfWork
+from tessera_common.commands.service import CommandService
+from tessera_common.commands.unit_of_work import Origin
 from tessera_common.sharding.geo import RegionShardGroups
-from usage.partitions import maintain_partitions
+from usage.adapters.partitions import maintain_partitions
+from usage.adapters.unit_of_work import UsageUnitOfWork
+from usage.app.ports import Clock, Placer
 from usage.settings import DATABASE, UsageSettings
 
 
-@dataclass
-class Usage:
-    settings: UsageSettings
-    engines: ShardEngines
-    groups: RegionShardGroups
-    relays: list[OutboxRelay]
-    response_cipher: ResponseCipher
-    background: BackgroundTasks = field(default_factory=BackgroundTasks)
+class Usage(CommandService[UsageSettings]):
+    def __init__(self, settings: UsageSettings) -> None:
+        super().__init__("usage", DATABASE, settings)
+        self.groups = RegionShardGroups(settings.shards.regions)
 
-    @property
-    def idempotency_ttl(self) -> timedelta:
-        return timedelta(seconds=self.settings.idempotency.ttl_seconds)
+    def unit_of_work(self, origin: Origin) -> UsageUnitOfWork:
+        return UsageUnitOfWork(self.engines, origin)
 
-    def start(self) -> None:
-        runners = [relay.run() for relay in self.relays]
-        runners.append(maintain_partitions(self.engines, self.settings.retention))
-        self.background.start(*runners)
+    def command_runner(self) -> CommandRunner:
+        retention_months = self.settings.retention.retention_months
+        return commands_on(
+            self.unit_of_work, placer=self.groups, retention_months=retention_months,
+            clock=self.clock,
+        )  # fmt: skip
 
-    async def stop(self) -> None:
-        await self.background.stop()
-        await self.engines.dispose()
+    def loops(self) -> list[Coroutine[Any, Any, Any]]:
+        return [maintain_partitions(self.engines, self.settings.retention)]
+
+
+def commands_on(
+    units_of_work: UnitsOfWork, *, placer: Placer, retention_months: int, clock: Clock
+) -> CommandRunner:
+    """The handlers' dependencies, by name: the running service's, or a test's twins."""
+    return CommandRunner(
+        units_of_work,
+        {"placer": placer, "retention_months": retention_months, "clock": clock},
+    )
 
 
 def bootstrap(settings: UsageSettings) -> Usage:
-    return Usage(
-        settings=settings,
-        engines=ShardEngines.connect(settings.shards, DATABASE),
-        groups=RegionShardGroups(settings.shards.regions),
-        response_cipher=ResponseCipher(settings.auth.internal_token_secret.get_secret_value()),
-        relays=relays_for(
-            "usage", DATABASE, shards=settings.shards, kafka=settings.kafka,
-            outbox=settings.outbox, instance=settings.observability.service_instance,
-        ),
-    )  # fmt: skip
+    return Usage(settings)

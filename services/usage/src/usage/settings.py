@@ -1,16 +1,9 @@
 """Everything the usage service reads from its environment."""
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tessera_common.settings import (
-    AuthSettings,
-    IdempotencySettings,
-    KafkaSettings,
-    ObservabilitySettings,
-    OutboxSettings,
-    ShardSettings,
-)
+from tessera_common.commands.settings import CommandSettings
 
 DATABASE = "usage"
 
@@ -24,11 +17,5 @@ class RetentionSettings(BaseSettings):
     partitions_ahead: int = Field(default=3, ge=1, le=24)
 
 
-class UsageSettings(BaseModel):
+class UsageSettings(CommandSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
-    shards: ShardSettings = Field(default_factory=ShardSettings)
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    auth: AuthSettings = Field(default_factory=AuthSettings)
-    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
-    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
-    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)

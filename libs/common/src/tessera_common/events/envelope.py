@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,3 +61,28 @@ def new_event(
         causation_id=causation_id,
         payload=payload.model_dump(mode="json"),
     )
+
+
+@dataclass(frozen=True)
+class IntegrationEvent:
+    """A domain event as its published contract: the payload and the aggregate it is about.
+    A command's unit of work wraps it in an envelope with the command's ids."""
+
+    payload: BaseModel
+    tenant_id: uuid.UUID
+    aggregate_type: str
+    aggregate_id: uuid.UUID
+    aggregate_version: int
+
+    def envelope(
+        self, correlation_id: uuid.UUID, causation_id: uuid.UUID | None = None
+    ) -> EventEnvelope:
+        return new_event(
+            self.payload,
+            tenant_id=self.tenant_id,
+            aggregate_type=self.aggregate_type,
+            aggregate_id=self.aggregate_id,
+            aggregate_version=self.aggregate_version,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )

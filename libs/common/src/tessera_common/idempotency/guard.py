@@ -9,7 +9,6 @@ the command afresh. The response is recorded in the same transaction.
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,10 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tessera_common.idempotency.cipher import ResponseCipher
 from tessera_common.idempotency.table import idempotency_keys
-from tessera_common.problems import Problem
-
-HEADER = "Idempotency-Key"
-_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 @dataclass(frozen=True)
@@ -39,27 +34,13 @@ class IdempotentReplayError(Exception):
         self.response = response
 
 
+class IdempotencyKeyReusedError(Exception):
+    """The key was first used with another request."""
+
+
 def request_fingerprint(method: str, path: str, canonical_body: bytes) -> str:
     """What "the same request" means: method, path and the validated body, canonical."""
     return hashlib.sha256(b"\n".join([method.encode(), path.encode(), canonical_body])).hexdigest()
-
-
-def validate_key(key: str) -> str:
-    if not _VALID_KEY.match(key):
-        raise Problem(
-            400, "invalid-idempotency-key", "Invalid Idempotency-Key",
-            "use 1 to 255 visible ASCII characters, e.g. a UUID",
-            errors=[{"field": HEADER, "message": "1-255 visible ASCII characters"}],
-        )  # fmt: skip
-    return key
-
-
-def conflict() -> Problem:
-    return Problem(
-        422, "idempotency-key-reused", "Idempotency-Key reused",
-        "this key was used with another request; use a new key for a new request",
-        errors=[{"field": HEADER, "message": "already used with a different request"}],
-    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -76,7 +57,7 @@ class IdempotencyGuard:
         return f"{self.scope}\n{self.key}".encode()
 
     async def claim(self, conn: AsyncConnection) -> None:
-        """Own the key for this transaction, or raise: a replay, or a 422 for another body."""
+        """Own the key for this transaction, or raise: a replay, or the key reused."""
         now = datetime.now(UTC)
         stmt = insert(idempotency_keys).values(
             scope=self.scope, key=self.key, request_hash=self.request_hash, status_code=0,
@@ -98,7 +79,7 @@ class IdempotencyGuard:
             )
         ).one()
         if row.request_hash != self.request_hash:
-            raise conflict()
+            raise IdempotencyKeyReusedError(self.key)
         body = self.cipher.open(row.body, self._record)
         raise IdempotentReplayError(StoredResponse(row.status_code, dict(row.headers), body))
 

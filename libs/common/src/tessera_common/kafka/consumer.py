@@ -1,7 +1,8 @@
 """A consumer loop for choreography: batches in, handled in order, offsets committed after.
 
-Handlers are idempotent (see `tessera_common.inbox`). An outage of the handler's
-store is retried with backoff and the offsets wait; an event that cannot be
+Handlers are idempotent (see `tessera_common.inbox`). What is retried and what is
+dead-lettered is every consumer's policy (`kafka/policies`): a transient failure of the
+handler's store is retried with backoff and the offsets wait; an event that cannot be
 parsed or applied goes to its topic's dead-letter twin with the error attached.
 """
 
@@ -15,12 +16,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter
+from tenacity import RetryCallState
 
-from tessera_common.db.errors import is_unreachable
 from tessera_common.events.envelope import EventEnvelope
-from tessera_common.events.topics import dlq_of
 from tessera_common.kafka.clients import create_consumer, create_producer
-from tessera_common.kafka.lag import record_lag
+from tessera_common.kafka.policies import (
+    dead_letter_headers,
+    dlq_of,
+    failure_text,
+    record_lag,
+    while_transient,
+)
 from tessera_common.observability.propagation import context_from_kafka
 from tessera_common.observability.tracing import tracer
 from tessera_common.settings import KafkaSettings
@@ -101,19 +107,18 @@ class EventConsumer:
         except ValueError as exc:
             await self._dead_letter(producer, topic, raw, key, exc)
             return
-        delay = 0.1
-        while True:
-            try:
-                await self._handler(event)
-                CONSUMED.labels(self.name, topic, "applied").inc()
-                return
-            except Exception as exc:
-                if not is_unreachable(exc):
-                    await self._dead_letter(producer, topic, raw, key, exc)
-                    return
-                log.warning("consumer_store_down", consumer=self.name, error=repr(exc))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        try:
+            async for attempt in while_transient(self._store_down):
+                with attempt:
+                    await self._handler(event)
+        except Exception as exc:
+            await self._dead_letter(producer, topic, raw, key, exc)
+            return
+        CONSUMED.labels(self.name, topic, "applied").inc()
+
+    def _store_down(self, retry: RetryCallState) -> None:
+        error = retry.outcome.exception() if retry.outcome is not None else None
+        log.warning("consumer_store_down", consumer=self.name, error=repr(error))
 
     async def _dead_letter(
         self,
@@ -123,8 +128,8 @@ class EventConsumer:
         key: bytes | None,
         exc: Exception,
     ) -> None:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        error = failure_text(exc)
         log.warning("dead_letter", consumer=self.name, topic=topic, error=error)
-        headers = [("error", error.encode()), ("consumer", self.name.encode())]
+        headers = list(dead_letter_headers(error, self.name).items())
         await producer.send_and_wait(dlq_of(topic), raw, key=key, headers=headers)
         CONSUMED.labels(self.name, topic, "dead-lettered").inc()

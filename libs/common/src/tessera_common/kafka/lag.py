@@ -1,4 +1,4 @@
-"""Consumer lag per partition: how many messages a consumer group has yet to process."""
+"""A group's lag as the broker sees it (the gauge it feeds is in kafka/policies)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,8 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from prometheus_client import Gauge
 
 from tessera_common.settings import KafkaSettings
-
-CONSUMER_LAG = Gauge(
-    "tessera_consumer_lag_messages",
-    "Messages between a consumer's position and the partition's end.",
-    ["consumer", "topic", "partition"],
-)
 
 
 @dataclass(frozen=True)
@@ -26,10 +19,6 @@ class PartitionOffsets:
     @property
     def lag(self) -> int:
         return max(self.end - self.committed, 0)
-
-
-def record_lag(consumer: str, partition: TopicPartition, lag: int) -> None:
-    CONSUMER_LAG.labels(consumer, partition.topic, str(partition.partition)).set(max(lag, 0))
 
 
 class GroupLag:

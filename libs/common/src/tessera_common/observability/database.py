@@ -7,10 +7,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
+from prometheus_client import Histogram
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tessera_common.observability.metrics import DB_QUERY_DURATION
+from tessera_common.observability.buckets import LATENCY_BUCKETS
+
+DB_QUERY_DURATION = Histogram(
+    "tessera_db_query_duration_seconds",
+    "Time of one database statement, by service and shard (or read, directory).",
+    ["service", "shard"],
+    buckets=LATENCY_BUCKETS,
+)
 
 _STARTED = "_tessera_query_started"
 

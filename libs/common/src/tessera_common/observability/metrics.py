@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+from tessera_common.observability.buckets import LATENCY_BUCKETS
 
 HTTP_REQUESTS = Counter(
     "tessera_http_requests_total",
@@ -32,12 +32,6 @@ CACHE_LOOKUPS = Counter(
     "tessera_cache_lookups_total",
     "Cache lookups by service, layer (l1 in process, l2 Redis) and result (hit or miss).",
     ["service", "layer", "result"],
-)
-DB_QUERY_DURATION = Histogram(
-    "tessera_db_query_duration_seconds",
-    "Time of one database statement, by service and shard (or read, directory).",
-    ["service", "shard"],
-    buckets=LATENCY_BUCKETS,
 )
 
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -23,11 +24,13 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import Counter, Gauge, Histogram
 
-from tessera_common.observability.metrics import LATENCY_BUCKETS
+from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.kafka.clients import create_producer
+from tessera_common.observability.buckets import LATENCY_BUCKETS
 from tessera_common.observability.propagation import context_from_text, trace_headers_of
 from tessera_common.observability.tracing import tracer
 from tessera_common.outbox.table import NOTIFY_CHANNEL
-from tessera_common.settings import OutboxSettings
+from tessera_common.settings import KafkaSettings, OutboxSettings, ShardSettings
 
 log = structlog.get_logger(__name__)
 
@@ -193,3 +196,26 @@ class OutboxRelay:
         if now - self._last_prune >= PRUNE_INTERVAL_SECONDS:
             self._last_prune = now
             await conn.execute(_PRUNE, float(self._settings.retention_seconds))
+
+
+def relays_for(
+    service: str,
+    database: str,
+    *,
+    shards: ShardSettings,
+    kafka: KafkaSettings,
+    outbox: OutboxSettings,
+    instance: str,
+) -> list[OutboxRelay]:
+    """One relay per shard of a service's database."""
+    producer_factory = partial(create_producer, kafka, f"{service}-relay-{instance}")
+    return [
+        OutboxRelay(
+            service=service,
+            shard=shard,
+            dsn=asyncpg_dsn(with_database(url, database)),
+            producer_factory=producer_factory,
+            settings=outbox,
+        )
+        for shard, url in shards.servers.items()
+    ]

@@ -6,7 +6,7 @@ Revises:
 
 from alembic import op
 
-from tessera_common.db.directory import tenant_placements
+from tessera_common.db.placements import tenant_placements
 
 revision = "0001"
 down_revision = None

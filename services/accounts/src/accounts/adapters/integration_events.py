@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from accounts.domain import events as domain
 from tessera_common.events import accounts as contracts
-from tessera_common.events.envelope import EventEnvelope, new_event
+from tessera_common.events.envelope import IntegrationEvent
 
 
 def _contract(event: domain.DomainEvent) -> tuple[BaseModel, str, uuid.UUID]:
@@ -62,13 +62,6 @@ def _contract(event: domain.DomainEvent) -> tuple[BaseModel, str, uuid.UUID]:
             ), "api_key", event.key_id  # fmt: skip
 
 
-def to_envelope(event: domain.DomainEvent, correlation_id: uuid.UUID) -> EventEnvelope:
+def integration_event(event: domain.DomainEvent) -> IntegrationEvent:
     payload, aggregate_type, aggregate_id = _contract(event)
-    return new_event(
-        payload,
-        tenant_id=event.tenant_id,
-        aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id,
-        aggregate_version=event.version,
-        correlation_id=correlation_id,
-    )
+    return IntegrationEvent(payload, event.tenant_id, aggregate_type, aggregate_id, event.version)

@@ -14,6 +14,7 @@ from accounts.domain.api_key import ApiKey
 from accounts.domain.errors import ConcurrentUpdateError, DuplicateEmailError
 from accounts.domain.tenant import Tenant
 from accounts.domain.user import User
+from tessera_common.commands.aggregates import Seen
 from tessera_common.idempotency.table import idempotency_keys
 from tessera_common.outbox.table import outbox
 from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole, UserStatus
@@ -22,22 +23,25 @@ from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, User
 class TenantRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self.seen: Seen[Tenant] = Seen()
 
     async def get(self, tenant_id: uuid.UUID) -> Tenant | None:
         row = (await self._conn.execute(select(tenants).where(tenants.c.id == tenant_id))).first()
         if row is None:
             return None
-        return Tenant(
-            id=row.id,
-            name=row.name,
-            region=Region(row.region),
-            plan=Plan(row.plan),
-            currency=Currency(row.currency),
-            status=TenantStatus(row.status),
-            shard=row.shard,
-            version=row.version,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+        return self.seen.add(
+            Tenant(
+                id=row.id,
+                name=row.name,
+                region=Region(row.region),
+                plan=Plan(row.plan),
+                currency=Currency(row.currency),
+                status=TenantStatus(row.status),
+                shard=row.shard,
+                version=row.version,
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+            )
         )
 
     async def add(self, tenant: Tenant) -> None:
@@ -55,6 +59,15 @@ class TenantRepository:
                 updated_at=tenant.updated_at,
             )
         )
+        self.seen.add(tenant)
+
+    async def save_changes(self) -> None:
+        """Write each tenant that changed, over the version it was read at (erased: erase)."""
+        for tenant, read_version in self.seen.changed():
+            if tenant.erased:
+                await self.erase(tenant, read_version)
+            else:
+                await self.update(tenant, read_version)
 
     async def update(self, tenant: Tenant, expected_version: int) -> None:
         """Write the tenant if nobody else did since it was read; else ConcurrentUpdateError."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from accounts.app.ports import Clock, Directory, UnitOfWork, UnitOfWorkFactory
-from accounts.app.tenancy import Outcome, on_tenant
-from accounts.domain.tenant import Tenant
+from accounts.app._tenants import open_tenant
+from accounts.app.ports import Clock, Directory, UnitOfWork
 from accounts.domain.user import User
 from tessera_common.vocabulary import UserRole
 
@@ -18,17 +17,12 @@ class AddUser:
     email: str
     name: str
     role: UserRole
-    correlation_id: uuid.UUID
 
 
-async def add_user(
-    cmd: AddUser, uow_factory: UnitOfWorkFactory, directory: Directory, clock: Clock
-) -> Outcome[User]:
-    async def change(tenant: Tenant, uow: UnitOfWork) -> User:
-        user = tenant.add_user(
-            user_id=uuid.uuid4(), email=cmd.email, name=cmd.name, role=cmd.role, now=clock()
-        )
-        await uow.users.add(user)
-        return user
-
-    return await on_tenant(cmd.tenant_id, cmd.correlation_id, directory, uow_factory, change)
+async def add_user(cmd: AddUser, uow: UnitOfWork, directory: Directory, clock: Clock) -> User:
+    tenant = await open_tenant(cmd.tenant_id, uow, directory)
+    user = tenant.add_user(
+        user_id=uuid.uuid4(), email=cmd.email, name=cmd.name, role=cmd.role, now=clock()
+    )
+    await uow.users.add(user)
+    return user

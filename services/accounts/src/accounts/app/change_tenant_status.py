@@ -1,4 +1,4 @@
-"""SuspendTenant, ReactivateTenant and EraseTenant: the operator's lifecycle commands."""
+"""ChangeTenantStatus: suspend, reactivate or erase a tenant (the operator's, or billing's)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from accounts.app.ports import Clock, Directory, UnitOfWork, UnitOfWorkFactory
-from accounts.app.tenancy import Outcome, on_tenant
+from accounts.app._tenants import open_tenant
+from accounts.app.ports import Clock, Directory, UnitOfWork
 from accounts.domain.tenant import Tenant
 
 
@@ -21,20 +21,19 @@ class Lifecycle(StrEnum):
 class ChangeTenantStatus:
     tenant_id: uuid.UUID
     action: Lifecycle
-    reason: str
-    correlation_id: uuid.UUID
+    reason: str = ""
 
 
 async def change_tenant_status(
-    cmd: ChangeTenantStatus, uow_factory: UnitOfWorkFactory, directory: Directory, clock: Clock
-) -> Outcome[None]:
-    async def change(tenant: Tenant, _: UnitOfWork) -> None:
-        match cmd.action:
-            case Lifecycle.SUSPEND:
-                tenant.suspend(cmd.reason, clock())
-            case Lifecycle.REACTIVATE:
-                tenant.reactivate(clock())
-            case Lifecycle.ERASE:
-                tenant.erase(clock())
-
-    return await on_tenant(cmd.tenant_id, cmd.correlation_id, directory, uow_factory, change)
+    cmd: ChangeTenantStatus, uow: UnitOfWork, directory: Directory, clock: Clock
+) -> Tenant:
+    """Each change is idempotent: suspending a suspended tenant changes nothing."""
+    tenant = await open_tenant(cmd.tenant_id, uow, directory)
+    match cmd.action:
+        case Lifecycle.SUSPEND:
+            tenant.suspend(cmd.reason, clock())
+        case Lifecycle.REACTIVATE:
+            tenant.reactivate(clock())
+        case Lifecycle.ERASE:
+            tenant.erase(clock())
+    return tenant

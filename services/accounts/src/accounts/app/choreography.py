@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import structlog
 
-from accounts.app.ports import Clock, Directory, UnitOfWork, UnitOfWorkFactory
-from accounts.app.tenancy import on_tenant
+from accounts.app.change_tenant_status import ChangeTenantStatus, Lifecycle, change_tenant_status
 from accounts.domain.errors import TenantNotFoundError
-from accounts.domain.tenant import Tenant
+from tessera_common.commands.runner import CommandRunner
+from tessera_common.commands.unit_of_work import Origin
 from tessera_common.events import billing as contracts
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.expectations import Consumes
-from tessera_common.vocabulary import TenantStatus
 
 log = structlog.get_logger(__name__)
 CONSUMER = "accounts-choreography"
@@ -27,28 +26,18 @@ class BillingEvents:
     """InvoiceOverdue suspends the tenant; InvoicePaid reactivates a suspended one. Each
     reaction is recorded in the inbox with its effect, so a redelivery changes nothing."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, directory: Directory, clock: Clock) -> None:
-        self._uow_factory = uow_factory
-        self._directory = directory
-        self._clock = clock
+    def __init__(self, commands: CommandRunner) -> None:
+        self._commands = commands
 
     async def __call__(self, event: EventEnvelope) -> None:
         if event.event_type not in REACTS_TO:
             return  # billing publishes more than accounts reacts to
         payload = contracts.parse_billing_payload(event)
-        overdue = isinstance(payload, contracts.InvoiceOverdue)
-
-        async def react(tenant: Tenant, uow: UnitOfWork) -> None:
-            if not await uow.first_delivery(CONSUMER, event.event_id):
-                return
-            if overdue:
-                tenant.suspend("invoice overdue", self._clock())
-            elif tenant.status is TenantStatus.SUSPENDED:
-                tenant.reactivate(self._clock())
-
+        if isinstance(payload, contracts.InvoiceOverdue):
+            cmd = ChangeTenantStatus(event.tenant_id, Lifecycle.SUSPEND, "invoice overdue")
+        else:  # reactivating an active tenant changes nothing
+            cmd = ChangeTenantStatus(event.tenant_id, Lifecycle.REACTIVATE)
         try:
-            await on_tenant(
-                event.tenant_id, event.correlation_id, self._directory, self._uow_factory, react
-            )
+            await self._commands.react(change_tenant_status, cmd, Origin.reaction(event, CONSUMER))
         except TenantNotFoundError:
             log.info("choreography_tenant_gone", tenant_id=str(event.tenant_id))

@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from accounts.app.ports import Clock, Directory, Placer, UnitOfWorkFactory
-from accounts.app.tenancy import Outcome
+from accounts.app.ports import Clock, Directory, Placer, UnitOfWork
 from accounts.domain.errors import PlacementConflictError
 from accounts.domain.tenant import Tenant
-from tessera_common.db.directory import Placement
+from tessera_common.db.placements import Placement
 from tessera_common.vocabulary import Currency, Plan, Region
 
 
@@ -20,22 +19,18 @@ class CreateTenant:
     region: Region
     plan: Plan
     currency: Currency
-    correlation_id: uuid.UUID
 
 
 @dataclass(frozen=True)
-class FirstKey:
-    api_key: str
+class NewTenant:
+    tenant: Tenant
+    api_key: str  # the first key's plaintext: shown once
     api_key_id: uuid.UUID
 
 
 async def create_tenant(
-    cmd: CreateTenant,
-    uow_factory: UnitOfWorkFactory,
-    directory: Directory,
-    placer: Placer,
-    clock: Clock,
-) -> Outcome[FirstKey]:
+    cmd: CreateTenant, uow: UnitOfWork, directory: Directory, placer: Placer, clock: Clock
+) -> NewTenant:
     # The placement is written first, so the tenant is routable as soon as it exists;
     # a retry under the same Idempotency-Key finds the placement its first try made.
     wanted = Placement(cmd.tenant_id, cmd.region, placer.place(cmd.tenant_id, cmd.region))
@@ -47,9 +42,7 @@ async def create_tenant(
         currency=cmd.currency, shard=placement.shard, now=clock(),
     )  # fmt: skip
     key, plaintext = tenant.issue_api_key(tenant.created_at)
-    async with uow_factory(placement.shard, cmd.correlation_id) as uow:
-        await uow.tenants.add(tenant)
-        await uow.api_keys.add(key)
-        outcome = Outcome(FirstKey(plaintext, key.id), tenant, uow.stage(tenant))
-        await uow.finish(outcome)
-    return outcome
+    await uow.open(placement.shard)
+    await uow.tenants.add(tenant)
+    await uow.api_keys.add(key)
+    return NewTenant(tenant, plaintext, key.id)

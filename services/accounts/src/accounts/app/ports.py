@@ -1,31 +1,28 @@
-"""What the handlers need from the outside world, as protocols (adapters implement them)."""
+"""What the accounts handlers need from the outside world, as protocols adapters implement."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from accounts.domain.api_key import ApiKey
 from accounts.domain.tenant import Tenant
 from accounts.domain.user import User
-from tessera_common.db.directory import Placement
-from tessera_common.events.envelope import EventEnvelope
+from tessera_common.commands import ports
+from tessera_common.commands.ports import Clock
+from tessera_common.db.placements import Placement
 from tessera_common.vocabulary import Region
 
-Clock = Callable[[], datetime]
+__all__ = ["ApiKeyStore", "Clock", "Directory", "Placer", "TenantStore", "UnitOfWork", "UserStore"]
 
 
 class TenantStore(Protocol):
+    """Tenants it hands out or takes in are saved, with their events, when the unit of work
+    commits (over the version each was read at)."""
+
     async def get(self, tenant_id: uuid.UUID) -> Tenant | None: ...
 
     async def add(self, tenant: Tenant) -> None: ...
-
-    async def update(self, tenant: Tenant, expected_version: int) -> None: ...
-
-    async def erase(self, tenant: Tenant, expected_version: int) -> None: ...
 
 
 class UserStore(Protocol):
@@ -48,7 +45,7 @@ class ApiKeyStore(Protocol):
     async def revoke(self, key: ApiKey) -> None: ...
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(ports.UnitOfWork, Protocol):
     @property
     def tenants(self) -> TenantStore: ...
 
@@ -57,24 +54,6 @@ class UnitOfWork(Protocol):
 
     @property
     def api_keys(self) -> ApiKeyStore: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool: ...
-
-    def stage(self, tenant: Tenant) -> list[EventEnvelope]: ...
-
-    async def finish(self, outcome: object) -> None: ...
-
-
-UnitOfWorkFactory = Callable[[str, uuid.UUID], UnitOfWork]
 
 
 class Directory(Protocol):

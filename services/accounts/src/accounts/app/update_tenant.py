@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from accounts.app.ports import Clock, Directory, UnitOfWork, UnitOfWorkFactory
-from accounts.app.tenancy import Outcome, on_tenant
+from accounts.app._tenants import open_tenant
+from accounts.app.ports import Clock, Directory, UnitOfWork
 from accounts.domain.tenant import Tenant
 from tessera_common.vocabulary import Plan
 
@@ -17,14 +17,12 @@ class UpdateTenant:
     expected_version: int
     name: str | None
     plan: Plan | None
-    correlation_id: uuid.UUID
 
 
 async def update_tenant(
-    cmd: UpdateTenant, uow_factory: UnitOfWorkFactory, directory: Directory, clock: Clock
-) -> Outcome[None]:
-    async def change(tenant: Tenant, _: UnitOfWork) -> None:
-        tenant.require_version(cmd.expected_version)
-        tenant.update_profile(name=cmd.name, plan=cmd.plan, now=clock())
-
-    return await on_tenant(cmd.tenant_id, cmd.correlation_id, directory, uow_factory, change)
+    cmd: UpdateTenant, uow: UnitOfWork, directory: Directory, clock: Clock
+) -> Tenant:
+    tenant = await open_tenant(cmd.tenant_id, uow, directory)
+    tenant.require_version(cmd.expected_version)
+    tenant.update_profile(name=cmd.name, plan=cmd.plan, now=clock())
+    return tenant

@@ -1,6 +1,4 @@
-"""Domain errors -> problem responses."""
-
-from fastapi import FastAPI, Request
+"""The accounts domain's own errors as problems (the shared ones are the kit's)."""
 
 from accounts.domain.errors import (
     ApiKeyNotFoundError,
@@ -11,14 +9,11 @@ from accounts.domain.errors import (
     TenantNotFoundError,
     UserNotFoundError,
 )
-from tessera_common.http.domain_problems import shared_problem
-from tessera_common.idempotency.guard import conflict as idempotency_conflict
-from tessera_common.problems import Problem, ProblemResponse, problem_response
+from tessera_common.http.idempotency import key_reused_problem
+from tessera_common.problems import Problem
 
 
-def to_problem(exc: DomainError) -> Problem:
-    if (shared := shared_problem(exc)) is not None:
-        return shared
+def to_problem(exc: DomainError) -> Problem | None:
     match exc:
         case TenantNotFoundError():
             return Problem(404, "not-found", "Tenant not found")
@@ -27,7 +22,7 @@ def to_problem(exc: DomainError) -> Problem:
         case ApiKeyNotFoundError():
             return Problem(404, "not-found", "API key not found")
         case PlacementConflictError():
-            return idempotency_conflict()
+            return key_reused_problem()
         case TenantNotActiveError():
             return Problem(409, "tenant-not-active", "Tenant is not active", str(exc))
         case DuplicateEmailError():
@@ -38,12 +33,4 @@ def to_problem(exc: DomainError) -> Problem:
                 "a user of this tenant has it",
                 errors=[{"field": "email", "message": "already in use in this tenant"}],
             )
-    return Problem(400, "domain-error", "Request breaks a rule", str(exc))
-
-
-def install_domain_error_handler(app: FastAPI) -> None:
-    async def on_domain_error(request: Request, exc: Exception) -> ProblemResponse:
-        assert isinstance(exc, DomainError)
-        return problem_response(to_problem(exc), request.url.path)
-
-    app.add_exception_handler(DomainError, on_domain_error)
+    return None

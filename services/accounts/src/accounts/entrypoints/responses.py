@@ -5,9 +5,6 @@ from __future__ import annotations
 from accounts.domain.tenant import Tenant
 from accounts.domain.user import User
 from accounts.entrypoints.schemas import TenantBody, UserBody
-from tessera_common.idempotency.http import as_response, rendered
-
-__all__ = ["as_response", "rendered", "tenant_body", "user_body"]
 
 
 def tenant_body(tenant: Tenant) -> TenantBody:

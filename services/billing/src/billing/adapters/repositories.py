@@ -22,19 +22,21 @@ from billing.domain.lines import InvoiceLine, LineKind
 from billing.domain.period import Period
 from billing.domain.price_book import Prices
 from billing.domain.subscription import Subscription, SubscriptionStatus
+from tessera_common.commands.aggregates import Seen
 from tessera_common.vocabulary import Currency, Plan
 
 
 class SubscriptionRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self.seen: Seen[Subscription] = Seen()
 
     async def get(self, tenant_id: uuid.UUID) -> Subscription | None:
         query = select(subscriptions).where(subscriptions.c.tenant_id == tenant_id)
         row = (await self._conn.execute(query)).first()
         if row is None:
             return None
-        return Subscription(
+        subscription = Subscription(
             tenant_id=row.tenant_id,
             plan=Plan(row.plan),
             seats=row.seats,
@@ -45,9 +47,15 @@ class SubscriptionRepository:
             started_at=row.started_at,
             updated_at=row.updated_at,
         )
+        return self.seen.add(subscription)
 
     async def add(self, subscription: Subscription) -> None:
         await self._conn.execute(subscriptions.insert().values(**self._row(subscription)))
+        self.seen.add(subscription)
+
+    async def save_changes(self) -> None:
+        for subscription, read_version in self.seen.changed():
+            await self.update(subscription, read_version)
 
     async def update(self, subscription: Subscription, expected_version: int) -> None:
         result = await self._conn.execute(
@@ -79,6 +87,7 @@ class SubscriptionRepository:
 class InvoiceRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self.seen: Seen[Invoice] = Seen()
 
     async def get(self, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> Invoice | None:
         query = select(invoices).where(
@@ -90,7 +99,7 @@ class InvoiceRepository:
         paid = await self._conn.execute(
             select(payments).where(payments.c.invoice_id == invoice_id).order_by("received_at")
         )
-        return Invoice(
+        invoice = Invoice(
             id=row.id,
             tenant_id=row.tenant_id,
             period=Period.parse(row.period),
@@ -110,6 +119,7 @@ class InvoiceRepository:
                 for p in paid
             ],
         )
+        return self.seen.add(invoice)
 
     async def add(self, invoice: Invoice) -> None:
         try:
@@ -118,6 +128,11 @@ class InvoiceRepository:
         except IntegrityError as exc:
             raise InvoiceAlreadyIssuedError(str(invoice.period)) from exc
         await self._add_payments(invoice, set())
+        self.seen.add(invoice)
+
+    async def save_changes(self) -> None:
+        for invoice, read_version in self.seen.changed():
+            await self.update(invoice, read_version)
 
     async def update(self, invoice: Invoice, expected_version: int) -> None:
         result = await self._conn.execute(

@@ -1,16 +1,13 @@
-"""What billing does when accounts reports a change: it never asks, it listens."""
+"""What billing does when accounts or usage report a change: it never asks, it listens."""
 
 from __future__ import annotations
 
-from billing.app.ports import Clock, UnitOfWorkFactory
-from billing.app.subscriptions import (
-    Cause,
-    ChangeSubscription,
-    cancel_subscription,
-    change_subscription,
-    start_subscription,
-)
-from billing.domain.price_book import PriceBook
+from billing.app.cancel_subscription import CancelSubscription, cancel_subscription
+from billing.app.change_subscription import ChangeSubscription, change_subscription
+from billing.app.record_usage_totals import RecordUsageTotals, UsageTotal, record_usage_totals
+from billing.app.start_subscription import StartSubscription, start_subscription
+from tessera_common.commands.runner import CommandRunner
+from tessera_common.commands.unit_of_work import Origin
 from tessera_common.events import accounts as contracts
 from tessera_common.events import usage as usage_contracts
 from tessera_common.events.envelope import EventEnvelope
@@ -34,53 +31,39 @@ class AccountsEvents:
     """TenantCreated starts a free subscription; TenantPlanChanged changes it; TenantErased
     cancels it. Every reaction is recorded in the inbox with its effect."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, price_book: PriceBook, clock: Clock) -> None:
-        self._uow_factory = uow_factory
-        self._price_book = price_book
-        self._clock = clock
+    def __init__(self, commands: CommandRunner) -> None:
+        self._commands = commands
 
     async def __call__(self, event: EventEnvelope) -> None:
         if event.event_type not in CONSUMES:
             return  # not one billing reacts to, perhaps one it does not know yet: not ours
         payload = contracts.parse_accounts_payload(event)
-        cause = Cause(CONSUMER, event.event_id)
+        origin = Origin.reaction(event, CONSUMER)
         match payload:
             case contracts.TenantCreated():
-                await start_subscription(
-                    payload.tenant_id, payload.currency, cause,
-                    correlation_id=event.correlation_id, uow_factory=self._uow_factory,
-                    price_book=self._price_book, clock=self._clock,
-                )  # fmt: skip
+                start = StartSubscription(payload.tenant_id, payload.currency)
+                await self._commands.react(start_subscription, start, origin)
             case contracts.TenantPlanChanged():
-                cmd = ChangeSubscription(
-                    payload.tenant_id, payload.plan, None, None, event.correlation_id, cause
-                )
-                await change_subscription(cmd, self._uow_factory, self._price_book, self._clock)
+                change = ChangeSubscription(payload.tenant_id, payload.plan)
+                await self._commands.react(change_subscription, change, origin)
             case contracts.TenantErased():
-                await cancel_subscription(
-                    payload.tenant_id, cause, correlation_id=event.correlation_id,
-                    uow_factory=self._uow_factory, clock=self._clock,
-                )  # fmt: skip
+                cancel = CancelSubscription(payload.tenant_id)
+                await self._commands.react(cancel_subscription, cancel, origin)
 
 
 class UsageEvents:
     """UsageRecorded adds a batch's totals to the tenant's monthly usage, for invoices."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
-        self._uow_factory = uow_factory
+    def __init__(self, commands: CommandRunner) -> None:
+        self._commands = commands
 
     async def __call__(self, event: EventEnvelope) -> None:
         if event.event_type != usage_contracts.UsageRecorded.event_type:
             return
         recorded = parse_as(usage_contracts.UsageRecorded, event)
-        tenant = recorded.tenant_id
-        async with self._uow_factory(tenant, event.correlation_id, event.event_id) as uow:
-            if await uow.first_delivery(CONSUMER, event.event_id):
-                for total in recorded.totals:
-                    await uow.usage.add(
-                        recorded.tenant_id, total.period, total.meter.value, total.quantity
-                    )
-            await uow.commit()
+        totals = tuple(UsageTotal(t.period, t.meter.value, t.quantity) for t in recorded.totals)
+        cmd = RecordUsageTotals(recorded.tenant_id, totals)
+        await self._commands.react(record_usage_totals, cmd, Origin.reaction(event, CONSUMER))
 
 
 class Choreography:

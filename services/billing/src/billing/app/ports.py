@@ -1,35 +1,38 @@
-"""What the billing handlers need from the outside world."""
+"""What the billing handlers need from the outside world, as protocols adapters implement."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from billing.domain.invoice import Invoice
 from billing.domain.period import Period
 from billing.domain.subscription import Subscription
-from tessera_common.events.envelope import EventEnvelope
+from tessera_common.commands import ports
+from tessera_common.commands.ports import Clock
 
-Clock = Callable[[], datetime]
+__all__ = ["Clock", "InvoiceStore", "ShardOf", "SubscriptionStore", "UnitOfWork", "UsageStore"]
+
+# Hash-based sharding: the shard that holds a tenant's billing data.
+ShardOf = Callable[[uuid.UUID], str]
 
 
 class SubscriptionStore(Protocol):
+    """Subscriptions it hands out or takes in are saved, with their events, at commit."""
+
     async def get(self, tenant_id: uuid.UUID) -> Subscription | None: ...
 
     async def add(self, subscription: Subscription) -> None: ...
 
-    async def update(self, subscription: Subscription, expected_version: int) -> None: ...
-
 
 class InvoiceStore(Protocol):
+    """Invoices it hands out or takes in are saved, with their events, at commit."""
+
     async def get(self, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> Invoice | None: ...
 
     async def add(self, invoice: Invoice) -> None: ...
-
-    async def update(self, invoice: Invoice, expected_version: int) -> None: ...
 
     async def open_past_due(
         self, now: datetime, limit: int
@@ -42,7 +45,7 @@ class UsageStore(Protocol):
     async def add(self, tenant_id: uuid.UUID, period: str, meter: str, quantity: int) -> None: ...
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(ports.UnitOfWork, Protocol):
     @property
     def subscriptions(self) -> SubscriptionStore: ...
 
@@ -51,24 +54,3 @@ class UnitOfWork(Protocol):
 
     @property
     def usage(self) -> UsageStore: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool: ...
-
-    def stage(self, aggregate: Subscription | Invoice) -> list[EventEnvelope]: ...
-
-    async def commit(self) -> None: ...
-
-    async def finish(self, outcome: object) -> None: ...
-
-
-# (tenant_id, correlation_id, causation_id) -> a unit of work on the tenant's billing shard
-UnitOfWorkFactory = Callable[[uuid.UUID, uuid.UUID, uuid.UUID | None], UnitOfWork]

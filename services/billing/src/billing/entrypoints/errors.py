@@ -1,6 +1,4 @@
-"""Billing domain errors -> problem responses."""
-
-from fastapi import FastAPI, Request
+"""The billing domain's own errors as problems (the shared ones are the kit's)."""
 
 from billing.domain.errors import (
     CurrencyMismatchError,
@@ -13,8 +11,7 @@ from billing.domain.errors import (
     SubscriptionCancelledError,
     SubscriptionNotFoundError,
 )
-from tessera_common.http.domain_problems import shared_problem
-from tessera_common.problems import Problem, ProblemResponse, problem_response
+from tessera_common.problems import Problem
 
 
 def _field(status: int, slug: str, field: str, message: str) -> Problem:
@@ -24,9 +21,7 @@ def _field(status: int, slug: str, field: str, message: str) -> Problem:
     )  # fmt: skip
 
 
-def to_problem(exc: DomainError) -> Problem:
-    if (shared := shared_problem(exc)) is not None:
-        return shared
+def to_problem(exc: DomainError) -> Problem | None:
     match exc:
         case SubscriptionNotFoundError():
             return Problem(
@@ -48,12 +43,4 @@ def to_problem(exc: DomainError) -> Problem:
             return Problem(409, "invoice-already-paid", "Invoice already paid", str(exc))
         case PaymentConflictError():
             return _field(409, "payment-id-reused", "payment_id", str(exc))
-    return Problem(400, "domain-error", "Request breaks a rule", str(exc))
-
-
-def install_domain_error_handler(app: FastAPI) -> None:
-    async def on_domain_error(request: Request, exc: Exception) -> ProblemResponse:
-        assert isinstance(exc, DomainError)
-        return problem_response(to_problem(exc), request.url.path)
-
-    app.add_exception_handler(DomainError, on_domain_error)
+    return None

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from projector.stores.postgres import Delta
 from tessera_common.cache.invalidation import announce
-from tessera_common.read_models import (
+from tessera_common.read_documents import (
     LIVE_USAGE_HOURS,
     api_key_digest_key,
     erasure_marker_key,

@@ -1,33 +1,30 @@
-"""A stored batch -> the published `UsageRecorded` event."""
+"""Usage domain events -> published contracts: a stored batch is one `UsageRecorded`."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-from tessera_common.events.envelope import EventEnvelope, new_event
+from tessera_common.events.envelope import IntegrationEvent
 from tessera_common.events.usage import UsageHourTotal, UsageRecorded, UsageTotal
-from usage.domain.batch import UsageRecord, hourly_totals, totals
+from usage.domain.batch import hourly_totals, totals
+from usage.domain.events import BatchRecorded
 
 
-def usage_recorded(tenant_id: uuid.UUID, new: list[UsageRecord], now: datetime) -> EventEnvelope:
+def integration_event(event: BatchRecorded) -> IntegrationEvent:
     """What a batch added (its new records only), per month and meter, and per hour and meter."""
     batch_id = uuid.uuid4()
     payload = UsageRecorded(
         batch_id=batch_id,
-        tenant_id=tenant_id,
+        tenant_id=event.tenant_id,
         totals=[
             UsageTotal(period=period, meter=meter, quantity=quantity)
-            for (period, meter), quantity in sorted(totals(new).items())
+            for (period, meter), quantity in sorted(totals(event.records).items())
         ],
-        records=len(new),
-        recorded_at=now,
+        records=len(event.records),
+        recorded_at=event.recorded_at,
         hourly=[
             UsageHourTotal(hour=hour, meter=meter, quantity=quantity)
-            for (hour, meter), quantity in sorted(hourly_totals(new).items())
+            for (hour, meter), quantity in sorted(hourly_totals(event.records).items())
         ],
     )
-    return new_event(
-        payload, tenant_id=tenant_id, aggregate_type="usage_batch", aggregate_id=batch_id,
-        aggregate_version=1, correlation_id=batch_id,
-    )  # fmt: skip
+    return IntegrationEvent(payload, event.tenant_id, "usage_batch", batch_id, 1)

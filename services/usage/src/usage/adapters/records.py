@@ -16,7 +16,8 @@ from tessera_common.sharding.time_partitions import (
     partitions_ahead,
 )
 from tessera_common.vocabulary import Meter
-from usage.domain.batch import Batch, UsageRecord
+from usage.domain.batch import Batch
+from usage.domain.records import UsageRecord
 
 TABLE = "usage_records"
 _STAGE = """

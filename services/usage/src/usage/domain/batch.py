@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from tessera_common.domain_errors import InvalidFieldError
 from tessera_common.sharding.time_partitions import MonthlyPartition, partition_for
 from tessera_common.vocabulary import Meter
+from usage.domain.events import BatchRecorded
+from usage.domain.records import UsageRecord
+
+__all__ = ["Batch", "UsageRecord", "hourly_totals", "oldest_kept", "totals"]
 
 MAX_RECORDS = 10_000
 MAX_QUANTITY = 1_000_000_000
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
-class UsageRecord:
-    event_id: uuid.UUID  # the client's: sending a record twice stores it once
-    meter: Meter
-    quantity: int
-    occurred_at: datetime
+def oldest_kept(now: datetime, retention_months: int) -> datetime:
+    """The first moment of the oldest month a record may still be stored in."""
+    return partition_for(now).shifted(-retention_months).start
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Batch:
     tenant_id: uuid.UUID
     records: tuple[UsageRecord, ...]
     repeated_in_batch: int  # same event id twice in one batch: kept once
+    events: list[BatchRecorded] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def accept(
@@ -55,6 +57,16 @@ class Batch:
         unique = {record.event_id: record for record in reversed(records)}
         kept = tuple(record for record in records if unique.get(record.event_id) is record)
         return cls(tenant_id, kept, len(records) - len(kept))
+
+    @property
+    def sent(self) -> int:
+        """The records as the client sent them, repeats within the batch included."""
+        return len(self.records) + self.repeated_in_batch
+
+    def stored(self, new: list[UsageRecord], now: datetime) -> None:
+        """Record which of its records were new; a fact only if any were."""
+        if new:
+            self.events.append(BatchRecorded(self.tenant_id, tuple(new), now))
 
 
 def totals(records: tuple[UsageRecord, ...] | list[UsageRecord]) -> dict[tuple[str, Meter], int]:

@@ -8,55 +8,15 @@ make a resent flush a duplicate. Only the gateway (an operator token) may call i
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
+from tessera_common.http.commands import CommandDep
 from tessera_common.http.openapi import problems
 from tessera_common.http.service_app import OperatorDep
-from tessera_common.vocabulary import Region
-from usage.domain.batch import MAX_RECORDS, UsageRecord
-from usage.entrypoints.api import RecordIn
-from usage.ingest import TenantRecords, ingest_many
+from usage.app.record_metered import RecordMetered, TenantRecords, record_metered
+from usage.entrypoints.schemas import MeteredAccepted, MeteredIn, TenantOutcomeOut
 
 router = APIRouter(tags=["usage"])
-MAX_TENANTS = 1_000
-
-
-class TenantRecordsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    tenant_id: uuid.UUID
-    region: Region
-    records: Annotated[list[RecordIn], Field(min_length=1, max_length=MAX_RECORDS)]
-
-
-class MeteredIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    tenants: Annotated[list[TenantRecordsIn], Field(min_length=1, max_length=MAX_TENANTS)]
-
-    @model_validator(mode="after")
-    def _bounded(self) -> MeteredIn:
-        if sum(len(t.records) for t in self.tenants) > MAX_RECORDS:
-            raise ValueError(f"at most {MAX_RECORDS} records in all")
-        if len({t.tenant_id for t in self.tenants}) != len(self.tenants):
-            raise ValueError("each tenant once")
-        return self
-
-
-class TenantOutcomeOut(BaseModel):
-    tenant_id: uuid.UUID
-    accepted: int
-    duplicates: int
-    refused: str | None = Field(default=None, description="Why none of its records were taken")
-
-
-class MeteredAccepted(BaseModel):
-    tenants: list[TenantOutcomeOut]
 
 
 @router.post(
@@ -65,21 +25,15 @@ class MeteredAccepted(BaseModel):
     response_model=MeteredAccepted,
     responses=problems(403, 503),
 )
-async def post_metered(body: MeteredIn, request: Request, _: OperatorDep) -> MeteredAccepted:
+async def post_metered(body: MeteredIn, _: OperatorDep, command: CommandDep) -> MeteredAccepted:
     """Record many tenants' metered calls; a tenant with invalid records is refused alone."""
-    service = request.app.state.usage
-    entries = [
-        TenantRecords(
-            t.tenant_id,
-            t.region,
-            [UsageRecord(r.event_id, r.meter, r.quantity, r.occurred_at) for r in t.records],
+    cmd = RecordMetered(
+        tuple(
+            TenantRecords(t.tenant_id, t.region, tuple(r.record() for r in t.records))
+            for t in body.tenants
         )
-        for t in body.tenants
-    ]
-    outcomes = await ingest_many(
-        entries, engines=service.engines, groups=service.groups, now=datetime.now(UTC),
-        retention_months=service.settings.retention.retention_months,
-    )  # fmt: skip
+    )
+    outcomes = await command.outcome(record_metered, cmd)
     return MeteredAccepted(
         tenants=[
             TenantOutcomeOut(

@@ -24,8 +24,8 @@ from projector.stores.redis import RedisReadStore
 from projector.tracing import traced_apply
 from projector.watchdog import Watchdog
 from tessera_common.db.urls import asyncpg_dsn
-from tessera_common.events.topics import dlq_of
 from tessera_common.kafka.lag import GroupLag
+from tessera_common.kafka.policies import dead_letter_headers, dlq_of
 from tessera_common.redis_client import create_redis
 
 log = structlog.get_logger(__name__)
@@ -134,7 +134,7 @@ def _add_projection_agent(
 
     async def dead_letter(poison: Rejected) -> None:
         log.warning("dead_letter", topic=topic, error=poison.error)
-        headers = {"error": poison.error.encode(), "consumer": worker.group_id.encode()}
+        headers = dead_letter_headers(poison.error, worker.group_id)
         await dead_letters.send(value=poison.raw, headers=headers)
         DEAD_LETTERS.labels(topic).inc()
 

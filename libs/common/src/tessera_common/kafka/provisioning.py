@@ -1,6 +1,6 @@
 """Explicit topic creation: the broker never auto-creates Tessera's topics.
 
-`python -m tessera_common.kafka.topics` is the deployment job: it sizes replication to
+`python -m tessera_common.kafka.provisioning` is the deployment job: it sizes replication to
 the brokers it finds, so one file serves a single broker and a three-broker cluster.
 """
 

@@ -1,4 +1,6 @@
-"""Key layout of the Redis read models, shared by the projector (writer) and readers."""
+"""The documents the read side keeps in Redis: their keys and their shape, shared by the
+projector (writer) and the readers. The read models as sets of tables are the projector's
+(projector/read_models.py)."""
 
 import hashlib
 import uuid

@@ -1,7 +1,8 @@
-"""Idempotency-Key over HTTP: the guard of a request, stored responses, and replays."""
+"""Idempotency-Key over HTTP: the guard of a request, stored responses, replays and refusals."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
@@ -11,21 +12,41 @@ from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel
 
 from tessera_common.auth.internal_token import Caller
-from tessera_common.consistency import HEADER as CONSISTENCY_HEADER
-from tessera_common.consistency import consistency_token
+from tessera_common.consistency_tokens import HEADER as CONSISTENCY_HEADER
+from tessera_common.consistency_tokens import consistency_token
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.idempotency.cipher import ResponseCipher
 from tessera_common.idempotency.guard import (
-    HEADER,
     IdempotencyGuard,
+    IdempotencyKeyReusedError,
     IdempotentReplayError,
     StoredResponse,
     request_fingerprint,
-    validate_key,
 )
 from tessera_common.problems import Problem, problem_response
 
+HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def validate_key(key: str) -> str:
+    if not _VALID_KEY.match(key):
+        raise Problem(
+            400, "invalid-idempotency-key", "Invalid Idempotency-Key",
+            "use 1 to 255 visible ASCII characters, e.g. a UUID",
+            errors=[{"field": HEADER, "message": "1-255 visible ASCII characters"}],
+        )  # fmt: skip
+    return key
+
+
+def key_reused_problem() -> Problem:
+    """The same Idempotency-Key sent with another request."""
+    return Problem(
+        422, "idempotency-key-reused", "Idempotency-Key reused",
+        "this key was used with another request; use a new key for a new request",
+        errors=[{"field": HEADER, "message": "already used with a different request"}],
+    )  # fmt: skip
 
 
 def idempotency_guard(
@@ -78,10 +99,15 @@ def as_response(stored: StoredResponse, *, replayed: bool = False) -> Response:
     return Response(stored.body or None, stored.status, headers)
 
 
-def install_replay_handler(app: FastAPI) -> None:
+def install_idempotency_handlers(app: FastAPI) -> None:
+    """A keyed request sent again replays its first response; with another body it is a 422."""
+
     async def on_replay(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, IdempotentReplayError)
         return as_response(exc.response, replayed=True)
+
+    async def on_reused(request: Request, exc: Exception) -> Response:
+        return problem_response(key_reused_problem(), request.url.path)
 
     async def on_unreadable(request: Request, exc: Exception) -> Response:
         problem = Problem(
@@ -91,4 +117,5 @@ def install_replay_handler(app: FastAPI) -> None:
         return problem_response(problem, request.url.path)
 
     app.add_exception_handler(IdempotentReplayError, on_replay)
+    app.add_exception_handler(IdempotencyKeyReusedError, on_reused)
     app.add_exception_handler(InvalidTag, on_unreadable)

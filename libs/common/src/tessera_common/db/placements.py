@@ -16,7 +16,8 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func, se
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tessera_common.db.errors import ShardUnavailableError, is_unreachable
+from tessera_common.db.errors import ShardUnavailableError
+from tessera_common.store_errors import is_unreachable
 from tessera_common.vocabulary import Region
 
 metadata = MetaData()

@@ -1,0 +1,55 @@
+"""One transaction on one shard; a shard that cannot be reached is a ShardUnavailableError."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tessera_common.db.engines import ShardEngines
+from tessera_common.db.errors import ShardUnavailableError
+from tessera_common.store_errors import is_unreachable
+
+
+class ShardTransaction:
+    """`async with ShardTransaction(engines, shard) as conn: ...; await conn.commit()`;
+    leaving without a commit rolls back."""
+
+    def __init__(self, engines: ShardEngines, shard: str) -> None:
+        self.shard = shard
+        self._engine = engines[shard]
+        self._connection: AsyncConnection | None = None
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._connection is None:
+            raise RuntimeError("the transaction is not open")
+        return self._connection
+
+    async def __aenter__(self) -> AsyncConnection:
+        try:
+            self._connection = await self._engine.connect()
+            await self._connection.begin()
+        except BaseException as exc:
+            await self.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        return self._connection
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back what was not committed, give the connection back, and name the shard
+        of a failure to reach it."""
+        conn, self._connection = self._connection, None
+        if conn is not None:
+            try:
+                if conn.in_transaction():
+                    await conn.rollback()
+                await conn.close()
+            except Exception:
+                pass
+        if exc is not None and not isinstance(exc, ShardUnavailableError) and is_unreachable(exc):
+            raise ShardUnavailableError(self.shard) from exc
