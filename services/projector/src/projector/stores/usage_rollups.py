@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from projector.projections.changes import RecordUsage
-from tessera_common.read_models import recent_hours
+from tessera_common.read_documents import recent_hours
 
 # Every batch of a transaction in one statement; an erased tenant's late batches add nothing.
 _CONTRIBUTE = """
