@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from projector.projector import Projector, triage
 from projector.stores.postgres import Delta, PostgresReadStore
 from projector.stores.redis import RedisReadStore
+from projector.stores.usage_rollups import Totals
 from tessera_common.events import accounts as contracts
 from tessera_common.events.envelope import EventEnvelope, new_event
 from tessera_common.events.topics import ACCOUNTS_EVENTS, dlq_of
@@ -197,9 +198,8 @@ async def test_live_counters_never_outlive_an_erasure(redis: Redis) -> None:
     store = RedisReadStore(redis)
     tenant = uuid.uuid4()
     hours = recent_hours()
-    await store.write_live_usage(
-        tenant, {hours[0]: {"api_calls": 7, "seats": 2}, hours[1]: {"api_calls": 3}}
-    )
+    live = {tenant: {hours[0]: {"api_calls": 7, "seats": 2}, hours[1]: {"api_calls": 3}}}
+    await store.write(Delta(usage=Totals(recent_hours=live)))
     assert await redis.hgetall(live_usage_key(tenant, hours[0])) == {
         b"api_calls": b"7",
         b"seats": b"2",
@@ -213,6 +213,6 @@ async def test_live_counters_never_outlive_an_erasure(redis: Redis) -> None:
     await store.write(Delta(profiles=[erased]))
     assert not await redis.exists(*(live_usage_key(tenant, hour) for hour in hours))
     # A usage event handled after the erasure (another topic, another agent) writes nothing.
-    await store.write_live_usage(tenant, {hours[0]: {"api_calls": 8}})
+    await store.write(Delta(usage=Totals(recent_hours={tenant: {hours[0]: {"api_calls": 8}}})))
     assert not await redis.exists(live_usage_key(tenant, hours[0]))
     assert [key async for key in redis.scan_iter(match=f"*{tenant}*")] == []

@@ -71,17 +71,11 @@ class RedisReadStore:
                     mapping={field: quantity for field, quantity in months.items()},
                 )
             for tenant_id, hours in delta.usage.recent_hours.items():
+                # Absolute sums, so a replay is harmless; none for an erased tenant.
                 keys, args = _live_usage(tenant_id, hours)
                 await self._write_unless_erased(keys, args, client=pipe)
             await pipe.execute()
         await announce(self._redis, [tenant_profile_key(row["id"]) for row in delta.profiles])
-
-    async def write_live_usage(
-        self, tenant_id: uuid.UUID, sums: Mapping[datetime, Mapping[str, int]]
-    ) -> None:
-        """Set the live counters of recent hours (absolute sums, so a replay is harmless)."""
-        keys, args = _live_usage(tenant_id, sums)
-        await self._write_unless_erased(keys, args)
 
     async def ping(self) -> None:
         await self._redis.ping()
