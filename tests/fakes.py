@@ -5,7 +5,7 @@ repositories, so the handlers run as they do on Postgres, without it (tests/unit
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from accounts.adapters.integration_events import integration_event as accounts_event
@@ -14,6 +14,7 @@ from accounts.domain.errors import DuplicateEmailError
 from accounts.domain.tenant import Tenant
 from accounts.domain.user import User
 from billing.adapters.integration_events import integration_event as billing_event
+from billing.app.ports import UsageKey
 from billing.domain.errors import InvoiceAlreadyIssuedError, PaymentConflictError
 from billing.domain.invoice import Invoice, InvoiceStatus
 from billing.domain.period import Period
@@ -159,9 +160,9 @@ class FakeUsageTotals:
     async def api_calls(self, tenant_id: uuid.UUID, period: Period) -> int:
         return self.quantities.get((tenant_id, str(period), "api_calls"), 0)
 
-    async def add(self, tenant_id: uuid.UUID, period: str, meter: str, quantity: int) -> None:
-        key = (tenant_id, period, meter)
-        self.quantities[key] = self.quantities.get(key, 0) + quantity
+    async def add(self, quantities: Mapping[UsageKey, int]) -> None:
+        for key, quantity in quantities.items():
+            self.quantities[key] = self.quantities.get(key, 0) + quantity
 
 
 class FakeBillingUnitOfWork(InMemoryUnitOfWork):

@@ -152,6 +152,31 @@ async def test_usage_over_the_allowance_is_billed_as_overage(
     assert overage["amount"] == overage["quantity"] * overage["unit_amount"] > 0
 
 
+async def test_usage_of_many_tenants_reported_together_is_totalled_once_each(
+    api: Api, billing_db: Billing, converge: Converge
+) -> None:
+    """Billing applies the UsageRecorded events it fetches together in one transaction per
+    shard: each tenant's total is still the sum of its own batches, each counted once."""
+    tenants = await asyncio.gather(*(api.tenant(name=f"Together {n}") for n in range(12)))
+    keys = [bearer(tenant["api_key"]) for tenant in tenants]
+    batches = [[record(n + 1, IN_LAST_MONTH) for _ in range(3)] for n in range(len(tenants))]
+    await asyncio.gather(*(
+        api.gateway.post("/v1/usage", json={"records": batch}, headers=key)
+        for batch, key in zip(batches * 2, keys * 2, strict=True)  # each batch twice
+    ))  # fmt: skip
+    expected = {uuid.UUID(t["tenant_id"]): 3 * (n + 1) for n, t in enumerate(tenants)}
+
+    async def totals() -> dict[uuid.UUID, int] | None:
+        rows = await billing_db.rows(
+            "SELECT tenant_id, quantity FROM usage_totals WHERE tenant_id = ANY($1::uuid[]) "
+            "AND period = '2026-10' AND meter = 'api_calls'", list(expected),
+        )  # fmt: skip
+        found = {row["tenant_id"]: row["quantity"] for shard in rows.values() for row in shard}
+        return found if found == expected else None
+
+    assert await converge(totals, within=30) == expected
+
+
 async def test_a_keyed_batch_replays_its_first_answer(api: Api) -> None:
     tenant = await api.tenant(name="Replayed")
     keyed = {**bearer(tenant["api_key"]), "Idempotency-Key": f"usage-{uuid.uuid4()}"}

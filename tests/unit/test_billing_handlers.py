@@ -177,7 +177,9 @@ async def test_an_invoice_bills_a_closed_month_once_with_its_usage(billing: Bill
         tenant_id=billing.tenant_id, aggregate_type="usage_batch", aggregate_id=uuid.uuid4(),
         aggregate_version=1, correlation_id=uuid.uuid4(),
     )  # fmt: skip
-    choreography = Choreography(AccountsEvents(billing.commands), UsageEvents(billing.commands))
+    choreography = Choreography(
+        AccountsEvents(billing.commands), UsageEvents(billing.commands, billing.shard_of)
+    )
     await choreography(recorded)
     await choreography(recorded)  # counted once
 
@@ -193,6 +195,48 @@ async def test_an_invoice_bills_a_closed_month_once_with_its_usage(billing: Bill
     assert "api_calls_overage" in {line.kind.value for line in invoice.lines}
     assert invoice.due_at == MARCH + timedelta(days=14)
     assert billing.published()[-1] == "InvoiceIssued"
+
+
+def usage_recorded(tenant_id: uuid.UUID, period: str, quantity: int) -> EventEnvelope:
+    total = usage_contracts.UsageTotal(period=period, meter=Meter.API_CALLS, quantity=quantity)
+    return new_event(
+        usage_contracts.UsageRecorded(
+            batch_id=uuid.uuid4(), tenant_id=tenant_id, records=1, recorded_at=MARCH,
+            totals=[total],
+        ),
+        tenant_id=tenant_id, aggregate_type="usage_batch", aggregate_id=uuid.uuid4(),
+        aggregate_version=1, correlation_id=uuid.uuid4(),
+    )  # fmt: skip
+
+
+async def test_usage_fetched_together_counts_each_event_once_per_shard(billing: Billing) -> None:
+    tenants = [uuid.UUID(int=n) for n in (2, 3, 4)]  # shards 0, 1 and 0
+    first = [usage_recorded(tenant, "2026-02", 10 * (n + 1)) for n, tenant in enumerate(tenants)]
+    again = usage_recorded(tenants[0], "2026-02", 7)
+    choreography = Choreography(
+        AccountsEvents(billing.commands), UsageEvents(billing.commands, billing.shard_of)
+    )
+
+    await choreography.many([*first, first[0]])  # a duplicate within one fetch
+    await choreography.many([first[1], again])  # a redelivery beside a new event
+    await choreography.many(first)  # all of them again
+
+    totals = {
+        key: quantity
+        for shard in SHARDS
+        for key, quantity in billing.shards[shard].tables["usage_totals"].items()
+    }
+    assert totals == {
+        (tenants[0], "2026-02", "api_calls"): 17,
+        (tenants[1], "2026-02", "api_calls"): 20,
+        (tenants[2], "2026-02", "api_calls"): 30,
+    }
+    inboxes = {shard: billing.shards[shard].inbox for shard in SHARDS}
+    assert inboxes == {
+        "shard-0": {(CONSUMER, first[0].event_id), (CONSUMER, first[2].event_id),
+                    (CONSUMER, again.event_id)},
+        "shard-1": {(CONSUMER, first[1].event_id)},
+    }  # fmt: skip
 
 
 async def test_a_payment_pays_once_in_the_invoice_currency(billing: Billing) -> None:

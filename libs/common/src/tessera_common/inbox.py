@@ -7,8 +7,9 @@ an exactly-once effect, without relying on the effect itself being idempotent.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func, text
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,12 +24,12 @@ inbox = Table(
 )
 
 
-async def first_delivery(conn: AsyncConnection, consumer: str, event_id: uuid.UUID) -> bool:
-    """Record the event for `consumer`; False if it was already applied (skip it)."""
-    stmt = (
-        insert(inbox)
-        .values(consumer=consumer, event_id=event_id)
-        .on_conflict_do_nothing()
-        .returning(text("1"))
-    )
-    return (await conn.execute(stmt)).first() is not None
+async def first_deliveries(
+    conn: AsyncConnection, consumer: str, event_ids: Iterable[uuid.UUID]
+) -> frozenset[uuid.UUID]:
+    """Record the events for `consumer` in one statement; those not applied before."""
+    rows = [{"consumer": consumer, "event_id": event_id} for event_id in dict.fromkeys(event_ids)]
+    if not rows:
+        return frozenset()
+    stmt = insert(inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
+    return frozenset((await conn.execute(stmt)).scalars())

@@ -27,7 +27,9 @@ class Billing(CommandService[BillingSettings]):
         super().__init__("billing", DATABASE, settings)
         self.ring = ConsistentHashRing(settings.shards.servers)
         self.price_book = PriceBook.from_dict(json.loads(price_book_json()))
-        choreography = Choreography(AccountsEvents(self.commands), UsageEvents(self.commands))
+        choreography = Choreography(
+            AccountsEvents(self.commands), UsageEvents(self.commands, self.shard_of)
+        )
         topics = [ACCOUNTS_EVENTS, USAGE_EVENTS]
         self.consumer = EventConsumer(CONSUMER, topics, choreography, settings.kafka)
         self.overdue = OverdueScanner(

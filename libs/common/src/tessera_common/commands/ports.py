@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
@@ -14,3 +15,7 @@ class UnitOfWork(Protocol):
     commits it once the handler has returned."""
 
     async def open(self, shard: str) -> None: ...
+
+    @property
+    def first_deliveries(self) -> frozenset[uuid.UUID]:
+        """In a reaction, the events it answers that take effect for the first time."""

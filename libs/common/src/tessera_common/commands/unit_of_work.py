@@ -22,7 +22,7 @@ from __future__ import annotations
 import inspect
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ClassVar, Self, get_type_hints
@@ -34,7 +34,7 @@ from tessera_common.db.engines import ShardEngines
 from tessera_common.db.transaction import ShardTransaction
 from tessera_common.events.envelope import EventEnvelope, IntegrationEvent
 from tessera_common.idempotency.guard import IdempotencyGuard, StoredResponse
-from tessera_common.inbox import first_delivery
+from tessera_common.inbox import first_deliveries
 from tessera_common.outbox.writer import write_outbox
 
 # A service's explicit mapping of one domain event to its published contract.
@@ -45,17 +45,31 @@ KeyedResponse = Callable[[list[EventEnvelope]], StoredResponse]
 
 @dataclass(frozen=True)
 class Origin:
-    """Why a command runs: a request (its id, its Idempotency-Key) or an event it reacts to
-    (recorded in the consumer's inbox, so a redelivery changes nothing)."""
+    """Why a command runs: a request (its id, its Idempotency-Key) or the events it reacts
+    to (recorded in the consumer's inbox, so a redelivery changes nothing)."""
 
     correlation_id: uuid.UUID
     causation_id: uuid.UUID | None = None
     guard: IdempotencyGuard | None = None
     consumer: str | None = None
+    # A reaction to several events at once: their ids (the first is `causation_id`).
+    batch: tuple[uuid.UUID, ...] = ()
 
     @classmethod
     def reaction(cls, event: EventEnvelope, consumer: str) -> Origin:
         return cls(event.correlation_id, causation_id=event.event_id, consumer=consumer)
+
+    @classmethod
+    def reaction_to_many(cls, events: Sequence[EventEnvelope], consumer: str) -> Origin:
+        """One transaction answering several events, each recorded in the inbox."""
+        first = events[0]
+        batch = tuple(dict.fromkeys(event.event_id for event in events))
+        return cls(first.correlation_id, first.event_id, consumer=consumer, batch=batch)
+
+    @property
+    def answers(self) -> tuple[uuid.UUID, ...]:
+        """The events a reaction answers."""
+        return self.batch or ((self.causation_id,) if self.causation_id is not None else ())
 
     @classmethod
     def scheduled(cls) -> Origin:
@@ -93,6 +107,8 @@ class CommandUnitOfWork(ABC):
         self.shard: str | None = None  # the shard of the open transaction
         self._opened_before = False
         self._publishing: list[Repository] = []
+        # Of the events a reaction answers, those applied for the first time here.
+        self.first_deliveries: frozenset[uuid.UUID] = frozenset()
 
     def _bind(self) -> None:
         """Build the declared repositories on the open transaction."""
@@ -117,8 +133,10 @@ class CommandUnitOfWork(ABC):
         """Own the Idempotency-Key, or raise a replay (or the key reused)."""
 
     @abstractmethod
-    async def _first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
-        """Record the event in the consumer's inbox; False if it was there already."""
+    async def _first_deliveries(
+        self, consumer: str, event_ids: tuple[uuid.UUID, ...]
+    ) -> frozenset[uuid.UUID]:
+        """Record the events in the consumer's inbox; those that were not there already."""
 
     @abstractmethod
     async def _write(self, events: list[EventEnvelope], response: StoredResponse | None) -> None:
@@ -129,7 +147,8 @@ class CommandUnitOfWork(ABC):
         """Commit or roll back, and close the transaction."""
 
     async def open(self, shard: str) -> None:
-        """Begin on `shard`: claim the Idempotency-Key, record the reaction in the inbox."""
+        """Begin on `shard`: claim the Idempotency-Key, record the reaction in the inbox (a
+        reaction whose every event is there already took effect: AlreadyAppliedError)."""
         if self.shard is not None:
             raise RuntimeError(f"already open on {self.shard}")
         if self._opened_before and (self.origin.guard or self.origin.consumer):
@@ -140,9 +159,11 @@ class CommandUnitOfWork(ABC):
         if self.origin.guard is not None:
             await self._claim(self.origin.guard)
         if self.origin.consumer is not None:
-            assert self.origin.causation_id is not None  # a reaction names its event
-            if not await self._first_delivery(self.origin.consumer, self.origin.causation_id):
-                raise AlreadyAppliedError(str(self.origin.causation_id))
+            answers = self.origin.answers
+            assert answers, "a reaction names its events"
+            self.first_deliveries = await self._first_deliveries(self.origin.consumer, answers)
+            if not self.first_deliveries:
+                raise AlreadyAppliedError(", ".join(map(str, answers)))
         self._bind()
 
     def collect_new_events(self) -> list[EventEnvelope]:
@@ -213,8 +234,10 @@ class ShardUnitOfWork(CommandUnitOfWork):
     async def _claim(self, guard: IdempotencyGuard) -> None:
         await guard.claim(self.connection)
 
-    async def _first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
-        return await first_delivery(self.connection, consumer, event_id)
+    async def _first_deliveries(
+        self, consumer: str, event_ids: tuple[uuid.UUID, ...]
+    ) -> frozenset[uuid.UUID]:
+        return await first_deliveries(self.connection, consumer, event_ids)
 
     async def _write(self, events: list[EventEnvelope], response: StoredResponse | None) -> None:
         await write_outbox(self.connection, self.publishes.topic, events)

@@ -1,5 +1,7 @@
 """A consumer loop for choreography: batches in, handled in order, offsets committed after.
 
+A handler takes one event; one that also has `many` takes each partition's fetched events
+at once (in one transaction per shard rather than one per event), with the same effect.
 Handlers are idempotent (see `tessera_common.inbox`). What is retried and what is
 dead-lettered is every consumer's policy (`kafka/policies`): a transient failure of the
 handler's store is retried with backoff and the offsets wait; an event that cannot be
@@ -9,12 +11,13 @@ parsed or applied goes to its topic's dead-letter twin with the error attached.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Link, SpanKind, get_current_span
 from prometheus_client import Counter
 from tenacity import RetryCallState
 
@@ -33,7 +36,16 @@ from tessera_common.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[EventEnvelope], Awaitable[None]]
+
+class Handler(Protocol):
+    async def __call__(self, event: EventEnvelope) -> None: ...
+
+
+@runtime_checkable
+class BatchHandler(Handler, Protocol):
+    async def many(self, events: Sequence[EventEnvelope]) -> None:
+        """Events of one partition, in order, with the effect of each in turn."""
+
 
 CONSUMED = Counter(
     "tessera_consumer_events_total", "Events handled by a consumer, by outcome.",
@@ -74,6 +86,9 @@ class EventConsumer:
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=500)
                 for records in batches.values():
+                    if len(records) > 1 and isinstance(self._handler, BatchHandler):
+                        await self._handle_many(self._handler, records, producer)
+                        continue
                     for record in records:
                         await self._traced_handle(record, producer)
                 if batches:
@@ -98,6 +113,44 @@ class EventConsumer:
             attributes={"messaging.system": "kafka", "messaging.consumer.group.name": self.name},
         ):
             await self._handle(record.topic, record.value, record.key, producer)
+
+    async def _handle_many(
+        self, handler: BatchHandler, records: list[ConsumerRecord], producer: AIOKafkaProducer
+    ) -> None:
+        """A partition's records in one call, in a span linked to each record's trace. If
+        the batch fails other than transiently, its records go one by one, so that only the
+        one that cannot be applied is dead-lettered (the inbox skips what took effect)."""
+        parsed: list[tuple[ConsumerRecord, EventEnvelope]] = []
+        for record in records:
+            try:
+                parsed.append((record, EventEnvelope.from_json(record.value)))
+            except ValueError as exc:
+                await self._dead_letter(producer, record.topic, record.value, record.key, exc)
+        if not parsed:
+            return
+        topic = records[0].topic
+        senders = (get_current_span(context_from_kafka(r.headers)) for r, _ in parsed)
+        links = [Link(s.get_span_context()) for s in senders if s.get_span_context().is_valid]
+        with tracer().start_as_current_span(
+            f"{topic} process",
+            kind=SpanKind.CONSUMER,
+            links=links,
+            attributes={
+                "messaging.system": "kafka", "messaging.consumer.group.name": self.name,
+                "messaging.batch.message_count": len(parsed),
+            },
+        ):  # fmt: skip
+            try:
+                async for attempt in while_transient(self._store_down):
+                    with attempt:
+                        await handler.many([event for _, event in parsed])
+            except Exception as exc:
+                log.warning("consumer_batch_failed", consumer=self.name, error=repr(exc))
+            else:
+                CONSUMED.labels(self.name, topic, "applied").inc(len(parsed))
+                return
+        for record, _ in parsed:
+            await self._traced_handle(record, producer)
 
     async def _handle(
         self, topic: str, raw: bytes, key: bytes | None, producer: AIOKafkaProducer

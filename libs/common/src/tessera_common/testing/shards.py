@@ -95,11 +95,12 @@ class InMemoryUnitOfWork(CommandUnitOfWork):
         assert record.response is not None  # committed records have their response
         raise IdempotentReplayError(record.response)
 
-    async def _first_delivery(self, consumer: str, event_id: uuid.UUID) -> bool:
-        if (consumer, event_id) in self.state.inbox:
-            return False
-        self.state.inbox.add((consumer, event_id))
-        return True
+    async def _first_deliveries(
+        self, consumer: str, event_ids: tuple[uuid.UUID, ...]
+    ) -> frozenset[uuid.UUID]:
+        fresh = frozenset(i for i in event_ids if (consumer, i) not in self.state.inbox)
+        self.state.inbox.update((consumer, event_id) for event_id in fresh)
+        return fresh
 
     async def _write(self, events: list[EventEnvelope], response: StoredResponse | None) -> None:
         self.state.outbox.extend((self.publishes.topic, event) for event in events)

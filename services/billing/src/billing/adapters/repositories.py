@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from billing.adapters.orm import invoices, payments, subscriptions, usage_totals
+from billing.app.ports import UsageKey
 from billing.domain.errors import (
     ConcurrentUpdateError,
     InvoiceAlreadyIssuedError,
@@ -205,10 +207,14 @@ class UsageTotals:
         )
         return int((await self._conn.execute(query)).scalar() or 0)
 
-    async def add(self, tenant_id: uuid.UUID, period: str, meter: str, quantity: int) -> None:
-        stmt = insert(usage_totals).values(
-            tenant_id=tenant_id, period=period, meter=meter, quantity=quantity
-        )
+    async def add(self, quantities: Mapping[UsageKey, int]) -> None:
+        if not quantities:
+            return
+        rows = [
+            {"tenant_id": tenant_id, "period": period, "meter": meter, "quantity": quantity}
+            for (tenant_id, period, meter), quantity in quantities.items()
+        ]
+        stmt = insert(usage_totals).values(rows)
         await self._conn.execute(
             stmt.on_conflict_do_update(
                 index_elements=["tenant_id", "period", "meter"],

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from billing.app.cancel_subscription import CancelSubscription, cancel_subscription
 from billing.app.change_subscription import ChangeSubscription, change_subscription
-from billing.app.record_usage_totals import RecordUsageTotals, UsageTotal, record_usage_totals
+from billing.app.ports import ShardOf
+from billing.app.record_usage_totals import (
+    RecordedUsage,
+    RecordUsageTotals,
+    UsageTotal,
+    record_usage_totals,
+)
 from billing.app.start_subscription import StartSubscription, start_subscription
 from tessera_common.commands.runner import CommandRunner
 from tessera_common.commands.unit_of_work import Origin
@@ -52,18 +60,30 @@ class AccountsEvents:
 
 
 class UsageEvents:
-    """UsageRecorded adds a batch's totals to the tenant's monthly usage, for invoices."""
+    """UsageRecorded adds a batch's totals to the tenant's monthly usage, for invoices. The
+    events fetched together are applied in one transaction per shard (a metering flush
+    reports hundreds of tenants at once)."""
 
-    def __init__(self, commands: CommandRunner) -> None:
+    def __init__(self, commands: CommandRunner, shard_of: ShardOf) -> None:
         self._commands = commands
+        self._shard_of = shard_of
 
     async def __call__(self, event: EventEnvelope) -> None:
-        if event.event_type != usage_contracts.UsageRecorded.event_type:
-            return
-        recorded = parse_as(usage_contracts.UsageRecorded, event)
-        totals = tuple(UsageTotal(t.period, t.meter.value, t.quantity) for t in recorded.totals)
-        cmd = RecordUsageTotals(recorded.tenant_id, totals)
-        await self._commands.react(record_usage_totals, cmd, Origin.reaction(event, CONSUMER))
+        await self.many([event])
+
+    async def many(self, events: Sequence[EventEnvelope]) -> None:
+        by_shard: dict[str, list[tuple[EventEnvelope, RecordedUsage]]] = {}
+        for event in events:
+            if event.event_type != usage_contracts.UsageRecorded.event_type:
+                continue
+            payload = parse_as(usage_contracts.UsageRecorded, event)
+            totals = tuple(UsageTotal(t.period, t.meter.value, t.quantity) for t in payload.totals)
+            recorded = RecordedUsage(event.event_id, payload.tenant_id, totals)
+            by_shard.setdefault(self._shard_of(payload.tenant_id), []).append((event, recorded))
+        for shard, answered in by_shard.items():
+            cmd = RecordUsageTotals(shard, tuple(recorded for _, recorded in answered))
+            origin = Origin.reaction_to_many([event for event, _ in answered], CONSUMER)
+            await self._commands.react(record_usage_totals, cmd, origin)
 
 
 class Choreography:
@@ -74,7 +94,13 @@ class Choreography:
         self._usage = usage
 
     async def __call__(self, event: EventEnvelope) -> None:
-        if event.aggregate_type == "usage_batch":
-            await self._usage(event)
-        else:
-            await self._accounts(event)
+        await self.many([event])
+
+    async def many(self, events: Sequence[EventEnvelope]) -> None:
+        """Accounts' events one by one, in order; usage's together."""
+        usage = [event for event in events if event.aggregate_type == "usage_batch"]
+        for event in events:
+            if event.aggregate_type != "usage_batch":
+                await self._accounts(event)
+        if usage:
+            await self._usage.many(usage)

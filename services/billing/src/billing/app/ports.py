@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -13,10 +13,14 @@ from billing.domain.subscription import Subscription
 from tessera_common.commands import ports
 from tessera_common.commands.ports import Clock
 
-__all__ = ["Clock", "InvoiceStore", "ShardOf", "SubscriptionStore", "UnitOfWork", "UsageStore"]
+__all__ = [
+    "Clock", "InvoiceStore", "ShardOf", "SubscriptionStore", "UnitOfWork", "UsageKey", "UsageStore",
+]  # fmt: skip
 
 # Hash-based sharding: the shard that holds a tenant's billing data.
 ShardOf = Callable[[uuid.UUID], str]
+# A tenant's usage of one meter in one month (YYYY-MM).
+UsageKey = tuple[uuid.UUID, str, str]
 
 
 class SubscriptionStore(Protocol):
@@ -42,7 +46,8 @@ class InvoiceStore(Protocol):
 class UsageStore(Protocol):
     async def api_calls(self, tenant_id: uuid.UUID, period: Period) -> int: ...
 
-    async def add(self, tenant_id: uuid.UUID, period: str, meter: str, quantity: int) -> None: ...
+    async def add(self, quantities: Mapping[UsageKey, int]) -> None:
+        """Add each quantity to its tenant's, meter's and month's total."""
 
 
 class UnitOfWork(ports.UnitOfWork, Protocol):
