@@ -4,7 +4,9 @@ service's L1 (in process) over L2 (Redis)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -86,6 +88,44 @@ async def test_the_gateway_answers_a_profile_again_until_it_changes(
 
     # Well inside the kept answer's TTL (30 s): only the announcement explains it.
     assert await converge(sees_the_rename, within=2) == "Renamed"
+
+
+async def test_the_gateway_keeps_usage_answers_per_query_until_the_rollups_change(
+    api: Api, endpoints: Endpoints, converge: Converge
+) -> None:
+    gateways = metrics_of(endpoints, "gateway")
+    tenant = await api.tenant(name="Kept usage", plan="pro")
+    key = bearer(tenant["api_key"])
+    path = f"/v1/tenants/{tenant['tenant_id']}/usage"
+    hourly = {"granularity": "hour", "meter": "storage_gb_hours"}
+
+    async def kept() -> httpx.Response | None:
+        if (await api.gateway.get(path, params=hourly, headers=key)).status_code != 200:
+            return None
+        before = await hits(gateways, "gateway", "responses")
+        again = await api.gateway.get(path, params=hourly, headers=key)
+        return again if await hits(gateways, "gateway", "responses") == before + 1 else None
+
+    again = await converge(kept, within=10)
+    assert again.json()["totals"] == {}
+    # Another query string is another answer: the first read of it goes to the query service.
+    before = await hits(gateways, "gateway", "responses")
+    daily = await api.gateway.get(path, params={**hourly, "granularity": "day"}, headers=key)
+    assert (daily.status_code, daily.json()["granularity"]) == (200, "day")
+    assert await hits(gateways, "gateway", "responses") == before
+
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    used = {"event_id": str(uuid.uuid4()), "meter": "storage_gb_hours", "quantity": 7,
+            "occurred_at": an_hour_ago}  # fmt: skip
+    posted = await api.gateway.post("/v1/usage", json={"records": [used]}, headers=key)
+    assert posted.status_code == 202, posted.text
+
+    async def sees_the_usage() -> dict[str, int] | None:
+        totals = (await api.gateway.get(path, params=hourly, headers=key)).json()["totals"]
+        return totals if totals else None
+
+    # Well inside the kept answer's TTL (30 s): only the projector's announcement explains it.
+    assert await converge(sees_the_usage, within=5) == {"storage_gb_hours": 7}
 
 
 async def test_a_repeated_read_hits_l1_and_a_change_invalidates_it(

@@ -26,6 +26,11 @@ def usage_totals_key(tenant_id: uuid.UUID | str) -> str:
     return f"tessera:usage:{tenant_id}"
 
 
+def usage_rollups_key(tenant_id: uuid.UUID | str) -> str:
+    """Announced when a tenant's usage rollups change; nothing is stored under it."""
+    return f"tessera:usage-rollups:{tenant_id}"
+
+
 def live_usage_key(tenant_id: uuid.UUID | str, hour: datetime) -> str:
     """A hash of the tenant's usage in one recent hour (UTC): field meter → quantity."""
     return f"tessera:usage-live:{tenant_id}:{hour:%Y-%m-%dT%H}"

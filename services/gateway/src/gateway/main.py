@@ -20,7 +20,7 @@ from gateway.metering import CallMeter
 from gateway.openapi import aggregate
 from gateway.proxy import Proxy
 from gateway.ratelimit import RateLimiter
-from gateway.responses import KeptResponse
+from gateway.responses import KeptAnswers
 from gateway.routes import ROUTES, RoutingTable
 from gateway.settings import GatewaySettings
 from gateway.status.router import status_router
@@ -80,7 +80,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
             settings.proxy.key_cache_size,
         )
         meter = CallMeter(guarded, settings.observability.service_instance, pools["usage"])
-        kept: L1Cache[KeptResponse] = L1Cache(
+        kept: L1Cache[KeptAnswers] = L1Cache(
             settings.proxy.response_cache_size,
             settings.proxy.response_cache_ttl_seconds or 0.001,
             service="gateway",

@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 from gateway.auth import Authenticator, Identity
 from gateway.metering import CallMeter
 from gateway.ratelimit import Decision, RateLimiter
-from gateway.responses import KeptResponse
+from gateway.responses import KeptAnswers, KeptResponse
 from gateway.routes import (
     REGION_HEADER,
     Access,
@@ -33,7 +33,7 @@ from tessera_common.auth.internal_token import HEADER as INTERNAL_TOKEN_HEADER
 from tessera_common.cache.l1 import L1Cache
 from tessera_common.consistency_tokens import HEADER as CONSISTENCY_TOKEN_HEADER
 from tessera_common.http.request_context import valid_request_id
-from tessera_common.observability.metrics import observe_request
+from tessera_common.observability.metrics import observe_request, record_cache_lookup
 from tessera_common.observability.tracing import client_spans_if_recorded, tracer
 from tessera_common.problems import PROBLEM_JSON, Problem
 
@@ -72,7 +72,7 @@ class Proxy:
         max_body_bytes: int,
         limiter: RateLimiter,
         meter: CallMeter,
-        kept: L1Cache[KeptResponse],
+        kept: L1Cache[KeptAnswers],
     ) -> None:
         self._routes = routes
         self._pools = pools
@@ -146,7 +146,12 @@ class Proxy:
             [(k.encode(), v.encode()) for k, v in decision.headers().items()] if decision else []
         )
         kept_key = _kept_key(match, headers)
-        if kept_key is not None and (kept := self._kept.get(kept_key)) is not None:
+        query, hour = scope.get("query_string", b""), int(time.time() // 3600)
+        answers = self._kept.peek(kept_key) if kept_key is not None else None
+        kept = answers.get(query, hour) if answers is not None else None
+        if kept_key is not None:
+            record_cache_lookup(SERVICE, "responses", hit=kept is not None)
+        if kept is not None:
             status, out, content = kept.answer(headers.get("if-none-match"))
             return status, out + limits, content
         ticket = self._kept.ticket()  # taken before the upstream's read: see L1Cache
@@ -163,7 +168,7 @@ class Proxy:
         upstream = await pool.send(
             method,
             _as_sent(scope),
-            query=scope.get("query_string", b""),
+            query=query,
             headers=upstream_headers,
             body=body,
             # A POST with an Idempotency-Key is safe to resend: the service replays it.
@@ -177,7 +182,8 @@ class Proxy:
             out.append((b"cache-control", b"private, no-store"))
         out += limits
         if kept_key is not None and (response := KeptResponse.of(upstream)) is not None:
-            self._kept.put(kept_key, response, ticket)
+            answers = answers or KeptAnswers(hour)
+            self._kept.put(kept_key, answers.with_answer(query, hour, response), ticket)
         return upstream.status, out, upstream.content
 
     async def _admit(self, identity: Identity | None, *, metered: bool) -> Decision | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from gateway.balancing import Balance
-from tessera_common.read_documents import tenant_profile_key
+from tessera_common.read_documents import tenant_profile_key, usage_rollups_key
 
 REGION_HEADER = "x-tessera-region"
 
@@ -31,7 +31,7 @@ class Route:
     max_body_bytes: int | None = None  # None: the gateway's default limit
     balance: Balance = Balance.ROUND_ROBIN
     metered: bool = True  # a tenant's calls count as `api_calls` usage
-    # The read-model key whose announced changes drop the gateway's kept answer (see
+    # The read-model key whose announced changes drop the gateway's kept answers (see
     # gateway.responses); None: every request goes to the upstream.
     kept_as: Callable[[uuid.UUID], str] | None = None
     pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
@@ -46,6 +46,7 @@ TENANT = "/v1/tenants/{tenant_id}"
 # connections stay warm there); other reads go where the least is waiting.
 READ = Balance.LEAST_OUTSTANDING
 STICKY = Balance.TENANT_HASH
+USAGE_KEY = usage_rollups_key
 
 ROUTES: tuple[Route, ...] = (
     # commands -> the owning command service
@@ -81,7 +82,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{TENANT}/users/{{user_id}}", "query", Access.TENANT, balance=STICKY),
     Route("GET", f"{TENANT}/invoices", "query", Access.TENANT, balance=STICKY),
     Route("GET", f"{TENANT}/invoices/{{invoice_id}}", "query", Access.TENANT, balance=STICKY),
-    Route("GET", f"{TENANT}/usage", "query", Access.TENANT, balance=STICKY),
+    Route("GET", f"{TENANT}/usage", "query", Access.TENANT, balance=STICKY, kept_as=USAGE_KEY),
 )
 
 

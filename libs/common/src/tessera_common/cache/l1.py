@@ -30,6 +30,10 @@ class L1Cache(Generic[V]):
         record_cache_lookup(self._service, self._layer, hit=found is not None)
         return found
 
+    def peek(self, key: str) -> V | None:
+        """The kept value, its lookup not counted (for callers that count their own)."""
+        return self._entries.get(key)
+
     def ticket(self) -> int:
         return next(self._clock)
 

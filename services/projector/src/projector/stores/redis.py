@@ -19,6 +19,7 @@ from tessera_common.read_documents import (
     recent_hours,
     tenant_profile_document,
     tenant_profile_key,
+    usage_rollups_key,
     usage_totals_key,
 )
 
@@ -75,13 +76,23 @@ class RedisReadStore:
                 keys, args = _live_usage(tenant_id, hours)
                 await self._write_unless_erased(keys, args, client=pipe)
             await pipe.execute()
-        await announce(self._redis, [tenant_profile_key(row["id"]) for row in delta.profiles])
+        await announce(self._redis, _changed_keys(delta))
 
     async def ping(self) -> None:
         await self._redis.ping()
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def _changed_keys(delta: Delta) -> list[str]:
+    """The read-model keys readers keep answers under: the profiles a batch changed, and the
+    tenants whose usage rollups it changed (an erased tenant's usage is gone too)."""
+    erased = [row["id"] for row in delta.profiles if row["status"] == "erased"]
+    usage = dict.fromkeys([*delta.usage.months, *delta.usage.recent_hours, *erased])
+    return [tenant_profile_key(row["id"]) for row in delta.profiles] + [
+        usage_rollups_key(tenant_id) for tenant_id in usage
+    ]
 
 
 def _live_usage(
