@@ -16,6 +16,7 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func, se
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera_common.db.engines import ping
 from tessera_common.db.errors import ShardUnavailableError
 from tessera_common.store_errors import is_unreachable
 from tessera_common.vocabulary import Region
@@ -45,8 +46,7 @@ class TenantDirectory:
         self._cache: LRUCache[uuid.UUID, Placement] = LRUCache(maxsize=max(cache_size, 1))
 
     async def ping(self) -> None:
-        async with self._engine.connect() as conn:
-            await conn.execute(select(1))
+        await ping(self._engine)
 
     async def dispose(self) -> None:
         await self._engine.dispose()

@@ -1,8 +1,9 @@
 """The outbox relay: publishes committed outbox rows to Kafka, in commit order.
 
 One relay runs per shard in each command-service process; a Postgres advisory
-lock makes exactly one of them the leader of a shard (the others stand by and
-take over when its session ends), which keeps every aggregate's events in order.
+lock makes exactly one of them the leader of a shard (the others stand by, each on
+one held connection, and take over when its session ends), which keeps every
+aggregate's events in order.
 It wakes on LISTEN/NOTIFY and polls only as a fallback. Kafka being down stalls
 the relay, never a command: rows wait in the outbox and drain on reconnection.
 """
@@ -95,12 +96,12 @@ class OutboxRelay:
         self._last_prune = 0.0
 
     async def run(self) -> None:
-        """Lead or stand by, forever; every failure backs off and tries again."""
+        """Stand by, lead, forever; every failure backs off and tries again."""
         backoff = 0.2
         while True:
             try:
-                led = await self._lead()
-                backoff = 0.2 if led else self._settings.poll_interval_seconds * 2
+                await self._stand_by_then_lead()
+                backoff = 0.2
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -110,11 +111,15 @@ class OutboxRelay:
                 OUTBOX_LEADER.labels(*self._labels).set(0)
             await asyncio.sleep(backoff)
 
-    async def _lead(self) -> bool:
+    async def _stand_by_then_lead(self) -> None:
+        """On one connection: ask for the lead until it is free, then lead. A standby keeps
+        its connection (a new one per attempt costs the shard a backend process each time)."""
         conn: asyncpg.Connection = await asyncpg.connect(self._dsn, timeout=3)
         try:
-            if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
-                return False
+            while True:  # the leader's session ending is not announced: ask again
+                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
+                    break
+                await asyncio.sleep(self._settings.poll_interval_seconds * 2)
             OUTBOX_LEADER.labels(*self._labels).set(1)
             wake = asyncio.Event()
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
@@ -125,7 +130,6 @@ class OutboxRelay:
                 await self._drain_forever(conn, producer, wake)
             finally:
                 await producer.stop()
-            return True
         finally:
             await conn.close(timeout=2)
 
