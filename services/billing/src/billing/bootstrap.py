@@ -31,7 +31,11 @@ class Billing(CommandService[BillingSettings]):
             AccountsEvents(self.commands), UsageEvents(self.commands, self.shard_of)
         )
         topics = [ACCOUNTS_EVENTS, USAGE_EVENTS]
-        self.consumer = EventConsumer(CONSUMER, topics, choreography, settings.kafka)
+        # A metering flush is a UsageRecorded per tenant: those are applied as they come,
+        # in batches; accounts' events one by one, each reaction in its request's trace.
+        self.consumer = EventConsumer(
+            CONSUMER, topics, choreography, settings.kafka, batched_topics=[USAGE_EVENTS]
+        )
         self.overdue = OverdueScanner(
             self.commands, self.engines.names, settings.terms.overdue_scan_seconds
         )

@@ -1,7 +1,10 @@
 """A consumer loop for choreography: batches in, handled in order, offsets committed after.
 
-A handler takes one event; one that also has `many` takes each partition's fetched events
-at once (in one transaction per shard rather than one per event), with the same effect.
+A handler takes one event. On the topics a consumer batches, a handler that also has `many`
+takes each partition's fetched events at once (in one transaction per shard rather than one
+per event), with the same effect; there each event's trace is linked from the batch's span
+rather than continued, so a topic whose reactions should stay in their request's trace is
+handled one event at a time.
 Handlers are idempotent (see `tessera_common.inbox`). What is retried and what is
 dead-lettered is every consumer's policy (`kafka/policies`): a transient failure of the
 handler's store is retried with backoff and the offsets wait; an event that cannot be
@@ -11,7 +14,7 @@ parsed or applied goes to its topic's dead-letter twin with the error attached.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol, runtime_checkable
 
 import structlog
@@ -55,12 +58,24 @@ CONSUMED = Counter(
 
 class EventConsumer:
     def __init__(
-        self, name: str, topics: Sequence[str], handler: Handler, kafka: KafkaSettings
+        self,
+        name: str,
+        topics: Sequence[str],
+        handler: Handler,
+        kafka: KafkaSettings,
+        *,
+        batched_topics: Collection[str] = (),
     ) -> None:
         self.name = name
         self._topics = list(topics)
         self._handler = handler
+        self._batched = frozenset(batched_topics)
         self._kafka = kafka
+        self._many: BatchHandler | None = None
+        if self._batched:
+            if not isinstance(handler, BatchHandler):
+                raise TypeError(f"{name} batches {sorted(self._batched)}: its handler has no many")
+            self._many = handler
 
     async def run(self) -> None:
         """Consume forever; reconnect with backoff after any failure."""
@@ -85,9 +100,9 @@ class EventConsumer:
             await producer.start()
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=500)
-                for records in batches.values():
-                    if len(records) > 1 and isinstance(self._handler, BatchHandler):
-                        await self._handle_many(self._handler, records, producer)
+                for partition, records in batches.items():
+                    if self._many and len(records) > 1 and partition.topic in self._batched:
+                        await self._handle_many(self._many, records, producer)
                         continue
                     for record in records:
                         await self._traced_handle(record, producer)
