@@ -147,6 +147,9 @@ class Proxy:
         )
         kept_key = _kept_key(match, headers)
         query, hour = scope.get("query_string", b""), int(time.time() // 3600)
+        # Taken before the kept answers are read (see L1Cache): what is put back with the
+        # upstream's answer is refused if any of them was invalidated since.
+        ticket = self._kept.ticket()
         answers = self._kept.peek(kept_key) if kept_key is not None else None
         kept = answers.get(query, hour) if answers is not None else None
         if kept_key is not None:
@@ -154,7 +157,6 @@ class Proxy:
         if kept is not None:
             status, out, content = kept.answer(headers.get("if-none-match"))
             return status, out + limits, content
-        ticket = self._kept.ticket()  # taken before the upstream's read: see L1Cache
         body = await _read_body(receive, headers, match.route.max_body_bytes or self._max_body)
         upstream_headers = {k: v for k, v in headers.items() if k not in _DROP_REQUEST}
         upstream_headers["x-request-id"] = request_id

@@ -76,10 +76,10 @@ class UsageEvents:
         for event in events:
             if event.event_type != usage_contracts.UsageRecorded.event_type:
                 continue
-            payload = parse_as(usage_contracts.UsageRecorded, event)
-            totals = tuple(UsageTotal(t.period, t.meter.value, t.quantity) for t in payload.totals)
-            recorded = RecordedUsage(event.event_id, payload.tenant_id, totals)
-            by_shard.setdefault(self._shard_of(payload.tenant_id), []).append((event, recorded))
+            usage = parse_as(usage_contracts.UsageRecorded, event)
+            totals = tuple(UsageTotal(t.period, t.meter.value, t.quantity) for t in usage.totals)
+            recorded = RecordedUsage(event.event_id, usage.tenant_id, totals)
+            by_shard.setdefault(self._shard_of(usage.tenant_id), []).append((event, recorded))
         for shard, answered in by_shard.items():
             cmd = RecordUsageTotals(shard, tuple(recorded for _, recorded in answered))
             origin = Origin.reaction_to_many([event for event, _ in answered], CONSUMER)
