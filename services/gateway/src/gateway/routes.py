@@ -46,7 +46,6 @@ TENANT = "/v1/tenants/{tenant_id}"
 # connections stay warm there); other reads go where the least is waiting.
 READ = Balance.LEAST_OUTSTANDING
 STICKY = Balance.TENANT_HASH
-USAGE_KEY = usage_rollups_key
 
 ROUTES: tuple[Route, ...] = (
     # commands -> the owning command service
@@ -82,7 +81,14 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{TENANT}/users/{{user_id}}", "query", Access.TENANT, balance=STICKY),
     Route("GET", f"{TENANT}/invoices", "query", Access.TENANT, balance=STICKY),
     Route("GET", f"{TENANT}/invoices/{{invoice_id}}", "query", Access.TENANT, balance=STICKY),
-    Route("GET", f"{TENANT}/usage", "query", Access.TENANT, balance=STICKY, kept_as=USAGE_KEY),
+    Route(
+        "GET",
+        f"{TENANT}/usage",
+        "query",
+        Access.TENANT,
+        balance=STICKY,
+        kept_as=usage_rollups_key,
+    ),
 )
 
 

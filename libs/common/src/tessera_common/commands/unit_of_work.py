@@ -62,8 +62,7 @@ class Origin:
     @classmethod
     def reaction_to_many(cls, events: Sequence[EventEnvelope], consumer: str) -> Origin:
         """One transaction answering several events, each recorded in the inbox."""
-        first = events[0]
-        batch = tuple(dict.fromkeys(event.event_id for event in events))
+        first, batch = events[0], tuple(event.event_id for event in events)
         return cls(first.correlation_id, first.event_id, consumer=consumer, batch=batch)
 
     @property
