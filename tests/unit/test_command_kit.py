@@ -13,6 +13,7 @@ import pytest
 from tessera_common.commands.aggregates import Seen
 from tessera_common.commands.runner import CommandRunner
 from tessera_common.commands.unit_of_work import Origin, Publication
+from tessera_common.db.errors import StaleConnectionError
 from tessera_common.events.contract import Contract
 from tessera_common.events.envelope import EventEnvelope, IntegrationEvent
 from tessera_common.idempotency import IdempotencyGuard, StoredResponse
@@ -159,3 +160,53 @@ async def test_a_keyed_command_must_record_its_response(shards: InMemoryShards) 
 
     await runner(shards, shard="s1").run(increment, Increment(uuid.uuid4()), origin, respond)
     assert shards.responses() == {"k": StoredResponse(200, {}, b"1")}
+
+
+def stale_first(times: int) -> Any:
+    """A handler whose first `times` runs find their connection closed after incrementing
+    (as a pooled connection the shard server closed since its last use does)."""
+    runs: list[int] = []
+
+    async def handler(cmd: Increment, uow: CounterUnitOfWork, shard: str) -> Counter:
+        runs.append(1)
+        counter = await increment(cmd, uow, shard)
+        if len(runs) <= times:
+            raise StaleConnectionError(shard)
+        return counter
+
+    handler.runs = runs  # type: ignore[attr-defined]
+    return handler
+
+
+async def test_a_connection_found_closed_before_commit_runs_the_handler_once_more(
+    shards: InMemoryShards,
+) -> None:
+    handler = stale_first(1)
+    commands = runner(shards, shard="s1")
+    reply = await commands.run(handler, Increment(uuid.UUID(int=7)), Origin(uuid.uuid4()))
+
+    assert len(handler.runs) == 2
+    assert reply.result.value == 1  # the first run's increment was rolled back
+    assert [e.payload["value"] for e in shards.published()] == [1]
+
+
+async def test_a_second_closed_connection_is_the_shard_unavailable(shards: InMemoryShards) -> None:
+    handler = stale_first(2)
+    with pytest.raises(StaleConnectionError):
+        await runner(shards, shard="s1").run(handler, Increment(uuid.uuid4()), Origin(uuid.uuid4()))
+    assert len(handler.runs) == 2
+    assert shards.published() == []
+
+
+async def test_a_handler_that_committed_a_shard_already_is_not_run_again(
+    shards: InMemoryShards,
+) -> None:
+    async def two_shards(cmd: Increment, uow: CounterUnitOfWork) -> None:
+        await increment(cmd, uow, "s1")
+        await uow.commit()
+        await uow.open("s2")
+        raise StaleConnectionError("s2")
+
+    with pytest.raises(StaleConnectionError):
+        await runner(shards).run(two_shards, Increment(uuid.uuid4()), Origin(uuid.uuid4()))
+    assert [e.payload["value"] for e in shards.published()] == [1]  # once, not twice

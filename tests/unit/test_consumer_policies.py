@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
+from aiokafka.structs import ConsumerRecord
 from redis.exceptions import ConnectionError as RedisConnectionError
 from tenacity import wait_none
 
 from tessera_common.db.errors import ShardUnavailableError
 from tessera_common.domain_errors import InvalidFieldError
+from tessera_common.events.envelope import EventEnvelope
+from tessera_common.kafka.consumer import EventConsumer
 from tessera_common.kafka.policies import (
     dead_letter_headers,
     failure_text,
     is_transient,
     while_transient,
 )
+from tessera_common.settings import KafkaSettings
 
 
 def unavailable() -> ShardUnavailableError:
@@ -78,3 +82,23 @@ def test_a_dead_letter_names_its_error_bounded_and_its_consumer() -> None:
     assert dead_letter_headers(error, "billing-choreography") == {
         "error": error.encode(), "consumer": b"billing-choreography"
     }  # fmt: skip
+
+
+def record(headers: list[tuple[str, bytes]]) -> ConsumerRecord[bytes, bytes]:
+    return ConsumerRecord("accounts.events", 0, 7, 0, 0, b"tenant", b"{}", None, 6, 2, headers)
+
+
+async def noop(event: EventEnvelope) -> None:
+    return None
+
+
+def test_events_of_types_a_consumer_does_not_react_to_are_passed_over_unread() -> None:
+    billing = EventConsumer(
+        "c", ["accounts.events"], noop, KafkaSettings(), reacts_to=["TenantCreated"]
+    )
+
+    assert billing.reacts(record([("traceparent", b"00-x"), ("event_type", b"TenantCreated")]))
+    assert not billing.reacts(record([("event_type", b"UserAdded")]))
+    assert billing.reacts(record([]))  # published before the header: parsed, as before
+    everything = EventConsumer("c", ["accounts.events"], noop, KafkaSettings())
+    assert everything.reacts(record([("event_type", b"UserAdded")]))

@@ -6,7 +6,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from accounts.adapters.unit_of_work import AccountsUnitOfWork
-from accounts.app.choreography import CONSUMER, BillingEvents
+from accounts.app.choreography import CONSUMER, REACTS_TO, BillingEvents
 from accounts.app.ports import Clock, Directory, Placer
 from accounts.settings import DATABASE, AccountsSettings
 from tessera_common.commands.runner import CommandRunner, UnitsOfWork
@@ -33,8 +33,9 @@ class Accounts(CommandService[AccountsSettings]):
             settings.directory.cache_size,
         )
         self.consumer = EventConsumer(
-            CONSUMER, [BILLING_EVENTS], BillingEvents(self.commands), settings.kafka
-        )
+            CONSUMER, [BILLING_EVENTS], BillingEvents(self.commands), settings.kafka,
+            reacts_to=REACTS_TO,
+        )  # fmt: skip
 
     def unit_of_work(self, origin: Origin) -> AccountsUnitOfWork:
         return AccountsUnitOfWork(self.engines, origin)

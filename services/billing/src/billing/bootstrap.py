@@ -8,7 +8,13 @@ from collections.abc import Coroutine
 from typing import Any
 
 from billing.adapters.unit_of_work import BillingUnitOfWork
-from billing.app.choreography import CONSUMER, AccountsEvents, Choreography, UsageEvents
+from billing.app.choreography import (
+    CONSUMER,
+    CONSUMES,
+    AccountsEvents,
+    Choreography,
+    UsageEvents,
+)
 from billing.app.ports import Clock, ShardOf
 from billing.domain.price_book import PriceBook
 from billing.overdue import OverdueScanner
@@ -34,8 +40,9 @@ class Billing(CommandService[BillingSettings]):
         # A metering flush is a UsageRecorded per tenant: those are applied as they come,
         # in batches; accounts' events one by one, each reaction in its request's trace.
         self.consumer = EventConsumer(
-            CONSUMER, topics, choreography, settings.kafka, batched_topics=[USAGE_EVENTS]
-        )
+            CONSUMER, topics, choreography, settings.kafka,
+            batched_topics=[USAGE_EVENTS], reacts_to=CONSUMES,
+        )  # fmt: skip
         self.overdue = OverdueScanner(
             self.commands, self.engines.names, settings.terms.overdue_scan_seconds
         )

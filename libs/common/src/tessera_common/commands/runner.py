@@ -4,7 +4,9 @@ A handler is `async def handle(cmd, uow, **dependencies) -> result`: it opens th
 of work on a shard, changes aggregates and returns what its caller needs. The runner
 commits after it returns, so saving, publishing and recording the response are never the
 handler's to remember. Dependencies are matched by parameter name to what the service's
-composition root provides, as cosmicpython's bootstrap injects them.
+composition root provides, as cosmicpython's bootstrap injects them. A handler whose
+pooled connection turned out closed before anything committed (the shard server restarted
+since) runs once more, on a fresh connection.
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any, Generic, TypeVar
 
+import structlog
+
 from tessera_common.commands.unit_of_work import AlreadyAppliedError, CommandUnitOfWork, Origin
+from tessera_common.db.errors import StaleConnectionError
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.idempotency.guard import StoredResponse
 
+log = structlog.get_logger(__name__)
 R = TypeVar("R")
 Handler = Callable[..., Awaitable[R]]
 # How a request's caller sees a command's result and the events it published.
@@ -47,7 +53,24 @@ class CommandRunner:
     ) -> Reply[R]:
         """The handler's result and the events its transaction published."""
         arguments = self.arguments(handler)
-        async with self._units_of_work(origin) as uow:
+        uow = self._units_of_work(origin)
+        try:
+            return await self._run_once(handler, cmd, uow, arguments, respond)
+        except StaleConnectionError as stale:
+            if uow.committed:  # a handler that committed a shard of its own already
+                raise
+            log.info("stale_connection_run_again", shard=stale.shard)
+        return await self._run_once(handler, cmd, self._units_of_work(origin), arguments, respond)
+
+    @staticmethod
+    async def _run_once(
+        handler: Handler[R],
+        cmd: object,
+        uow: CommandUnitOfWork,
+        arguments: dict[str, object],
+        respond: Respond[R] | None,
+    ) -> Reply[R]:
+        async with uow:
             result = await handler(cmd, uow, **arguments)
             events = await uow.commit(partial(respond, result) if respond else None)
         return Reply(result, events)

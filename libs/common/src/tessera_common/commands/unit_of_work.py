@@ -105,6 +105,7 @@ class CommandUnitOfWork(ABC):
         self.origin = origin
         self.shard: str | None = None  # the shard of the open transaction
         self._opened_before = False
+        self.committed = False  # a transaction of this unit of work has committed
         self._publishing: list[Repository] = []
         # Of the events a reaction answers, those applied for the first time here.
         self.first_deliveries: frozenset[uuid.UUID] = frozenset()
@@ -192,6 +193,7 @@ class CommandUnitOfWork(ABC):
         await self._write(events, response)
         await self._end(True, None)
         self.shard = None
+        self.committed = True
         return events
 
     async def __aenter__(self) -> Self:
@@ -239,9 +241,9 @@ class ShardUnitOfWork(CommandUnitOfWork):
         return await first_deliveries(self.connection, consumer, event_ids)
 
     async def _write(self, events: list[EventEnvelope], response: StoredResponse | None) -> None:
-        await write_outbox(self.connection, self.publishes.topic, events)
-        if self.origin.guard is not None and response is not None:
-            await self.origin.guard.record(self.connection, response)
+        guard = self.origin.guard
+        recording = None if guard is None or response is None else guard.recording(response)
+        await write_outbox(self.connection, self.publishes.topic, events, alongside=recording)
 
     async def _end(self, commit: bool, exc: BaseException | None) -> None:
         transaction, self._transaction = self._transaction, None
@@ -249,7 +251,7 @@ class ShardUnitOfWork(CommandUnitOfWork):
             return
         if commit:
             try:
-                await transaction.connection.commit()
+                await transaction.commit()
             except BaseException as failed:
                 await transaction.__aexit__(type(failed), failed, failed.__traceback__)
                 raise

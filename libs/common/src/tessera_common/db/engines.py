@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tessera_common.db.urls import sqlalchemy_async_url, with_database
@@ -14,14 +15,24 @@ from tessera_common.sharding.geo import UnknownShardError
 
 
 def create_engine(
-    url: str, pool_size: int, *, service: str | None = None, shard: str | None = None
+    url: str,
+    pool_size: int,
+    *,
+    service: str | None = None,
+    shard: str | None = None,
+    pre_ping: bool = True,
 ) -> AsyncEngine:
-    """A pooled engine; with `service` and `shard`, its statements are timed and traced."""
+    """A pooled engine; with `service` and `shard`, its statements are timed and traced.
+
+    `pre_ping` tests each connection as it is lent (three round trips with asyncpg: BEGIN,
+    an empty statement, ROLLBACK). Without it, a connection the server closed meanwhile
+    fails its first statement, which invalidates the whole pool: the shards' units of
+    work then run once more (StaleConnectionError), and `ping` asks again."""
     engine = create_async_engine(
         sqlalchemy_async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_timeout=5,
         connect_args={"timeout": 3, "command_timeout": 10},
     )
@@ -42,7 +53,11 @@ class ShardEngines:
         return cls(
             {
                 name: create_engine(
-                    with_database(url, database), settings.pool_size, service=database, shard=name
+                    with_database(url, database),
+                    settings.pool_size,
+                    service=database,
+                    shard=name,
+                    pre_ping=False,
                 )
                 for name, url in settings.servers.items()
             }
@@ -68,8 +83,15 @@ class ShardEngines:
 
 async def ping(engine: AsyncEngine) -> None:
     """A pooled connection answers (a readiness probe's question, asked every few seconds):
-    one statement on the driver's connection, without the BEGIN and ROLLBACK around it that
-    a statement through SQLAlchemy would cost."""
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        await raw.driver_connection.fetchval("SELECT 1")  # type: ignore[union-attr]
+    one statement in autocommit, without the BEGIN and ROLLBACK around it that a statement
+    in a transaction costs. A connection found closed invalidates the pool; the second try
+    connects afresh."""
+    for attempt in (1, 2):
+        try:
+            async with engine.connect() as conn:
+                autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.exec_driver_sql("SELECT 1")
+            return
+        except DBAPIError as exc:
+            if attempt == 2 or not exc.connection_invalidated:
+                raise

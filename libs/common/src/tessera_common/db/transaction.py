@@ -7,18 +7,19 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tessera_common.db.engines import ShardEngines
-from tessera_common.db.errors import ShardUnavailableError
+from tessera_common.db.errors import ShardUnavailableError, StaleConnectionError
 from tessera_common.store_errors import is_unreachable
 
 
 class ShardTransaction:
-    """`async with ShardTransaction(engines, shard) as conn: ...; await conn.commit()`;
+    """`async with ShardTransaction(engines, shard) as conn: ...; await transaction.commit()`;
     leaving without a commit rolls back."""
 
     def __init__(self, engines: ShardEngines, shard: str) -> None:
         self.shard = shard
         self._engine = engines[shard]
         self._connection: AsyncConnection | None = None
+        self._committing = False
 
     @property
     def connection(self) -> AsyncConnection:
@@ -35,6 +36,10 @@ class ShardTransaction:
             raise
         return self._connection
 
+    async def commit(self) -> None:
+        self._committing = True
+        await self.connection.commit()
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -42,7 +47,8 @@ class ShardTransaction:
         tb: TracebackType | None,
     ) -> None:
         """Roll back what was not committed, give the connection back, and name the shard
-        of a failure to reach it."""
+        of a failure to reach it: a StaleConnectionError if the connection was lost before
+        COMMIT was sent (the transaction cannot have taken effect)."""
         conn, self._connection = self._connection, None
         if conn is not None:
             try:
@@ -52,4 +58,16 @@ class ShardTransaction:
             except Exception:
                 pass
         if exc is not None and not isinstance(exc, ShardUnavailableError) and is_unreachable(exc):
+            if not self._committing and _connection_lost(exc):
+                raise StaleConnectionError(self.shard) from exc
             raise ShardUnavailableError(self.shard) from exc
+
+
+def _connection_lost(exc: BaseException | None) -> bool:
+    """The statement found its connection closed (SQLAlchemy invalidated it, and the pool
+    with it), as opposed to failing to connect at all."""
+    while exc is not None:
+        if getattr(exc, "connection_invalidated", False):
+            return True
+        exc = exc.__cause__
+    return False

@@ -10,6 +10,10 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+# The Kafka header repeating the envelope's event_type: a consumer passes over the events
+# it does not react to without parsing them.
+EVENT_TYPE_HEADER = "event_type"
+
 
 class EventEnvelope(BaseModel):
     """Metadata plus a payload; the Kafka key is `tenant_id`."""

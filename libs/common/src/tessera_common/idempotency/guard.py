@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import Update, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -83,8 +83,10 @@ class IdempotencyGuard:
         body = self.cipher.open(row.body, self._record)
         raise IdempotentReplayError(StoredResponse(row.status_code, dict(row.headers), body))
 
-    async def record(self, conn: AsyncConnection, response: StoredResponse) -> None:
-        await conn.execute(
+    def recording(self, response: StoredResponse) -> Update:
+        """The statement that records the response on the claimed key (the unit of work
+        sends it with its outbox rows, as one statement)."""
+        return (
             idempotency_keys.update()
             .where(idempotency_keys.c.scope == self.scope, idempotency_keys.c.key == self.key)
             .values(

@@ -5,6 +5,10 @@ takes each partition's fetched events at once (in one transaction per shard rath
 per event), with the same effect; there each event's trace is linked from the batch's span
 rather than continued, so a topic whose reactions should stay in their request's trace is
 handled one event at a time.
+Events whose `event_type` header names a type the consumer does not react to are passed
+over unparsed. Offsets are committed at most once a second while events flow, and as soon
+as the topic goes quiet: a consumer that stops between commits gets the events since again
+(as after any crash), which the handlers' idempotence absorbs.
 Handlers are idempotent (see `tessera_common.inbox`). What is retried and what is
 dead-lettered is every consumer's policy (`kafka/policies`): a transient failure of the
 handler's store is retried with backoff and the offsets wait; an event that cannot be
@@ -14,6 +18,7 @@ parsed or applied goes to its topic's dead-letter twin with the error attached.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Collection, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -24,7 +29,7 @@ from opentelemetry.trace import Link, SpanKind, get_current_span
 from prometheus_client import Counter
 from tenacity import RetryCallState
 
-from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.envelope import EVENT_TYPE_HEADER, EventEnvelope
 from tessera_common.kafka.clients import create_consumer, create_producer
 from tessera_common.kafka.policies import (
     dead_letter_headers,
@@ -50,6 +55,7 @@ class BatchHandler(Handler, Protocol):
         """Events of one partition, in order, with the effect of each in turn."""
 
 
+COMMIT_INTERVAL_SECONDS = 1.0
 CONSUMED = Counter(
     "tessera_consumer_events_total", "Events handled by a consumer, by outcome.",
     ["consumer", "topic", "outcome"],
@@ -65,11 +71,14 @@ class EventConsumer:
         kafka: KafkaSettings,
         *,
         batched_topics: Collection[str] = (),
+        reacts_to: Collection[str] | None = None,
     ) -> None:
+        """`reacts_to`: the event types the handler acts on (None: every one is parsed)."""
         self.name = name
         self._topics = list(topics)
         self._handler = handler
         self._batched = frozenset(batched_topics)
+        self._reacts_to = None if reacts_to is None else {t.encode() for t in reacts_to}
         self._kafka = kafka
         self._many: BatchHandler | None = None
         if self._batched:
@@ -98,20 +107,35 @@ class EventConsumer:
             # a while) must still stop what was started, or its background tasks linger.
             await consumer.start()
             await producer.start()
+            uncommitted, committed_at = False, time.monotonic()
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=500)
-                for partition, records in batches.items():
+                for partition, fetched in batches.items():
+                    records = [r for r in fetched if self.reacts(r)]
                     if self._many and len(records) > 1 and partition.topic in self._batched:
                         await self._handle_many(self._many, records, producer)
                         continue
                     for record in records:
                         await self._traced_handle(record, producer)
-                if batches:
+                uncommitted |= bool(batches)
+                now = time.monotonic()
+                if uncommitted and (not batches or now - committed_at >= COMMIT_INTERVAL_SECONDS):
                     await consumer.commit()
+                    uncommitted, committed_at = False, now
                 await self._record_lag(consumer)
         finally:
             await consumer.stop()
             await producer.stop()
+
+    def reacts(self, record: ConsumerRecord) -> bool:
+        """False for an event whose header names a type the handler does not react to."""
+        if self._reacts_to is None:
+            return True
+        named = [value for name, value in record.headers if name == EVENT_TYPE_HEADER]
+        if named and named[0] not in self._reacts_to:
+            CONSUMED.labels(self.name, record.topic, "passed-over").inc()
+            return False
+        return True
 
     async def _record_lag(self, consumer: AIOKafkaConsumer) -> None:
         for partition in consumer.assignment():

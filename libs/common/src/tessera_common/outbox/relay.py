@@ -26,6 +26,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import Counter, Gauge, Histogram
 
 from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.events.envelope import EVENT_TYPE_HEADER
 from tessera_common.kafka.clients import create_producer
 from tessera_common.observability.buckets import LATENCY_BUCKETS
 from tessera_common.observability.propagation import context_from_text, trace_headers_of
@@ -66,7 +67,7 @@ OUTBOX_LEADER = Gauge(
 )
 
 _FETCH = """
-SELECT id, topic, message_key, envelope, headers
+SELECT id, topic, message_key, event_type, envelope, headers
 FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1
 """
 _MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])"
@@ -168,6 +169,7 @@ class OutboxRelay:
         )
         # The consumer's span becomes a child of this one.
         headers |= trace_headers_of(trace.set_span_in_context(span))
+        headers[EVENT_TYPE_HEADER] = row["event_type"]
         sent = time.perf_counter()
         try:
             delivery: asyncio.Future[Any] = await producer.send(

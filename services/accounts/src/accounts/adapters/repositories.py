@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Select, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from accounts.adapters.orm import api_keys, tenants, users
@@ -101,23 +101,26 @@ class UserRepository:
         self._conn = conn
 
     async def add(self, user: User) -> None:
-        try:
-            async with self._conn.begin_nested():
-                await self._conn.execute(
-                    users.insert().values(
-                        id=user.id,
-                        tenant_id=user.tenant_id,
-                        email=user.email,
-                        name=user.name,
-                        role=user.role.value,
-                        status=user.status.value,
-                        version=user.version,
-                        created_at=user.created_at,
-                        updated_at=user.updated_at,
-                    )
-                )
-        except IntegrityError as exc:
-            raise DuplicateEmailError(user.email) from exc
+        """Insert the user; an email the tenant already has is a DuplicateEmailError (found
+        by ON CONFLICT in the one statement: no savepoint around it)."""
+        inserted = await self._conn.execute(
+            insert(users)
+            .values(
+                id=user.id,
+                tenant_id=user.tenant_id,
+                email=user.email,
+                name=user.name,
+                role=user.role.value,
+                status=user.status.value,
+                version=user.version,
+                created_at=user.created_at,
+                updated_at=user.updated_at,
+            )
+            .on_conflict_do_nothing(index_elements=[users.c.tenant_id, users.c.email])
+            .returning(users.c.id)
+        )
+        if inserted.first() is None:
+            raise DuplicateEmailError(user.email)
 
     async def get(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
         query = select(users).where(users.c.tenant_id == tenant_id, users.c.id == user_id)
