@@ -26,7 +26,7 @@ from billing.settings import BillingSettings
 from tessera_common.auth.internal_token import HEADER, OPERATOR, Caller, sign_internal_token
 from tessera_common.commands.runner import CommandRunner
 from tessera_common.commands.unit_of_work import Origin
-from tessera_common.db.errors import ShardUnavailableError
+from tessera_common.db.errors import ShardBusyError, ShardUnavailableError
 from tessera_common.db.placements import Placement
 from tessera_common.http.commands import create_command_app
 from tessera_common.settings import AuthSettings
@@ -46,6 +46,11 @@ def as_caller(caller: Caller = OPERATOR) -> dict[str, str]:
 class UnreachableDirectory(InMemoryDirectory):
     async def find(self, tenant_id: uuid.UUID) -> Placement | None:
         raise ShardUnavailableError("directory")
+
+
+class BusyDirectory(InMemoryDirectory):
+    async def find(self, tenant_id: uuid.UUID) -> Placement | None:
+        raise ShardBusyError("directory")
 
 
 class Quiet:
@@ -169,6 +174,16 @@ def test_an_unreachable_directory_is_a_503_naming_it() -> None:
         assert problem(answer) == (503, "shard-unavailable")
         assert answer.headers["retry-after"] == "5"
         assert answer.json()["shard"] == "directory"
+
+
+def test_a_directory_with_no_connection_free_is_a_503_to_retry_soon() -> None:
+    service = AccountsTwin(BusyDirectory())
+    app = create_command_app(service, [tenants.router], accounts_problems)
+    with TestClient(app) as http:
+        answer = http.post(f"/v1/tenants/{uuid.uuid4()}/suspend", headers=as_caller())
+        assert problem(answer) == (503, "shard-unavailable")
+        assert answer.headers["retry-after"] == "1"
+        assert "busy" in answer.json()["detail"]
 
 
 def test_billing_answers_before_and_after_the_subscription_starts() -> None:

@@ -17,8 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera_common.db.engines import ping
-from tessera_common.db.errors import ShardUnavailableError
-from tessera_common.store_errors import is_unreachable
+from tessera_common.db.errors import shard_error
 from tessera_common.vocabulary import Region
 
 metadata = MetaData()
@@ -66,8 +65,8 @@ class TenantDirectory:
             async with self._engine.begin() as conn:
                 inserted = (await conn.execute(stmt)).rowcount == 1
         except Exception as exc:
-            if is_unreachable(exc):
-                raise ShardUnavailableError("directory") from exc
+            if (error := shard_error("directory", exc)) is not None:
+                raise error from exc
             raise
         if not inserted:
             existing = await self.find(placement.tenant_id)
@@ -86,8 +85,8 @@ class TenantDirectory:
             async with self._engine.connect() as conn:
                 row = (await conn.execute(query)).first()
         except Exception as exc:
-            if is_unreachable(exc):
-                raise ShardUnavailableError("directory") from exc
+            if (error := shard_error("directory", exc)) is not None:
+                raise error from exc
             raise
         if row is None:
             return None

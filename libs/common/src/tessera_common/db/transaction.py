@@ -1,4 +1,5 @@
-"""One transaction on one shard; a shard that cannot be reached is a ShardUnavailableError."""
+"""One transaction on one shard; a shard that cannot be reached (or lend a connection) is a
+ShardUnavailableError."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tessera_common.db.engines import ShardEngines
-from tessera_common.db.errors import ShardUnavailableError, StaleConnectionError
-from tessera_common.store_errors import is_unreachable
+from tessera_common.db.errors import ShardUnavailableError, StaleConnectionError, shard_error
 
 
 class ShardTransaction:
@@ -48,7 +48,8 @@ class ShardTransaction:
     ) -> None:
         """Roll back what was not committed, give the connection back, and name the shard
         of a failure to reach it: a StaleConnectionError if the connection was lost before
-        COMMIT was sent (the transaction cannot have taken effect)."""
+        COMMIT was sent (the transaction cannot have taken effect), a ShardBusyError if no
+        pooled connection came free in time."""
         conn, self._connection = self._connection, None
         if conn is not None:
             try:
@@ -57,10 +58,12 @@ class ShardTransaction:
                 await conn.close()
             except Exception:
                 pass
-        if exc is not None and not isinstance(exc, ShardUnavailableError) and is_unreachable(exc):
-            if not self._committing and _connection_lost(exc):
-                raise StaleConnectionError(self.shard) from exc
-            raise ShardUnavailableError(self.shard) from exc
+        if exc is None or isinstance(exc, ShardUnavailableError):
+            return
+        if not self._committing and _connection_lost(exc):
+            raise StaleConnectionError(self.shard) from exc
+        if (error := shard_error(self.shard, exc)) is not None:
+            raise error from exc
 
 
 def _connection_lost(exc: BaseException | None) -> bool:

@@ -99,8 +99,8 @@ CommandDep = Annotated[CommandRequest, Depends(command_request)]
 def shard_unavailable_problem(exc: ShardUnavailableError) -> Problem:
     return Problem(
         503, "shard-unavailable", "Shard unavailable",
-        f"the database shard {exc.shard} holding this tenant is unreachable; retry later",
-        headers={"Retry-After": "5"}, shard=exc.shard,
+        f"the database shard {exc.shard} holding this tenant {exc.reason}; retry later",
+        headers={"Retry-After": str(exc.retry_after_seconds)}, shard=exc.shard,
     )  # fmt: skip
 
 

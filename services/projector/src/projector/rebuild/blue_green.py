@@ -62,7 +62,12 @@ async def rebuild(
                 counter.expect(behind)
                 if behind <= SWITCH_BACKLOG:
                     break
-                _add(replayed, await replay.apply_until(until, shadow, counter.advance))
+                # Counted once below rather than per batch: the shadow is read by no one yet.
+                _add(
+                    replayed,
+                    await replay.apply_until(until, shadow, counter.advance, recount=False),
+                )
+            await shadow.recount_users()  # outside the switch's lock (which counts per batch)
             started = time.perf_counter()
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type(_CONTENTION), stop=stop_after_attempt(10),

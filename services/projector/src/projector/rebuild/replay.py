@@ -11,7 +11,8 @@ from projector.projector import triage
 from projector.stores.postgres import PostgresReadStore
 from tessera_common.settings import KafkaSettings
 
-BATCH = 500
+# Events fetched at once, and applied in one transaction (each partition's in order).
+BATCH = 5_000
 Offsets = dict[TopicPartition, int]
 
 
@@ -66,18 +67,26 @@ class TopicReplay:
         until: Offsets,
         store: PostgresReadStore,
         on_progress: Callable[[int], None] = lambda _: None,
+        *,
+        recount: bool = True,
     ) -> Replayed:
-        """Apply every event before the `until` offsets, each partition in order."""
+        """Apply every event before the `until` offsets, each partition in order: what one
+        fetch brought, of every partition, in one transaction (a tenant's events are all
+        in one partition, so their order holds). `recount`: see PostgresReadStore.apply."""
         done = Replayed()
         while await self.remaining(until):
             fetched = await self._consumer.getmany(timeout_ms=500, max_records=BATCH)
+            changes, events = [], 0
             for tp, messages in fetched.items():
                 wanted = [m.value for m in messages if m.offset < until[tp] and m.value is not None]
                 projected, rejected = triage(self.topic, wanted)
-                await store.apply([change for p in projected for change in p.changes])
-                done.events += len(wanted)
+                changes += [change for p in projected for change in p.changes]
+                events += len(wanted)
                 done.rejected += len(rejected)
-                on_progress(len(wanted))
                 if messages and messages[-1].offset >= until[tp]:
                     self._consumer.seek(tp, until[tp])
+            if changes:
+                await store.apply(changes, recount=recount)
+            done.events += events
+            on_progress(events)
         return done

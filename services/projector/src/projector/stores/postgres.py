@@ -107,6 +107,11 @@ UPDATE tenants SET user_count = (
   SELECT count(*) FROM users WHERE tenant_id = tenants.id AND status <> 'removed'
 ) WHERE id = ANY($1::uuid[]) AND status <> 'erased'
 """
+_RECOUNT_ALL_USERS = """
+UPDATE tenants SET user_count = (
+  SELECT count(*) FROM users WHERE tenant_id = tenants.id AND status <> 'removed'
+) WHERE status <> 'erased'
+"""
 _TENANT_PROFILES = """
 SELECT id, name, region, plan, currency, status, version, user_count, created_at, updated_at
 FROM tenants WHERE id = ANY($1::uuid[])
@@ -215,6 +220,7 @@ class _Pending:
 class PostgresReadStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
+        self._counts_behind = False  # users applied without recounting their tenants
 
     @classmethod
     async def connect(cls, dsn: str, pool_size: int, schema: str = "public") -> PostgresReadStore:
@@ -235,8 +241,11 @@ class PostgresReadStore:
             )
         )
 
-    async def apply(self, changes: Sequence[Change]) -> Delta:
-        """Apply the changes in order, in one transaction; returns what Redis must mirror."""
+    async def apply(self, changes: Sequence[Change], *, recount: bool = True) -> Delta:
+        """Apply the changes in order, in one transaction; returns what Redis must mirror.
+        Without `recount`, the changed tenants' user counts (and their profiles in the
+        delta) are left for `recount_users` (a rebuild counts once, at the end, instead of
+        a count of each changed tenant's users per batch)."""
         delta = Delta()
         tenants = list(dict.fromkeys(c.tenant_id for c in changes))
         # Only tenant and user changes alter a profile; invoices and keys leave it as it is.
@@ -265,7 +274,8 @@ class PostgresReadStore:
                 pending.add(change)
             await pending.flush(conn)
             delta.usage = await usage_rollups.record(conn, usage)
-            if profiled:
+            self._counts_behind |= bool(profiled) and not recount
+            if profiled and recount:
                 await conn.execute(_RECOUNT_USERS, profiled)
                 delta.profiles = [dict(r) for r in await conn.fetch(_TENANT_PROFILES, profiled)]
             delta.api_keys = [dict(r) for r in await conn.fetch(_API_KEYS, keys)] if keys else []
@@ -282,6 +292,13 @@ class PostgresReadStore:
 
     async def ping(self) -> None:
         await self._pool.fetchval("SELECT 1")
+
+    async def recount_users(self) -> None:
+        """Every tenant's user count, from its users, if changes were applied without."""
+        if self._counts_behind:
+            async with self._pool.acquire() as conn:
+                await conn.execute(_RECOUNT_ALL_USERS)
+            self._counts_behind = False
 
     async def close(self) -> None:
         await self._pool.close()
