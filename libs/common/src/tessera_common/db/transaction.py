@@ -12,8 +12,8 @@ from tessera_common.db.errors import ShardUnavailableError, StaleConnectionError
 
 
 class ShardTransaction:
-    """`async with ShardTransaction(engines, shard) as conn: ...; await transaction.commit()`;
-    leaving without a commit rolls back."""
+    """`async with transaction as conn: ...; await transaction.commit()`, for a
+    `transaction = ShardTransaction(engines, shard)`; leaving without a commit rolls back."""
 
     def __init__(self, engines: ShardEngines, shard: str) -> None:
         self.shard = shard
