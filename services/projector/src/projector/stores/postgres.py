@@ -102,16 +102,12 @@ WHERE subscriptions.version < $7
 # Keyed by schema too: a rebuild writing its shadow copy never waits on the live writers.
 _ERASED = "SELECT 1 FROM tenants WHERE id = $1 AND status = 'erased'"
 _LOCK_TENANT = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || $1, 0))"
-_RECOUNT_USERS = """
-UPDATE tenants SET user_count = (
-  SELECT count(*) FROM users WHERE tenant_id = tenants.id AND status <> 'removed'
-) WHERE id = ANY($1::uuid[]) AND status <> 'erased'
-"""
+# A tenant's user count, from its users (every tenant's; `_RECOUNT_USERS`: those named).
 _RECOUNT_ALL_USERS = """
 UPDATE tenants SET user_count = (
   SELECT count(*) FROM users WHERE tenant_id = tenants.id AND status <> 'removed'
-) WHERE status <> 'erased'
-"""
+) WHERE status <> 'erased'"""
+_RECOUNT_USERS = _RECOUNT_ALL_USERS + " AND id = ANY($1::uuid[])"
 _TENANT_PROFILES = """
 SELECT id, name, region, plan, currency, status, version, user_count, created_at, updated_at
 FROM tenants WHERE id = ANY($1::uuid[])
