@@ -35,6 +35,13 @@ REGION_GROUPS = RegionShardGroups(
 )
 
 
+class RegionalTenantShards:
+    """Usage's tenant shards, for tenants no directory holds: their region's pick."""
+
+    async def shards_of(self, tenants: Mapping[uuid.UUID, Region]) -> dict[uuid.UUID, str]:
+        return {tenant_id: REGION_GROUPS.place(tenant_id, r) for tenant_id, r in tenants.items()}
+
+
 class FakeTenants:
     def __init__(self, state: ShardState) -> None:
         self._state = state

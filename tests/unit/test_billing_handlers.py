@@ -264,7 +264,7 @@ async def test_a_payment_pays_once_in_the_invoice_currency(billing: Billing) -> 
 async def test_the_scan_marks_open_invoices_past_due_overdue_once(billing: Billing) -> None:
     await billing.subscribed()
     invoice = await billing.invoice()
-    scanner = OverdueScanner(billing.commands, SHARDS, interval_seconds=60)
+    scanner = OverdueScanner(billing.commands, lambda: SHARDS, interval_seconds=60)
 
     before = [await scanner.scan(shard) for shard in SHARDS]
     billing.clock.advance(timedelta(days=15))

@@ -10,7 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fakes import REGION_GROUPS, FakeAccountsUnitOfWork, FakeBillingUnitOfWork, FakeUsageUnitOfWork
+from fakes import (
+    REGION_GROUPS,
+    FakeAccountsUnitOfWork,
+    FakeBillingUnitOfWork,
+    FakeUsageUnitOfWork,
+    RegionalTenantShards,
+)
 from fastapi.testclient import TestClient
 
 import accounts.bootstrap
@@ -88,7 +94,8 @@ class UsageTwin(Quiet, usage.bootstrap.Usage):
     def command_runner(self) -> CommandRunner:
         self.shards = InMemoryShards()
         return usage.bootstrap.commands_on(
-            lambda origin: FakeUsageUnitOfWork(self.shards, origin), placer=REGION_GROUPS,
+            lambda origin: FakeUsageUnitOfWork(self.shards, origin),
+            tenant_shards=RegionalTenantShards(),
             retention_months=13, clock=self.clock,
         )  # fmt: skip
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import pytest
-from fakes import REGION_GROUPS, FakeUsageUnitOfWork
+from fakes import REGION_GROUPS, FakeUsageUnitOfWork, RegionalTenantShards
 
 from tessera_common.commands.runner import Handler
 from tessera_common.commands.unit_of_work import Origin
@@ -29,14 +29,13 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 class Usage:
-    """The usage handlers on in-memory shards, the region groups and a clock."""
+    """The usage handlers on in-memory shards, tenants placed by region, and a clock."""
 
     def __init__(self) -> None:
         self.shards = InMemoryShards()
-        self.placer = REGION_GROUPS
         self.commands = commands_on(
             lambda origin: FakeUsageUnitOfWork(self.shards, origin),
-            placer=self.placer,
+            tenant_shards=RegionalTenantShards(),
             retention_months=13,
             clock=FrozenClock(NOW),
         )
@@ -118,4 +117,4 @@ async def test_a_flush_stores_each_tenant_on_its_shard_and_refuses_an_invalid_on
     assert "records[1].occurred_at" in outcomes[1].refused
     assert outcomes[2] == TenantOutcome(west, accepted=1, duplicates=1)
     assert sorted(e.tenant_id.int for e in usage.recorded()[1:]) == sorted([east.int, west.int])
-    assert usage.shards[usage.placer.place(east, Region.US_EAST)].tables["usage"]
+    assert usage.shards[REGION_GROUPS.place(east, Region.US_EAST)].tables["usage"]

@@ -95,12 +95,13 @@ async def create_tenants(
 async def _create(
     accounts: Accounts, seed: int, generation: str, count: int, progress: Progress
 ) -> list[FixtureTenant]:
+    await accounts.topology.follow()  # new tenants go where the current topology says
     regions = _regions()
     wanted = []
     for rank in range(count):
         tenant_id = uuid.uuid5(NAMESPACE, f"{seed}/{generation}/{rank}")
         region = regions[rank % len(regions)]  # hot ranks spread over every region
-        wanted.append((tenant_id, region, accounts.placer.place(tenant_id, region)))
+        wanted.append((tenant_id, region, accounts.topology.place(tenant_id, region)))
     await _place(accounts.settings.directory.db_url, wanted)
     by_shard: dict[str, list[tuple[int, uuid.UUID, Region]]] = defaultdict(list)
     for rank, (tenant_id, region, shard) in enumerate(wanted):

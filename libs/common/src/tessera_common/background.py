@@ -11,8 +11,10 @@ class BackgroundTasks:
     def __init__(self) -> None:
         self._tasks: list[asyncio.Task[Any]] = []
 
-    def start(self, *loops: Coroutine[Any, Any, Any]) -> None:
-        self._tasks += [asyncio.create_task(loop) for loop in loops]
+    def start(self, *loops: Coroutine[Any, Any, Any]) -> list[asyncio.Task[Any]]:
+        started = [asyncio.create_task(loop) for loop in loops]
+        self._tasks += started
+        return started
 
     async def stop(self) -> None:
         """Cancel every loop and wait until each has finished."""

@@ -60,6 +60,14 @@ class DirectorySettings(_Block):
     cache_size: int = Field(default=100_000, ge=0)
 
 
+class TopologySettings(_Block):
+    """How often a process asks the directory for a newer shard topology."""
+
+    model_config = SettingsConfigDict(env_prefix="TOPOLOGY_", extra="ignore", frozen=True)
+
+    poll_seconds: float = Field(default=1.0, gt=0, le=60)
+
+
 class ReadDbSettings(_Block):
     """The Postgres read-model database."""
 

@@ -1,4 +1,4 @@
-"""The composition root of the accounts process: the kit's, plus the directory and placer."""
+"""The composition root of the accounts process: the kit's, plus the directory."""
 
 from __future__ import annotations
 
@@ -12,26 +12,15 @@ from accounts.settings import DATABASE, AccountsSettings
 from tessera_common.commands.runner import CommandRunner, UnitsOfWork
 from tessera_common.commands.service import Check, CommandService
 from tessera_common.commands.unit_of_work import Origin
-from tessera_common.db.engines import create_engine
 from tessera_common.db.placements import TenantDirectory
 from tessera_common.events.topics import BILLING_EVENTS
 from tessera_common.kafka.consumer import EventConsumer
-from tessera_common.sharding.geo import RegionShardGroups
 
 
 class Accounts(CommandService[AccountsSettings]):
     def __init__(self, settings: AccountsSettings) -> None:
-        self.placer = RegionShardGroups(settings.shards.regions)
-        unknown = set(self.placer.shards) - set(settings.shards.servers)
-        if unknown:
-            raise ValueError(f"SHARD_REGIONS names shards without a server: {sorted(unknown)}")
         super().__init__("accounts", DATABASE, settings)
-        self.directory = TenantDirectory(
-            create_engine(
-                settings.directory.db_url, pool_size=5, service=DATABASE, shard="directory"
-            ),
-            settings.directory.cache_size,
-        )
+        self.directory = TenantDirectory(self.directory_engine, settings.directory.cache_size)
         self.consumer = EventConsumer(
             CONSUMER, [BILLING_EVENTS], BillingEvents(self.commands), settings.kafka,
             reacts_to=REACTS_TO,
@@ -42,7 +31,7 @@ class Accounts(CommandService[AccountsSettings]):
 
     def command_runner(self) -> CommandRunner:
         return commands_on(
-            self.unit_of_work, directory=self.directory, placer=self.placer, clock=self.clock
+            self.unit_of_work, directory=self.directory, placer=self.topology, clock=self.clock
         )
 
     def loops(self) -> list[Coroutine[Any, Any, Any]]:
@@ -50,10 +39,6 @@ class Accounts(CommandService[AccountsSettings]):
 
     def readiness(self) -> dict[str, Check]:
         return {"directory": self.directory.ping}
-
-    async def stop(self) -> None:
-        await super().stop()
-        await self.directory.dispose()
 
 
 def commands_on(

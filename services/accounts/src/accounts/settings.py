@@ -1,12 +1,9 @@
-"""Everything the accounts service reads from its environment."""
-
-from pydantic import Field
+"""Everything the accounts service reads from its environment: the kit's settings."""
 
 from tessera_common.commands.settings import CommandSettings
-from tessera_common.settings import DirectorySettings
 
 DATABASE = "accounts"
 
 
 class AccountsSettings(CommandSettings):
-    directory: DirectorySettings = Field(default_factory=DirectorySettings)
+    """The kit's settings (shards, directory, topology, Kafka, …): accounts adds none."""

@@ -1,4 +1,4 @@
-"""The composition root of the billing process: the kit's, plus the hash ring and price book."""
+"""The composition root of the billing process: the kit's, plus the price book."""
 
 from __future__ import annotations
 
@@ -25,13 +25,11 @@ from tessera_common.commands.service import CommandService
 from tessera_common.commands.unit_of_work import Origin
 from tessera_common.events.topics import ACCOUNTS_EVENTS, USAGE_EVENTS
 from tessera_common.kafka.consumer import EventConsumer
-from tessera_common.sharding.ring import ConsistentHashRing
 
 
 class Billing(CommandService[BillingSettings]):
     def __init__(self, settings: BillingSettings) -> None:
         super().__init__("billing", DATABASE, settings)
-        self.ring = ConsistentHashRing(settings.shards.servers)
         self.price_book = PriceBook.from_dict(json.loads(price_book_json()))
         choreography = Choreography(
             AccountsEvents(self.commands), UsageEvents(self.commands, self.shard_of)
@@ -44,12 +42,12 @@ class Billing(CommandService[BillingSettings]):
             batched_topics=[USAGE_EVENTS], reacts_to=CONSUMES,
         )  # fmt: skip
         self.overdue = OverdueScanner(
-            self.commands, self.engines.names, settings.terms.overdue_scan_seconds
+            self.commands, lambda: self.engines.names, settings.terms.overdue_scan_seconds
         )
 
     def shard_of(self, tenant_id: uuid.UUID) -> str:
-        """Hash-based sharding: the ring names the shard of every tenant's billing data."""
-        return self.ring.shard_for(str(tenant_id))
+        """Hash-based sharding: the topology's ring names the shard of a tenant's billing."""
+        return self.topology.current.ring.shard_for(str(tenant_id))
 
     def unit_of_work(self, origin: Origin) -> BillingUnitOfWork:
         return BillingUnitOfWork(self.engines, origin)

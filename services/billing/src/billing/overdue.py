@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 from prometheus_client import Counter
@@ -21,15 +21,19 @@ INVOICES_OVERDUE = Counter("tessera_billing_invoices_overdue_total", "Invoices m
 
 class OverdueScanner:
     def __init__(
-        self, commands: CommandRunner, shards: Sequence[str], interval_seconds: float
+        self,
+        commands: CommandRunner,
+        shards: Callable[[], Sequence[str]],
+        interval_seconds: float,
     ) -> None:
+        """`shards` names the shards to scan, asked every round (the topology may add some)."""
         self._commands = commands
-        self._shards = list(shards)
+        self._shards = shards
         self._interval = interval_seconds
 
     async def run(self) -> None:
         while True:
-            for shard in self._shards:
+            for shard in self._shards():
                 try:
                     await self.scan(shard)
                 except Exception as exc:

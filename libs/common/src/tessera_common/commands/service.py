@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import timedelta
 from functools import cached_property, partial
 from typing import Any, Generic, TypeVar
@@ -13,9 +14,16 @@ from tessera_common.commands.ports import Clock
 from tessera_common.commands.runner import CommandRunner
 from tessera_common.commands.settings import CommandSettings
 from tessera_common.commands.unit_of_work import CommandUnitOfWork, Origin
-from tessera_common.db.engines import ShardEngines
+from tessera_common.db.engines import ShardEngines, create_engine
+from tessera_common.db.topology import (
+    ServerCredentials,
+    TopologyFollower,
+    TopologyStore,
+    address_of,
+)
 from tessera_common.idempotency.cipher import ResponseCipher
 from tessera_common.outbox.relay import OutboxRelay, relays_for
+from tessera_common.sharding.topology import ShardTopology
 from tessera_common.timestamps import utc_now
 
 S = TypeVar("S", bound=CommandSettings)
@@ -29,13 +37,29 @@ class CommandService(ABC, Generic[S]):
 
     def __init__(self, name: str, database: str, settings: S, clock: Clock = utc_now) -> None:
         self.name = name
+        self.database = database
         self.settings = settings
         self.clock = clock
         self.engines = ShardEngines.connect(settings.shards, database)
-        self.relays: list[OutboxRelay] = relays_for(
-            name, database, shards=settings.shards, kafka=settings.kafka,
-            outbox=settings.outbox, instance=settings.observability.service_instance,
+        self.relays: dict[str, OutboxRelay] = {
+            relay.shard: relay for relay in self._relays_for(settings.shards.servers)
+        }
+        self._relay_tasks: dict[str, asyncio.Task[Any]] = {}
+        self._shard_checks: dict[str, Check] = {}
+        self._started = False
+        self.directory_engine = create_engine(
+            settings.directory.db_url, pool_size=5, service=database, shard="directory"
+        )
+        self._credentials = ServerCredentials(settings.shards.servers)
+        seed = ShardTopology.seed(
+            {shard: address_of(url) for shard, url in settings.shards.servers.items()},
+            settings.shards.regions,
+        )
+        self.topology = TopologyFollower(
+            TopologyStore(self.directory_engine), seed,
+            service=name, poll_seconds=settings.topology.poll_seconds,
         )  # fmt: skip
+        self.topology.on_change(self._follow_topology)
         self.response_cipher = ResponseCipher(
             settings.auth.internal_token_secret.get_secret_value()
         )
@@ -67,11 +91,45 @@ class CommandService(ABC, Generic[S]):
         return {}
 
     def shard_checks(self) -> dict[str, Check]:
-        return {f"shard:{name}": partial(self.engines.ping, name) for name in self.engines.names}
+        """Each shard's readiness check; the dict gains the shards the topology adds."""
+        self._shard_checks.update(
+            {f"shard:{name}": self._shard_check(name) for name in self.engines.names}
+        )
+        return self._shard_checks
+
+    def _shard_check(self, shard: str) -> Check:
+        return partial(self.engines.ping, shard)
+
+    def _relays_for(self, servers: Mapping[str, str]) -> list[OutboxRelay]:
+        return relays_for(
+            self.name, self.database, servers=servers, kafka=self.settings.kafka,
+            outbox=self.settings.outbox, instance=self.settings.observability.service_instance,
+        )  # fmt: skip
+
+    def _follow_topology(self, topology: ShardTopology) -> None:
+        """A new version: engines and a relay for each new shard (or a moved server)."""
+        urls = self._credentials.urls(topology)
+        changed = self.engines.follow(urls)
+        for relay in self._relays_for({shard: urls[shard] for shard in changed}):
+            self.relays[relay.shard] = relay
+            self._shard_checks[f"shard:{relay.shard}"] = self._shard_check(relay.shard)
+            if self._started:
+                self._start_relay(relay)
+
+    def _start_relay(self, relay: OutboxRelay) -> None:
+        """Run `relay`, in place of the shard's previous relay (cancelled: the new one takes
+        over the lead once the old one's connection is closed)."""
+        if (previous := self._relay_tasks.get(relay.shard)) is not None:
+            previous.cancel()
+        (self._relay_tasks[relay.shard],) = self.background.start(relay.run())
 
     def start(self) -> None:
-        self.background.start(*(relay.run() for relay in self.relays), *self.loops())
+        self._started = True
+        for relay in self.relays.values():
+            self._start_relay(relay)
+        self.background.start(self.topology.run(), *self.loops())
 
     async def stop(self) -> None:
         await self.background.stop()
         await self.engines.dispose()
+        await self.directory_engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from sqlalchemy.exc import DBAPIError
@@ -45,23 +46,43 @@ def create_engine(
 class ShardEngines:
     """The engines of one service database on every shard server."""
 
-    def __init__(self, engines: Mapping[str, AsyncEngine]) -> None:
+    def __init__(
+        self, engines: Mapping[str, AsyncEngine], *, database: str = "", pool_size: int = 1
+    ) -> None:
         self._engines = dict(engines)
+        self._urls: dict[str, str] = {}
+        self._database = database  # what `follow` connects new shards' engines to
+        self._pool_size = pool_size
+        self._retiring: set[asyncio.Task[None]] = set()
 
     @classmethod
     def connect(cls, settings: ShardSettings, database: str) -> ShardEngines:
-        return cls(
-            {
-                name: create_engine(
-                    with_database(url, database),
-                    settings.pool_size,
-                    service=database,
-                    shard=name,
-                    pre_ping=False,
-                )
-                for name, url in settings.servers.items()
-            }
-        )
+        engines = cls({}, database=database, pool_size=settings.pool_size)
+        engines.follow(settings.servers)
+        return engines
+
+    def follow(self, servers: Mapping[str, str]) -> list[str]:
+        """An engine for each server not known yet (shard -> server URL); the shards whose
+        engine is new.
+
+        A shard whose server moved gets a new engine; the old one's connections close as
+        they come back. Shards are never dropped here: their tenants move away first."""
+        changed = []
+        for name, url in servers.items():
+            if self._urls.get(name) == url:
+                continue
+            changed.append(name)
+            previous = self._engines.get(name)
+            self._engines[name] = create_engine(
+                with_database(url, self._database), self._pool_size,
+                service=self._database, shard=name, pre_ping=False,
+            )  # fmt: skip
+            self._urls[name] = url
+            if previous is not None:  # closes its idle connections now, the rest as they return
+                retiring = asyncio.get_running_loop().create_task(previous.dispose())
+                self._retiring.add(retiring)
+                retiring.add_done_callback(self._retiring.discard)
+        return changed
 
     @property
     def names(self) -> list[str]:

@@ -9,6 +9,7 @@ goes stale.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cachetools import LRUCache
@@ -93,3 +94,29 @@ class TenantDirectory:
         placement = Placement(tenant_id, Region(row.region), row.shard)
         self._cache[tenant_id] = placement
         return placement
+
+    async def find_many(self, tenant_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Placement]:
+        """The placements of those tenants the directory holds; one query for those not
+        cached."""
+        found: dict[uuid.UUID, Placement] = {}
+        missing = []
+        for tenant_id in tenant_ids:
+            if (cached := self._cache.get(tenant_id)) is not None:
+                found[tenant_id] = cached
+            else:
+                missing.append(tenant_id)
+        if not missing:
+            return found
+        c = tenant_placements.c
+        query = select(c.tenant_id, c.region, c.shard).where(c.tenant_id.in_(missing))
+        try:
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+        except Exception as exc:
+            if (error := shard_error("directory", exc)) is not None:
+                raise error from exc
+            raise
+        for row in rows:
+            placement = Placement(row.tenant_id, Region(row.region), row.shard)
+            found[row.tenant_id] = self._cache[row.tenant_id] = placement
+        return found

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -32,7 +32,7 @@ from tessera_common.observability.buckets import LATENCY_BUCKETS
 from tessera_common.observability.propagation import context_from_text, trace_headers_of
 from tessera_common.observability.tracing import tracer
 from tessera_common.outbox.table import NOTIFY_CHANNEL
-from tessera_common.settings import KafkaSettings, OutboxSettings, ShardSettings
+from tessera_common.settings import KafkaSettings, OutboxSettings
 
 log = structlog.get_logger(__name__)
 
@@ -208,12 +208,12 @@ def relays_for(
     service: str,
     database: str,
     *,
-    shards: ShardSettings,
+    servers: Mapping[str, str],
     kafka: KafkaSettings,
     outbox: OutboxSettings,
     instance: str,
 ) -> list[OutboxRelay]:
-    """One relay per shard of a service's database."""
+    """One relay per shard server (shard -> server URL) of a service's database."""
     producer_factory = partial(create_producer, kafka, f"{service}-relay-{instance}")
     return [
         OutboxRelay(
@@ -223,5 +223,5 @@ def relays_for(
             producer_factory=producer_factory,
             settings=outbox,
         )
-        for shard, url in shards.servers.items()
+        for shard, url in servers.items()
     ]

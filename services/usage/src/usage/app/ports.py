@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from tessera_common.commands import ports
@@ -12,7 +12,7 @@ from tessera_common.events.envelope import EventEnvelope
 from tessera_common.vocabulary import Region
 from usage.domain.batch import Batch, UsageRecord
 
-__all__ = ["BatchStore", "Clock", "Placer", "UnitOfWork"]
+__all__ = ["BatchStore", "Clock", "TenantShards", "UnitOfWork"]
 
 
 class BatchStore(Protocol):
@@ -30,7 +30,7 @@ class UnitOfWork(ports.UnitOfWork, Protocol):
         ...
 
 
-class Placer(Protocol):
-    """Geographic sharding: the tenant's region's group, the same pick as its account's."""
+class TenantShards(Protocol):
+    """Where each tenant's rows live: its account's shard, in its region's group."""
 
-    def place(self, tenant_id: uuid.UUID, region: Region) -> str: ...
+    async def shards_of(self, tenants: Mapping[uuid.UUID, Region]) -> dict[uuid.UUID, str]: ...

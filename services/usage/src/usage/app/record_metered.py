@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from tessera_common.domain_errors import InvalidFieldError
 from tessera_common.vocabulary import Region
-from usage.app.ports import Clock, Placer, UnitOfWork
+from usage.app.ports import Clock, TenantShards, UnitOfWork
 from usage.domain.batch import Batch, UsageRecord, oldest_kept
 
 
@@ -33,7 +34,7 @@ class TenantOutcome:
 
 
 def _by_shard(
-    cmd: RecordMetered, placer: Placer, now: datetime, oldest: datetime
+    cmd: RecordMetered, shards: Mapping[uuid.UUID, str], now: datetime, oldest: datetime
 ) -> tuple[dict[str, list[Batch]], dict[uuid.UUID, TenantOutcome]]:
     """Each tenant's batch on its shard; a tenant whose records are invalid is refused alone."""
     by_shard: dict[str, list[Batch]] = {}
@@ -44,17 +45,22 @@ def _by_shard(
         except InvalidFieldError as exc:
             refused[entry.tenant_id] = TenantOutcome(entry.tenant_id, refused=str(exc))
             continue
-        by_shard.setdefault(placer.place(entry.tenant_id, entry.region), []).append(batch)
+        by_shard.setdefault(shards[entry.tenant_id], []).append(batch)
     return by_shard, refused
 
 
 async def record_metered(
-    cmd: RecordMetered, uow: UnitOfWork, placer: Placer, clock: Clock, retention_months: int
+    cmd: RecordMetered,
+    uow: UnitOfWork,
+    tenant_shards: TenantShards,
+    clock: Clock,
+    retention_months: int,
 ) -> list[TenantOutcome]:
     """One transaction per shard (one COPY, one statement, an event per tenant with new
     records), committed shard by shard: the outcomes, in the order the tenants came."""
     now = clock()
-    by_shard, outcomes = _by_shard(cmd, placer, now, oldest_kept(now, retention_months))
+    shards = await tenant_shards.shards_of({entry.tenant_id: entry.region for entry in cmd.tenants})
+    by_shard, outcomes = _by_shard(cmd, shards, now, oldest_kept(now, retention_months))
     for shard, batches in by_shard.items():
         await uow.open(shard)
         stored = await uow.batches.add(batches)

@@ -1,0 +1,94 @@
+"""The shard topology: which shard servers exist, where each region's new tenants are placed,
+and which shards make up the billing ring. Versioned: every change is a new version.
+
+The directory database keeps every version; services follow the newest. A server is named
+by its address without a password: credentials stay in each service's own environment.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from tessera_common.sharding.geo import RegionShardGroups
+from tessera_common.sharding.ring import ConsistentHashRing
+from tessera_common.vocabulary import Region
+
+
+class TopologyError(ValueError):
+    """A topology that names shards it does not have, or a change it cannot take."""
+
+
+@dataclass(frozen=True)
+class ShardTopology:
+    version: int
+    servers: Mapping[str, str]  # shard -> its server's address
+    regions: RegionShardGroups  # region -> the shards its new tenants are placed on
+    billing_ring: tuple[str, ...]  # the shards billing's consistent-hash ring spans
+
+    def __post_init__(self) -> None:
+        if self.version < 1:
+            raise TopologyError(f"a topology's version starts at 1, got {self.version}")
+        unknown = sorted({*self.regions.shards, *self.billing_ring} - set(self.servers))
+        if unknown:
+            raise TopologyError(f"shards without a server: {', '.join(unknown)}")
+        if not self.billing_ring:
+            raise TopologyError("the billing ring needs at least one shard")
+
+    @classmethod
+    def seed(
+        cls, servers: Mapping[str, str], regions: Mapping[Region, Sequence[str]]
+    ) -> ShardTopology:
+        """Version 1, from a deployment's configuration: the ring spans every server."""
+        return cls(1, dict(servers), RegionShardGroups(regions), tuple(sorted(servers)))
+
+    @property
+    def shards(self) -> list[str]:
+        return sorted(self.servers)
+
+    @cached_property
+    def ring(self) -> ConsistentHashRing:
+        return ConsistentHashRing(self.billing_ring)
+
+    def place(self, tenant_id: uuid.UUID, region: Region) -> str:
+        """The home shard of a new tenant of `region`."""
+        return self.regions.place(tenant_id, region)
+
+    def with_shard(self, shard: str, address: str, region: Region | None) -> ShardTopology:
+        """The next version, with a new server; its region's new tenants may land on it
+        (none when `region` is None: a shard kept for tenants moved there on purpose)."""
+        if shard in self.servers:
+            raise TopologyError(f"{shard} is already a shard, at {self.servers[shard]}")
+        groups = {r: list(self.regions.group(r)) for r in Region}
+        if region is not None:
+            groups[region].append(shard)
+        return ShardTopology(
+            self.version + 1,
+            {**self.servers, shard: address},
+            RegionShardGroups(groups),
+            self.billing_ring,
+        )
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "servers": dict(sorted(self.servers.items())),
+            "regions": {r.value: list(self.regions.group(r)) for r in Region},
+            "billing_ring": list(self.billing_ring),
+        }
+
+    @classmethod
+    def from_document(cls, version: int, document: Mapping[str, Any]) -> ShardTopology:
+        try:
+            return cls(
+                version,
+                dict(document["servers"]),
+                RegionShardGroups(
+                    {Region(name): list(shards) for name, shards in document["regions"].items()}
+                ),
+                tuple(document["billing_ring"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TopologyError(f"topology version {version} is malformed: {exc}") from exc
