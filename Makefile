@@ -45,6 +45,9 @@ $(TESSERA_KEDA_CRD):
 up: bootstrap ## Start the whole stack locally (Postgres shards, Redis, Kafka, services); KAFKA_BROKERS=3: three brokers
 	@$(RUN) tessera-stack up
 
+shard-add: bootstrap ## Add a shard server to the running stack: make shard-add SHARD=shard-3 REGION=us-east (REGION= for none)
+	@$(RUN) tessera-stack shard-add --shard "$(SHARD)" --region "$(REGION)"
+
 down: ## Stop exactly what `make up` started
 	@$(RUN) tessera-stack down
 

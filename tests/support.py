@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +11,9 @@ import asyncpg
 import httpx
 
 from gateway.settings import MeteringSettings
+from tessera_common.db.topology import ServerUrls
 from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.sharding.topology import ShardTopology
 from tessera_common.timestamps import rfc3339
 from tessera_stack.endpoints import Endpoints
 
@@ -37,18 +40,36 @@ def metering_window() -> float:
     return MeteringSettings().flush_interval_seconds + 25.0
 
 
+async def current_topology(endpoints: Endpoints) -> ShardTopology:
+    """The shard topology the services follow, read from the directory."""
+    conn = await asyncpg.connect(asyncpg_dsn(endpoints.directory_db_url))
+    try:
+        row = await conn.fetchrow(
+            "SELECT version, document FROM shard_topology ORDER BY version DESC LIMIT 1"
+        )
+    finally:
+        await conn.close()
+    assert row is not None, "the directory holds no shard topology"
+    return ShardTopology.from_document(row["version"], json.loads(row["document"]))
+
+
 class ShardDatabases:
-    """Direct reads of one service's database on every shard: the write side."""
+    """Direct reads of one service's database on every shard of the current topology (the
+    shards `make shard-add` added too): the write side."""
 
     database = "accounts"
 
     def __init__(self, endpoints: Endpoints) -> None:
-        self._servers = endpoints.shard_servers
+        self._endpoints = endpoints
+
+    async def servers(self) -> dict[str, str]:
+        topology = await current_topology(self._endpoints)
+        return ServerUrls(self._endpoints.shard_servers).urls(topology)
 
     async def rows(self, sql: str, *args: object) -> dict[str, list[dict[str, Any]]]:
         """The rows `sql` returns on each shard, by shard name."""
         found = {}
-        for shard, server in sorted(self._servers.items()):
+        for shard, server in sorted((await self.servers()).items()):
             conn = await asyncpg.connect(asyncpg_dsn(with_database(server, self.database)))
             try:
                 found[shard] = [dict(row) for row in await conn.fetch(sql, *args)]

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from support import Accounts, Api, Billing, bearer
+from support import Accounts, Api, Billing, bearer, current_topology
 
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.topics import ACCOUNTS_EVENTS
 from tessera_common.kafka.clients import create_producer
-from tessera_common.settings import KafkaSettings, ShardSettings
-from tessera_common.sharding.ring import ConsistentHashRing
+from tessera_common.settings import KafkaSettings
 from tessera_stack.endpoints import Endpoints
 
 Converge = Callable[..., Awaitable[Any]]
@@ -27,10 +26,10 @@ async def subscription_rows(billing_db: Billing, tenant_id: str) -> dict[str, li
 
 
 async def test_a_new_tenant_gets_a_free_subscription_on_its_ring_shard(
-    api: Api, billing_db: Billing, converge: Converge
+    api: Api, billing_db: Billing, converge: Converge, endpoints: Endpoints
 ) -> None:
     tenant = await api.tenant(name="Billed", region="apac", currency="GBP")
-    ring = ConsistentHashRing(ShardSettings().servers)
+    ring = (await current_topology(endpoints)).ring
 
     async def started() -> dict[str, list[dict[str, Any]]] | None:
         return await subscription_rows(billing_db, tenant["tenant_id"]) or None

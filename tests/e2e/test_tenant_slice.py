@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from support import PROBLEM_JSON, Accounts, Api, bearer
+from support import PROBLEM_JSON, Accounts, Api, bearer, current_topology
 
-from tessera_common.settings import ShardSettings
 from tessera_common.vocabulary import Region
 from tessera_stack.endpoints import Endpoints
 
@@ -32,11 +31,11 @@ async def test_a_tenant_lives_on_its_regions_shard_and_reads_back_with_its_user(
     gateway: httpx.AsyncClient,
     operator: dict[str, str],
     converge: Converge,
+    endpoints: Endpoints,
 ) -> None:
     tenant = await pro_tenant(gateway, operator, region)
     tenant_id, key = tenant["tenant_id"], tenant["api_key"]
-    region_shards = ShardSettings().regions[region]
-    assert tenant["shard"] in region_shards
+    assert tenant["shard"] in (await current_topology(endpoints)).regions.group(region)
     assert await accounts_db.holders("tenants", tenant_id) == [tenant["shard"]]
 
     added = await gateway.post(

@@ -9,7 +9,10 @@ import time
 import typer
 from rich.table import Table
 
+from tessera_common.sharding.topology import TopologyError
+from tessera_common.vocabulary import Region
 from tessera_stack.progress import console
+from tessera_stack.shards import add_shard
 from tessera_stack.stack import LocalStack
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
@@ -43,6 +46,25 @@ def status() -> None:
     console.print(table)
     if any(state != "up" for _, _, state in rows):
         raise typer.Exit(1)
+
+
+@app.command("shard-add")
+def shard_add(
+    shard: str = typer.Option(..., help="the new shard's name, e.g. shard-3"),
+    region: str = typer.Option(
+        "", help="the region whose new tenants may land on it; empty for none"
+    ),
+) -> None:
+    """Start a new shard server, migrate every service's schema onto it, and add it to the
+    shard topology that every process follows."""
+    try:
+        added = add_shard(LocalStack(), shard, Region(region) if region else None)
+    except (ValueError, TopologyError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    console.print(
+        f"[bold green]{shard} added[/] at :{added.server.port}: topology version "
+        f"{added.topology.version}, followed by every process in {added.followed_seconds:.2f}s"
+    )
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -25,6 +25,30 @@ PORT_OFFSET = int(os.environ.get("TESSERA_PORT_OFFSET", "0"))
 # `make up KAFKA_BROKERS=3` runs three KRaft brokers; the count is remembered in the run dir,
 # so `make status`, `make down` and the tests see the same cluster without being told.
 BROKERS_FILE = ".kafka-brokers"
+# `make shard-add` remembers the shard servers it added here: `make up`, `status`, `down`
+# and the tests then see them with the others.
+ADDED_SHARDS_FILE = ".shards-added.json"
+ADDED_SHARD_PORT = 15450  # the first added shard server's port, the next one above it
+
+
+def added_shards(root: Path = REPO_ROOT, run_name: str = ".run") -> list[PostgresServer]:
+    remembered = root / run_name / ADDED_SHARDS_FILE
+    if not remembered.exists():
+        return []
+    return [
+        PostgresServer(name, port + PORT_OFFSET, "shard")
+        for name, port in json.loads(remembered.read_text()).items()
+    ]
+
+
+def remember_added_shard(layout: StackLayout, name: str) -> PostgresServer:
+    """The next port for `name`, recorded in the run directory."""
+    remembered = layout.run_dir / ADDED_SHARDS_FILE
+    known = json.loads(remembered.read_text()) if remembered.exists() else {}
+    port = known.setdefault(name, ADDED_SHARD_PORT + len(known))
+    layout.run_dir.mkdir(parents=True, exist_ok=True)
+    remembered.write_text(json.dumps(known, indent=2))
+    return PostgresServer(name, port + PORT_OFFSET, "shard")
 
 
 def kafka_broker_count(root: Path = REPO_ROOT, run_name: str = ".run") -> int:
@@ -75,11 +99,14 @@ class StackLayout:
     root: Path = REPO_ROOT
     # Under root: pid files, logs and data (another stack beside this one takes its own).
     run_name: str = ".run"
-    postgres: tuple[PostgresServer, ...] = (
-        PostgresServer("shard-0", 15432 + PORT_OFFSET, "shard"),
-        PostgresServer("shard-1", 15433 + PORT_OFFSET, "shard"),
-        PostgresServer("shard-2", 15434 + PORT_OFFSET, "shard"),
-        PostgresServer("read", 15440 + PORT_OFFSET, "read"),
+    postgres: tuple[PostgresServer, ...] = field(
+        default_factory=lambda: (
+            PostgresServer("shard-0", 15432 + PORT_OFFSET, "shard"),
+            PostgresServer("shard-1", 15433 + PORT_OFFSET, "shard"),
+            PostgresServer("shard-2", 15434 + PORT_OFFSET, "shard"),
+            PostgresServer("read", 15440 + PORT_OFFSET, "read"),
+            *added_shards(),
+        )
     )
     redis_port: int = 16379 + PORT_OFFSET
     kafka_port: int = 19092 + PORT_OFFSET

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx
 
@@ -11,7 +11,14 @@ from tessera_common.kafka.provisioning import ensure_topics
 from tessera_common.settings import KafkaSettings
 from tessera_stack.edge import EdgeServer
 from tessera_stack.kafka import KafkaBroker
-from tessera_stack.layout import BROKERS_FILE, HOST, StackLayout, service_environment
+from tessera_stack.layout import (
+    BROKERS_FILE,
+    HOST,
+    PostgresServer,
+    StackLayout,
+    added_shards,
+    service_environment,
+)
 from tessera_stack.migrations import pending_migrations, run_migrations
 from tessera_stack.postgres import PostgresCluster
 from tessera_stack.progress import note, step
@@ -42,6 +49,12 @@ class LocalStack:
                 PostgresCluster(self.layout, server, bindir) for server in self.layout.postgres
             ]
         return self._clusters
+
+    def adopt(self, server: PostgresServer) -> None:
+        """A Postgres server added while the stack runs (`make shard-add`)."""
+        if server not in self.layout.postgres:
+            self.layout = replace(self.layout, postgres=(*self.layout.postgres, server))
+            self._clusters = None
 
     def cluster(self, name: str) -> PostgresCluster:
         return next(c for c in self.clusters if c.server.name == name)
@@ -144,6 +157,9 @@ class LocalStack:
         return behind
 
     def down(self) -> None:
+        # A server `make shard-add` added since this stack object was made stops too.
+        for server in added_shards(self.layout.root, self.layout.run_name):
+            self.adopt(server)
         with step("prometheus"):
             self.prometheus.process.stop()
         with step("services"):

@@ -16,7 +16,7 @@ from tessera_common.commands.settings import CommandSettings
 from tessera_common.commands.unit_of_work import CommandUnitOfWork, Origin
 from tessera_common.db.engines import ShardEngines, create_engine
 from tessera_common.db.topology import (
-    ServerCredentials,
+    ServerUrls,
     TopologyFollower,
     TopologyStore,
     address_of,
@@ -50,7 +50,7 @@ class CommandService(ABC, Generic[S]):
         self.directory_engine = create_engine(
             settings.directory.db_url, pool_size=5, service=database, shard="directory"
         )
-        self._credentials = ServerCredentials(settings.shards.servers)
+        self._server_urls = ServerUrls(settings.shards.servers)
         seed = ShardTopology.seed(
             {shard: address_of(url) for shard, url in settings.shards.servers.items()},
             settings.shards.regions,
@@ -108,7 +108,7 @@ class CommandService(ABC, Generic[S]):
 
     def _follow_topology(self, topology: ShardTopology) -> None:
         """A new version: engines and a relay for each new shard (or a moved server)."""
-        urls = self._credentials.urls(topology)
+        urls = self._server_urls.urls(topology)
         changed = self.engines.follow(urls)
         for relay in self._relays_for({shard: urls[shard] for shard in changed}):
             self.relays[relay.shard] = relay

@@ -56,13 +56,17 @@ class TopologyConflictError(TopologyError):
 
 def address_of(url: str) -> str:
     """A server URL without its password: what the topology records."""
-    return make_url(url).set(password=None).render_as_string(hide_password=False)
+    # URL.set() takes None as "unchanged"; the URL is a named tuple, and _replace clears it.
+    return make_url(url)._replace(password=None).render_as_string(hide_password=False)
 
 
-class ServerCredentials:
-    """Passwords by user name, from the server URLs of this process's own configuration."""
+class ServerUrls:
+    """How this process reaches each shard's server. A shard its own configuration names is
+    reached by that URL (its credentials, and whatever proxy stands in the way); any other,
+    by the topology's address, with the password the configuration holds for its user."""
 
     def __init__(self, configured: Mapping[str, str]) -> None:
+        self._configured = dict(configured)
         self._passwords: dict[str, str] = {}
         for url in configured.values():
             parsed = make_url(url)
@@ -70,7 +74,9 @@ class ServerCredentials:
                 self._passwords.setdefault(parsed.username, str(parsed.password))
 
     def url(self, shard: str, address: str) -> str:
-        """`address` with the password of its user; TopologyError when none is configured."""
+        """TopologyError when the address's user has no password here."""
+        if shard in self._configured:
+            return self._configured[shard]
         parsed = make_url(address)
         if parsed.password is not None:
             return address

@@ -1,0 +1,111 @@
+"""`make shard-add`: a new shard server in the local stack, with every service's schema,
+registered in the shard topology and followed by every process without a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from dataclasses import dataclass
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from tessera_common.db.engines import create_engine
+from tessera_common.db.topology import TopologyStore, address_of
+from tessera_common.sharding.topology import ShardTopology, TopologyError
+from tessera_common.vocabulary import Region
+from tessera_stack.layout import HOST, PostgresServer, remember_added_shard
+from tessera_stack.migrations import SCHEMAS, run_migrations
+from tessera_stack.progress import note, step
+from tessera_stack.services import instances
+from tessera_stack.stack import LocalStack
+
+SHARD_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
+# The processes that follow the topology: every command service's instances.
+FOLLOWERS = ("accounts", "billing", "usage")
+FOLLOW_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class ShardAdded:
+    server: PostgresServer
+    topology: ShardTopology
+    followed_seconds: float  # from the version's publication until every process followed
+
+
+async def current_topology(stack: LocalStack) -> ShardTopology:
+    engine = create_engine(stack.environment["DIRECTORY_DB_URL"], pool_size=1)
+    try:
+        return await TopologyStore(engine).latest()
+    finally:
+        await engine.dispose()
+
+
+def add_shard(stack: LocalStack, name: str, region: Region | None) -> ShardAdded:
+    """Start `name`'s server, bring every shard schema to head on it, publish the topology
+    with it (in `region`'s group for new tenants, or in none), and wait until every process
+    follows. A shard already in the topology is refused before anything starts."""
+    if not SHARD_NAME.fullmatch(name):
+        raise TopologyError(f"a shard's name is lower-case letters, digits and '-': {name!r}")
+    topology = asyncio.run(current_topology(stack))
+    if name in topology.servers:
+        raise TopologyError(f"{name} is already a shard, at {topology.servers[name]}")
+    server = remember_added_shard(stack.layout, name)
+    stack.adopt(server)  # `down` stops it with the others
+    cluster = stack.cluster(name)
+    with step(f"postgres {name} on :{server.port}"):
+        if not cluster.initialised():
+            cluster.init()
+        if not cluster.running():
+            cluster.start()
+        cluster.ensure_role()
+    shard_modules = tuple(dict.fromkeys(s.module for s in SCHEMAS if s.on_shards))
+    run_migrations({**stack.environment, "SHARD_SERVERS": json.dumps({name: server.url})},
+                   shard_modules)  # fmt: skip
+    with step(f"topology: {name} for {region.value if region else 'no region'}"):
+        added = topology.with_shard(name, address_of(server.url), region)
+        reason = f"shard-add {name} ({region.value if region else 'no region'})"
+        asyncio.run(_publish(stack, added, reason))
+        note(f"version {added.version}")
+    with step("every process follows"):
+        took = asyncio.run(followed(stack, added.version))
+        note(f"followed by every process in {took:.2f}s")
+    return ShardAdded(server, added, took)
+
+
+async def _publish(stack: LocalStack, topology: ShardTopology, reason: str) -> None:
+    engine = create_engine(stack.environment["DIRECTORY_DB_URL"], pool_size=1)
+    try:
+        await TopologyStore(engine).publish(topology, reason)
+    finally:
+        await engine.dispose()
+
+
+async def followed(stack: LocalStack, version: int) -> float:
+    """Seconds until every command service instance reports `version` (from now)."""
+    began = time.monotonic()
+    waiting = {f"http://{HOST}:{i.port}" for i in instances(stack.layout, FOLLOWERS)}
+    async with httpx.AsyncClient(timeout=2.0) as http:
+        while waiting:
+            if time.monotonic() - began > FOLLOW_TIMEOUT_SECONDS:
+                raise TimeoutError(f"not following version {version}: {sorted(waiting)}")
+            for url in list(waiting):
+                if await followed_version(http, url) >= version:
+                    waiting.discard(url)
+            if waiting:
+                await asyncio.sleep(0.05)
+    return time.monotonic() - began
+
+
+async def followed_version(http: httpx.AsyncClient, url: str) -> int:
+    """The topology version a process reports in its metrics (0 when it does not answer)."""
+    try:
+        response = await http.get(f"{url}/metrics")
+    except httpx.HTTPError:
+        return 0
+    for family in text_string_to_metric_families(response.text):
+        if family.name == "tessera_topology_version":
+            return int(max((sample.value for sample in family.samples), default=0))
+    return 0
