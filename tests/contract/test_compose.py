@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from deployment import REPO
 from deployment.compose import (
+    ADDED_SHARD,
     ALL,
     HA_BROKERS,
     JOBS,
@@ -155,7 +156,7 @@ def test_kafka_mirrors_the_local_broker() -> None:
     assert len(cluster_id) == 16, "a KRaft cluster id is a UUID"
 
 
-@pytest.mark.parametrize("name", POSTGRES)
+@pytest.mark.parametrize("name", [*POSTGRES, ADDED_SHARD[0]])
 def test_postgres_mirrors_the_local_servers(name: str) -> None:
     """Same credentials and server settings as the local stack; listening stays the image's."""
     env = environment(name)
@@ -171,10 +172,31 @@ def test_postgres_mirrors_the_local_servers(name: str) -> None:
 # --- the `ha` profile --------------------------------------------------------------------
 
 
-def test_only_the_extra_brokers_need_a_profile() -> None:
-    """`docker compose up` runs the whole system; `--profile ha` only adds brokers."""
+def test_only_the_extra_brokers_and_the_added_shard_need_a_profile() -> None:
+    """`docker compose up` runs the whole system; `--profile ha` only adds brokers, and
+    `--profile shard-3` a shard server for the running system to take on."""
     profiled = {name: svc["profiles"] for name, svc in services().items() if "profiles" in svc}
-    assert profiled == {name: ["ha"] for name in HA_BROKERS}
+    assert profiled == {
+        **{name: ["ha"] for name in HA_BROKERS},
+        **{name: ["shard-3"] for name in ADDED_SHARD},
+    }
+
+
+def test_the_added_shards_job_migrates_only_it_then_publishes_it_without_its_password() -> None:
+    server, job = ADDED_SHARD
+    shards = json.loads(environment(job)["SHARD_SERVERS"])
+    assert list(shards) == [server]
+    assert urlsplit(shards[server]).hostname == server
+    script = command(job)[-1]
+    migrations = ["accounts.migrate", "billing.migrate", "usage.migrate"]
+    assert [m for m in re.findall(r"python -m (\S+)", script) if m in migrations] == migrations
+    published = re.search(r"accounts\.topology add-shard (.*)$", script)
+    assert published is not None, "the job does not publish the shard"
+    assert f"--shard {server}" in published.group(1)
+    url = re.search(r"--url (\S+)", published.group(1))
+    assert url is not None
+    assert urlsplit(url.group(1)).password is None
+    assert depends_on(job)[server] == "service_healthy"
 
 
 @pytest.mark.parametrize("name", HA_BROKERS)
@@ -224,7 +246,7 @@ def test_observability_runs_the_official_image(name: str) -> None:
     assert repository == IMAGE_OWNERS[name]
 
 
-@pytest.mark.parametrize("name", [n for n in ALL if n not in (*JOBS, *SERVICES)])
+@pytest.mark.parametrize("name", [n for n in ALL if n not in (*JOBS, *SERVICES, ADDED_SHARD[1])])
 def test_third_party_images_are_pinned_to_a_version(name: str) -> None:
     _repository, _, tag = service(name)["image"].partition(":")
     # A full version (15.12, 7.4.2, v3.2.1), never a floating major like `15` or `7`.

@@ -4,6 +4,7 @@ the shape every workload needs: probes, disruption budgets, autoscaling."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]  # no types-jsonschema in the dev group
@@ -189,3 +190,17 @@ def test_every_reference_names_a_rendered_key(overlay: str) -> None:
                     if reference in kinds:
                         found = keys.get((kinds[reference], ref["name"]), set())
                         assert ref["key"] in found, (workload["metadata"]["name"], ref)
+
+
+def test_adding_a_shard_renders_its_server_and_a_job_that_migrates_and_publishes_only_it() -> None:
+    docs = render("operations/shard-add")
+    assert [problem for doc in docs for problem in schema_problems(doc)] == []
+    assert set(of_kind(docs, "StatefulSet")) == {"shard-3"}
+    (job,) = of_kind(docs, "Job").values()
+    (container,) = containers(job)
+    env = {var["name"]: var.get("value") for var in container["env"]}
+    assert list(json.loads(env["SHARD_SERVERS"])) == ["shard-3"]
+    script = container["command"][-1]
+    assert "accounts.topology add-shard --shard shard-3 --region us-east" in script
+    assert "--url postgresql://tessera@shard-3:5432" in script  # no password in the topology
+    assert {doc["metadata"].get("namespace") for doc in docs} == {"tessera"}

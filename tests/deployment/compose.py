@@ -36,6 +36,9 @@ HA_BROKERS = ("kafka-2", "kafka-3")
 OBSERVABILITY = ("otel-collector", "jaeger", "prometheus", "grafana")
 EDGE = ("edge",)
 JOBS = ("kafka-topics", "migrate")
+# The `shard-3` profile: a shard server added to the running system, and the job that
+# migrates it and publishes it in the shard topology.
+ADDED_SHARD = ("shard-3", "shard-3-add")
 SERVICE_SETTINGS: dict[str, type[BaseModel]] = {
     "accounts": AccountsSettings,
     "billing": BillingSettings,
@@ -45,7 +48,7 @@ SERVICE_SETTINGS: dict[str, type[BaseModel]] = {
     "gateway": GatewaySettings,
 }
 SERVICES = tuple(SERVICE_SETTINGS)
-ALL = (*INFRA, *HA_BROKERS, *JOBS, *SERVICES, *EDGE, *OBSERVABILITY)
+ALL = (*INFRA, *HA_BROKERS, *ADDED_SHARD, *JOBS, *SERVICES, *EDGE, *OBSERVABILITY)
 PYTHON_PROCESSES = (*JOBS, *SERVICES)
 # What each Python process reads its configuration through.
 PROCESS_SETTINGS: dict[str, tuple[type[BaseModel], ...]] = {

@@ -39,9 +39,11 @@ def tool(variable: str, pattern: str) -> Path:
 
 @cache
 def _build(overlay: str) -> str:
+    """An overlay (`single-region`), or any kustomization under infra/k8s by its path."""
     kustomize = tool("TESSERA_KUSTOMIZE", "kustomize-*/kustomize")
+    directory = K8S / overlay if "/" in overlay else K8S / "overlays" / overlay
     done = subprocess.run(
-        [str(kustomize), "build", str(K8S / "overlays" / overlay)],
+        [str(kustomize), "build", str(directory)],
         capture_output=True,
         text=True,
         timeout=60,

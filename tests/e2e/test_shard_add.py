@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 from support import Api, bearer, current_topology, usage_record
 
 from tessera_common.db.urls import asyncpg_dsn, with_database
@@ -43,8 +44,9 @@ async def test_a_shard_server_added_live_takes_new_tenants_of_its_region(
     local_stack: LocalStack, endpoints: Endpoints, api: Api, converge: Converge
 ) -> None:
     before = await current_topology(endpoints)
-    name = f"shard-{len(before.servers)}"  # the next free name, on a stack that added some
-    assert name not in before.servers
+    name = "shard-3"
+    if name in before.servers:  # a shard is added for good: only a fresh stack can add it
+        pytest.skip(f"{name} was added by an earlier run on this stack (`make clean` resets)")
     pids = follower_pids(local_stack)
 
     added = await asyncio.to_thread(add_shard, local_stack, name, Region.US_EAST)
@@ -54,7 +56,7 @@ async def test_a_shard_server_added_live_takes_new_tenants_of_its_region(
     assert topology.version == before.version + 1
     assert topology.regions.group(Region.US_EAST) == [*before.regions.group(Region.US_EAST), name]
     assert topology.billing_ring == before.billing_ring  # the ring grows on its own, later
-    assert "password" not in topology.servers[name] and ":tessera@" not in topology.servers[name]
+    assert make_url(topology.servers[name]).password is None  # passwords stay in configuration
     assert follower_pids(local_stack) == pids  # followed, not restarted
 
     # Rendezvous placement: about a third of new us-east tenants land on the new shard.

@@ -28,11 +28,11 @@ async def pro_tenant(
 async def test_a_tenant_lives_on_its_regions_shard_and_reads_back_with_its_user(
     region: Region,
     accounts_db: Accounts,
-    gateway: httpx.AsyncClient,
-    operator: dict[str, str],
+    api: Api,
     converge: Converge,
     endpoints: Endpoints,
 ) -> None:
+    gateway, operator = api.gateway, api.operator
     tenant = await pro_tenant(gateway, operator, region)
     tenant_id, key = tenant["tenant_id"], tenant["api_key"]
     assert tenant["shard"] in (await current_topology(endpoints)).regions.group(region)

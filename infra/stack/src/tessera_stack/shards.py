@@ -13,7 +13,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from tessera_common.db.engines import create_engine
-from tessera_common.db.topology import TopologyStore, address_of
+from tessera_common.db.topology import TopologyStore
 from tessera_common.sharding.topology import ShardTopology, TopologyError
 from tessera_common.vocabulary import Region
 from tessera_stack.layout import HOST, PostgresServer, remember_added_shard
@@ -64,10 +64,8 @@ def add_shard(stack: LocalStack, name: str, region: Region | None) -> ShardAdded
     shard_modules = tuple(dict.fromkeys(s.module for s in SCHEMAS if s.on_shards))
     run_migrations({**stack.environment, "SHARD_SERVERS": json.dumps({name: server.url})},
                    shard_modules)  # fmt: skip
-    with step(f"topology: {name} for {region.value if region else 'no region'}"):
-        added = topology.with_shard(name, address_of(server.url), region)
-        reason = f"shard-add {name} ({region.value if region else 'no region'})"
-        asyncio.run(_publish(stack, added, reason))
+    with step(f"topology: {name} for {region or 'no region'}"):
+        added = asyncio.run(_publish(stack, name, server.url, region))
         note(f"version {added.version}")
     with step("every process follows"):
         took = asyncio.run(followed(stack, added.version))
@@ -75,10 +73,10 @@ def add_shard(stack: LocalStack, name: str, region: Region | None) -> ShardAdded
     return ShardAdded(server, added, took)
 
 
-async def _publish(stack: LocalStack, topology: ShardTopology, reason: str) -> None:
+async def _publish(stack: LocalStack, name: str, url: str, region: Region | None) -> ShardTopology:
     engine = create_engine(stack.environment["DIRECTORY_DB_URL"], pool_size=1)
     try:
-        await TopologyStore(engine).publish(topology, reason)
+        return await TopologyStore(engine).add_shard(name, url, region)
     finally:
         await engine.dispose()
 

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from tessera_common.sharding.topology import ShardTopology, TopologyError
 from tessera_common.vocabulary import Region
@@ -150,6 +151,22 @@ class TopologyStore:
                 f"topology version {topology.version} was published meanwhile; start again "
                 "from the newest"
             ) from exc
+
+    async def add_shard(
+        self, shard: str, address: str, region: Region | None, *, attempts: int = 3
+    ) -> ShardTopology:
+        """Publish the newest version with `shard` added (see ShardTopology.with_shard),
+        made again from the newest if another change took its number."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(TopologyConflictError),
+            stop=stop_after_attempt(attempts),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                added = (await self.latest()).with_shard(shard, address_of(address), region)
+                await self.publish(added, f"shard-add {shard} ({region or 'no region'})")
+        return added
 
 
 Listener = Callable[[ShardTopology], None]

@@ -1,0 +1,89 @@
+"""The shard topology as data: its versions, the shards they add, their documents, and how a
+process reaches each server without the directory holding a password."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tessera_common.db.topology import ServerUrls, address_of
+from tessera_common.sharding.topology import ShardTopology, TopologyError
+from tessera_common.vocabulary import Region
+
+SERVERS = {
+    "shard-0": "postgresql://tessera@10.0.0.1:5432",
+    "shard-1": "postgresql://tessera@10.0.0.2:5432",
+    "shard-2": "postgresql://tessera@10.0.0.3:5432",
+}
+REGIONS = {
+    Region.US_EAST: ["shard-0", "shard-1"],
+    Region.EU_WEST: ["shard-2"],
+    Region.APAC: ["shard-2"],
+}
+SEED = ShardTopology.seed(SERVERS, REGIONS)
+
+
+def test_the_seed_is_version_1_and_its_ring_spans_every_server() -> None:
+    assert SEED.version == 1
+    assert SEED.billing_ring == ("shard-0", "shard-1", "shard-2")
+    assert SEED.ring.shards == ("shard-0", "shard-1", "shard-2")
+
+
+def test_a_region_naming_a_shard_without_a_server_is_refused() -> None:
+    with pytest.raises(TopologyError, match="shards without a server: shard-9"):
+        ShardTopology.seed(SERVERS, {**REGIONS, Region.APAC: ["shard-9"]})
+
+
+def test_an_added_shard_is_the_next_version_and_joins_only_its_regions_group() -> None:
+    grown = SEED.with_shard("shard-3", "postgresql://tessera@10.0.0.4:5432", Region.US_EAST)
+    assert grown.version == 2
+    assert list(grown.regions.group(Region.US_EAST)) == ["shard-0", "shard-1", "shard-3"]
+    assert list(grown.regions.group(Region.EU_WEST)) == ["shard-2"]
+    assert grown.billing_ring == SEED.billing_ring
+    assert SEED.servers.keys() == {"shard-0", "shard-1", "shard-2"}  # the old version stands
+
+
+def test_a_shard_added_for_no_region_takes_no_new_tenants() -> None:
+    kept = SEED.with_shard("dedicated-1", "postgresql://tessera@10.0.0.9:5432", None)
+    assert "dedicated-1" in kept.servers
+    assert "dedicated-1" not in kept.regions.shards
+
+
+def test_a_shard_already_present_is_refused() -> None:
+    with pytest.raises(TopologyError, match="shard-1 is already a shard"):
+        SEED.with_shard("shard-1", "postgresql://tessera@10.0.0.7:5432", Region.APAC)
+
+
+@given(st.lists(st.uuids(), min_size=300, max_size=300, unique=True))
+def test_adding_a_shard_to_a_region_moves_no_earlier_pick_but_to_the_new_shard(
+    tenants: list[uuid.UUID],
+) -> None:
+    grown = SEED.with_shard("shard-3", "postgresql://tessera@10.0.0.4:5432", Region.US_EAST)
+    for tenant_id in tenants:
+        before, after = (
+            SEED.place(tenant_id, Region.US_EAST),
+            grown.place(tenant_id, Region.US_EAST),
+        )
+        assert after in (before, "shard-3")
+
+
+def test_a_document_round_trips_and_a_malformed_one_names_its_version() -> None:
+    grown = SEED.with_shard("shard-3", "postgresql://tessera@10.0.0.4:5432", Region.APAC)
+    assert ShardTopology.from_document(2, grown.to_document()) == grown
+    with pytest.raises(TopologyError, match="topology version 7 is malformed"):
+        ShardTopology.from_document(7, {"servers": SERVERS})
+
+
+def test_the_directory_records_an_address_without_its_password() -> None:
+    assert address_of("postgresql://app:s3cret@db-7:5432") == "postgresql://app@db-7:5432"
+
+
+def test_a_process_reaches_configured_shards_as_configured_and_others_with_its_password() -> None:
+    urls = ServerUrls({"shard-0": "postgresql://app:s3cret@proxy:6432"})
+    assert urls.url("shard-0", "postgresql://app@db-0:5432") == "postgresql://app:s3cret@proxy:6432"
+    assert urls.url("shard-3", "postgresql://app@db-3:5432") == "postgresql://app:s3cret@db-3:5432"
+    with pytest.raises(TopologyError, match="wants user 'other'"):
+        urls.url("shard-4", "postgresql://other@db-4:5432")
