@@ -22,7 +22,7 @@ from __future__ import annotations
 import inspect
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ClassVar, Self, get_type_hints
@@ -54,21 +54,36 @@ class Origin:
     consumer: str | None = None
     # A reaction to several events at once: their ids (the first is `causation_id`).
     batch: tuple[uuid.UUID, ...] = ()
+    # The tenants of the events answered, in their order (the inbox records them).
+    tenants: tuple[uuid.UUID, ...] = ()
 
     @classmethod
     def reaction(cls, event: EventEnvelope, consumer: str) -> Origin:
-        return cls(event.correlation_id, causation_id=event.event_id, consumer=consumer)
+        return cls(
+            event.correlation_id, causation_id=event.event_id, consumer=consumer,
+            tenants=(event.tenant_id,),
+        )  # fmt: skip
 
     @classmethod
     def reaction_to_many(cls, events: Sequence[EventEnvelope], consumer: str) -> Origin:
         """One transaction answering several events, each recorded in the inbox."""
         first, batch = events[0], tuple(event.event_id for event in events)
-        return cls(first.correlation_id, first.event_id, consumer=consumer, batch=batch)
+        tenants = tuple(event.tenant_id for event in events)
+        return cls(
+            first.correlation_id, first.event_id, consumer=consumer, batch=batch, tenants=tenants
+        )
 
     @property
     def answers(self) -> tuple[uuid.UUID, ...]:
         """The events a reaction answers."""
         return self.batch or ((self.causation_id,) if self.causation_id is not None else ())
+
+    @property
+    def answered(self) -> dict[uuid.UUID, uuid.UUID | None]:
+        """Each event a reaction answers, and its tenant (None when not known)."""
+        answers = self.answers
+        tenants = self.tenants if len(self.tenants) == len(answers) else (None,) * len(answers)
+        return dict(zip(answers, tenants, strict=True))
 
     @classmethod
     def scheduled(cls) -> Origin:
@@ -134,9 +149,10 @@ class CommandUnitOfWork(ABC):
 
     @abstractmethod
     async def _first_deliveries(
-        self, consumer: str, event_ids: tuple[uuid.UUID, ...]
+        self, consumer: str, events: Mapping[uuid.UUID, uuid.UUID | None]
     ) -> frozenset[uuid.UUID]:
-        """Record the events in the consumer's inbox; those that were not there already."""
+        """Record the events (id -> tenant) in the consumer's inbox; those that were not
+        there already."""
 
     @abstractmethod
     async def _write(self, events: list[EventEnvelope], response: StoredResponse | None) -> None:
@@ -161,7 +177,9 @@ class CommandUnitOfWork(ABC):
         if self.origin.consumer is not None:
             answers = self.origin.answers
             assert answers, "a reaction names its events"
-            self.first_deliveries = await self._first_deliveries(self.origin.consumer, answers)
+            self.first_deliveries = await self._first_deliveries(
+                self.origin.consumer, self.origin.answered
+            )
             if not self.first_deliveries:
                 raise AlreadyAppliedError(", ".join(map(str, answers)))
         self._bind()
@@ -236,9 +254,9 @@ class ShardUnitOfWork(CommandUnitOfWork):
         await guard.claim(self.connection)
 
     async def _first_deliveries(
-        self, consumer: str, event_ids: tuple[uuid.UUID, ...]
+        self, consumer: str, events: Mapping[uuid.UUID, uuid.UUID | None]
     ) -> frozenset[uuid.UUID]:
-        return await first_deliveries(self.connection, consumer, event_ids)
+        return await first_deliveries(self.connection, consumer, events)
 
     async def _write(self, events: list[EventEnvelope], response: StoredResponse | None) -> None:
         guard = self.origin.guard

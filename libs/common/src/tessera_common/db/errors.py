@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from tessera_common.db.fences import FENCED_SQLSTATE
 from tessera_common.store_errors import is_unreachable
 
 
@@ -32,11 +33,30 @@ class ShardBusyError(ShardUnavailableError):
     retry_after_seconds = 1
 
 
+class TenantMovingError(ShardUnavailableError):
+    """The tenant's rows are fenced on this shard: they are being moved to another one, or
+    have been (a process that still routes the tenant here learns of it within a second)."""
+
+    reason = "is moving this tenant to another shard"
+    retry_after_seconds = 1
+
+
+def _sqlstate(exc: BaseException | None) -> str | None:
+    while exc is not None:
+        if isinstance(code := getattr(exc, "sqlstate", None), str):
+            return code
+        exc = getattr(exc, "orig", None) or exc.__cause__
+    return None
+
+
 def shard_error(shard: str, exc: BaseException) -> ShardUnavailableError | None:
     """What a failure of a statement on `shard` says of the shard, if anything: no pooled
-    connection came free in time (busy), or none could reach it (unavailable)."""
+    connection came free in time (busy), none could reach it (unavailable), or it fenced
+    the tenant's rows (moving)."""
     if isinstance(exc, PoolTimeoutError):
         return ShardBusyError(shard)
+    if _sqlstate(exc) == FENCED_SQLSTATE:
+        return TenantMovingError(shard)
     if is_unreachable(exc):
         return ShardUnavailableError(shard)
     return None

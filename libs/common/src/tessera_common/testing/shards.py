@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,9 +97,9 @@ class InMemoryUnitOfWork(CommandUnitOfWork):
         raise IdempotentReplayError(record.response)
 
     async def _first_deliveries(
-        self, consumer: str, event_ids: tuple[uuid.UUID, ...]
+        self, consumer: str, events: Mapping[uuid.UUID, uuid.UUID | None]
     ) -> frozenset[uuid.UUID]:
-        fresh = frozenset(i for i in event_ids if (consumer, i) not in self.state.inbox)
+        fresh = frozenset(i for i in events if (consumer, i) not in self.state.inbox)
         self.state.inbox.update((consumer, event_id) for event_id in fresh)
         return fresh
 

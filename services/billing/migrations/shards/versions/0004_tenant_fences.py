@@ -1,0 +1,42 @@
+"""Tenant fences: a moving tenant's rows refuse writes on its source shard (see
+tessera_common.db.fences); the tables fenced here are the billing tables a tenant move
+copies. The inbox names each
+event's tenant, so a tenant's inbox rows move with it.
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+from alembic import op
+
+from tessera_common.db.fences import fence_statements, tenant_fences, unfence_statements
+from tessera_common.inbox import ADD_INBOX_TENANT_DDL, DROP_INBOX_TENANT_DDL
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+# Each table a tenant's rows live in, and the column naming the tenant.
+TENANT_TABLES = {
+    "subscriptions": "tenant_id",
+    "invoices": "tenant_id",
+    "payments": "tenant_id",
+    "usage_totals": "tenant_id",
+    "idempotency_keys": "tenant_id",
+    "inbox": "tenant_id",
+}
+
+
+def upgrade() -> None:
+    op.execute(ADD_INBOX_TENANT_DDL)
+    tenant_fences.create(op.get_bind())
+    for statement in fence_statements(TENANT_TABLES):
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    for statement in unfence_statements(TENANT_TABLES):
+        op.execute(statement)
+    op.drop_table("tenant_fences")
+    op.execute(DROP_INBOX_TENANT_DDL)
