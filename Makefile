@@ -48,6 +48,15 @@ up: bootstrap ## Start the whole stack locally (Postgres shards, Redis, Kafka, s
 shard-add: bootstrap ## Add a shard server to the running stack: make shard-add SHARD=shard-3 REGION=us-east (REGION= for none)
 	@$(RUN) tessera-stack shard-add --shard "$(SHARD)" --region "$(REGION)"
 
+move-tenant: bootstrap ## Move a tenant's rows to another shard, online: make move-tenant TENANT=<id> TO=shard-3
+	@$(RUN) tessera-stack run python -m accounts.moves start --tenant "$(TENANT)" --to "$(TO)"
+
+move-resume: bootstrap ## Run a killed or failed tenant move on from its last step: make move-resume MOVE=<id>
+	@$(RUN) tessera-stack run python -m accounts.moves resume --move "$(MOVE)"
+
+move-abort: bootstrap ## Undo a tenant move that has not flipped: make move-abort MOVE=<id>
+	@$(RUN) tessera-stack run python -m accounts.moves abort --move "$(MOVE)"
+
 down: ## Stop exactly what `make up` started
 	@$(RUN) tessera-stack down
 

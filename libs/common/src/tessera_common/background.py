@@ -3,8 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+import time
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+WARN_EVERY_SECONDS = 30.0
+
+
+async def poll_forever(
+    step: Callable[[], Awaitable[object]], interval_seconds: float, *, failure: str
+) -> None:
+    """`step` every `interval_seconds`; a failure is logged as `failure`, at most every 30 s
+    (a dependency that is down fails every poll), and the next poll tries again."""
+    last_warning = -WARN_EVERY_SECONDS
+    while True:
+        try:
+            await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if time.monotonic() - last_warning >= WARN_EVERY_SECONDS:
+                last_warning = time.monotonic()
+                log.warning(failure, error=repr(exc))
+        await asyncio.sleep(interval_seconds)
 
 
 class BackgroundTasks:

@@ -35,7 +35,8 @@ class Accounts(CommandService[AccountsSettings]):
         )
 
     def loops(self) -> list[Coroutine[Any, Any, Any]]:
-        return [self.consumer.run()]
+        poll = self.settings.topology.poll_seconds
+        return [self.consumer.run(), self.directory.follow_moves(poll)]
 
     def readiness(self) -> dict[str, Check]:
         return {"directory": self.directory.ping}

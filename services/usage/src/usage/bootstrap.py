@@ -19,8 +19,8 @@ from usage.settings import DATABASE, UsageSettings
 class Usage(CommandService[UsageSettings]):
     def __init__(self, settings: UsageSettings) -> None:
         super().__init__("usage", DATABASE, settings)
-        directory = TenantDirectory(self.directory_engine, settings.directory.cache_size)
-        self.tenant_shards = DirectoryShards(directory, self.topology)
+        self.directory = TenantDirectory(self.directory_engine, settings.directory.cache_size)
+        self.tenant_shards = DirectoryShards(self.directory, self.topology)
 
     def unit_of_work(self, origin: Origin) -> UsageUnitOfWork:
         return UsageUnitOfWork(self.engines, origin)
@@ -33,7 +33,10 @@ class Usage(CommandService[UsageSettings]):
         )  # fmt: skip
 
     def loops(self) -> list[Coroutine[Any, Any, Any]]:
-        return [maintain_partitions(self.engines, self.settings.retention)]
+        return [
+            maintain_partitions(self.engines, self.settings.retention),
+            self.directory.follow_moves(self.settings.topology.poll_seconds),
+        ]
 
 
 def commands_on(

@@ -2,8 +2,10 @@
 
 A placement is written before the tenant's rows, so a tenant is never unroutable;
 a placement whose shard write failed points at a shard without that tenant, which
-reads as "not found". Placements never change once written, so the cache never
-goes stale.
+reads as "not found". A placement changes only when its tenant is moved to another shard
+(tessera_common.resharding): each process drops the cached placement within a poll of the
+move's flip, and until then its writes to the old shard are refused by the tenant's fence
+there, never applied.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from cachetools import LRUCache
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera_common.background import poll_forever
 from tessera_common.db.engines import ping
 from tessera_common.db.errors import shard_error
+from tessera_common.resharding.moves import MoveState, tenant_moves
 from tessera_common.vocabulary import Region
 
 metadata = MetaData()
@@ -40,10 +45,39 @@ class Placement:
     shard: str
 
 
+# A flip's transaction stamps its start; a poll may run before it commits: look back.
+_MOVES_OVERLAP = timedelta(seconds=10)
+
+
 class TenantDirectory:
     def __init__(self, engine: AsyncEngine, cache_size: int) -> None:
         self._engine = engine
         self._cache: LRUCache[uuid.UUID, Placement] = LRUCache(maxsize=max(cache_size, 1))
+
+    async def forget_moved(self, since: datetime | None) -> datetime:
+        """Drop the cached placement of every tenant whose move flipped since `since` (the
+        directory's clock); the time to ask from next."""
+        c = tenant_moves.c
+        query = select(func.now(), func.array_agg(c.tenant_id)).where(
+            c.state.in_([MoveState.FLIPPED.value, MoveState.DONE.value]),
+            c.updated_at > (since - _MOVES_OVERLAP if since else func.now()),
+        )
+        async with self._engine.connect() as conn:
+            now, moved = (await conn.execute(query)).one()
+        for tenant_id in moved or ():
+            self._cache.pop(tenant_id, None)
+        return now
+
+    async def follow_moves(self, poll_seconds: float) -> None:
+        """`forget_moved` every `poll_seconds`, for as long as the process runs (while the
+        directory is down, no move can flip either)."""
+        since: datetime | None = None
+
+        async def poll() -> None:
+            nonlocal since
+            since = await self.forget_moved(since)
+
+        await poll_forever(poll, poll_seconds, failure="directory_moves_poll_failed")
 
     async def ping(self) -> None:
         await ping(self._engine)

@@ -8,8 +8,6 @@ on the table is the truth, and operators change it by publishing a new version
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -23,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
+from tessera_common.background import poll_forever
 from tessera_common.sharding.topology import ShardTopology, TopologyError
 from tessera_common.vocabulary import Region
 
@@ -222,14 +221,6 @@ class TopologyFollower:
         return changed
 
     async def run(self) -> None:
-        last_warning = 0.0
-        while True:
-            try:
-                await self.follow()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the directory down: keep the topology in hand
-                if time.monotonic() - last_warning > 30:
-                    last_warning = time.monotonic()
-                    log.warning("topology_follow_failed", error=repr(exc))
-            await asyncio.sleep(self._poll_seconds)
+        """`follow` every poll interval; while the directory is down, the version in hand
+        stands."""
+        await poll_forever(self.follow, self._poll_seconds, failure="topology_follow_failed")

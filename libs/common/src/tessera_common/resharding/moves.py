@@ -1,0 +1,423 @@
+"""A tenant's move to another shard, as a state machine kept in the directory.
+
+    planned -> copied -> fenced -> caught-up -> verified -> flipped -> done
+                  (abort before `flipped`) -> rolled-back
+
+1. copy: the tenant's rows of every tenant table of each database (accounts, usage), while
+   its writes go on;
+2. fence: the source refuses the tenant's writes (503, Retry-After 1) from here;
+3. catch up: once the source's outboxes have published the tenant's last events (so its
+   events keep their order: the old shard's before any of the new one's), copy what changed
+   since the copy, by row digest;
+4. verify: row counts and checksums per table, equal on both sides, else back to `fenced`;
+5. flip: the directory names the target; the source's fences become tombstones naming it
+   (a process still routing the tenant there is refused, and follows within a second);
+6. clean up: after a grace of a few poll intervals, the source rows are deleted.
+
+Each step is idempotent and its state is written when it ends: a mover killed at any point
+resumes from the last state written, or rolls back if the move has not flipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import asyncpg
+import orjson
+import structlog
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.resharding.copying import THROUGH_FENCE, delete_rows, sync_tables, tally
+from tessera_common.resharding.tables import TenantTable, tenant_tables
+from tessera_common.sharding.topology import ShardTopology
+from tessera_common.vocabulary import Region
+
+log = structlog.get_logger(__name__)
+
+
+class MoveState(StrEnum):
+    PLANNED = "planned"
+    COPIED = "copied"
+    FENCED = "fenced"
+    CAUGHT_UP = "caught-up"
+    VERIFIED = "verified"
+    FLIPPED = "flipped"
+    DONE = "done"
+    ROLLED_BACK = "rolled-back"
+
+
+ENDED = (MoveState.DONE, MoveState.ROLLED_BACK)
+ABORTABLE = (
+    MoveState.PLANNED, MoveState.COPIED, MoveState.FENCED, MoveState.CAUGHT_UP, MoveState.VERIFIED
+)  # fmt: skip
+
+metadata = MetaData()
+
+tenant_moves = Table(
+    "tenant_moves",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("target", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("rows_copied", BigInteger, nullable=False, server_default=text("0")),
+    Column("fence_started_at", DateTime(timezone=True)),
+    Column("fence_seconds", Float),
+    Column("report", JSONB),
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # One move at a time per tenant.
+    Index(
+        "tenant_moves_one_active",
+        "tenant_id",
+        unique=True,
+        postgresql_where=text("state NOT IN ('done', 'rolled-back')"),
+    ),
+)
+
+
+class MoveError(Exception):
+    """A move that cannot start or go on, with what to do about it."""
+
+
+@dataclass(frozen=True)
+class Move:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    source: str
+    target: str
+    state: MoveState
+    rows_copied: int
+    fence_seconds: float | None
+    report: dict[str, Any] | None
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Move:
+        report = row["report"]
+        return cls(
+            row["id"], row["tenant_id"], row["source"], row["target"], MoveState(row["state"]),
+            row["rows_copied"], row["fence_seconds"],
+            orjson.loads(report) if isinstance(report, str) else report,
+            row["error"], row["created_at"], row["updated_at"],
+        )  # fmt: skip
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "move_id": str(self.id), "tenant_id": str(self.tenant_id), "source": self.source,
+            "target": self.target, "state": self.state.value, "rows_copied": self.rows_copied,
+            "fence_seconds": self.fence_seconds, "report": self.report, "error": self.error,
+            "created_at": self.created_at.isoformat(), "updated_at": self.updated_at.isoformat(),
+        }  # fmt: skip
+
+
+class TenantMover:
+    """Moves tenants between the shards of `topology` (reached by `servers`: shard -> server
+    URL with credentials), for the given databases. `flip_statements` (database -> SQL, $1
+    the tenant, $2 the target shard) run on the target at the flip: what a database records
+    of its own shard."""
+
+    def __init__(
+        self,
+        directory_url: str,
+        topology: ShardTopology,
+        servers: Mapping[str, str],
+        *,
+        databases: tuple[str, ...],
+        flip_statements: Mapping[str, str] | None = None,
+        grace_seconds: float = 3.0,
+        drain_timeout_seconds: float = 30.0,
+    ) -> None:
+        self._directory = asyncpg_dsn(directory_url)
+        self._topology = topology
+        self._servers = dict(servers)
+        self._databases = databases
+        self._flip_statements = dict(flip_statements or {})
+        self._grace_seconds = grace_seconds
+        self._drain_timeout = drain_timeout_seconds
+
+    # --- the directory ------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _directory_conn(self) -> AsyncIterator[asyncpg.Connection]:
+        conn = await asyncpg.connect(self._directory, timeout=5)
+        try:
+            yield conn
+        finally:
+            await conn.close()
+
+    async def get(self, move_id: uuid.UUID) -> Move:
+        async with self._directory_conn() as conn:
+            row = await conn.fetchrow("SELECT * FROM tenant_moves WHERE id = $1", move_id)
+        if row is None:
+            raise MoveError(f"no move {move_id}")
+        return Move.from_row(row)
+
+    async def moves_of(self, tenant_id: uuid.UUID) -> list[Move]:
+        async with self._directory_conn() as conn:
+            rows = await conn.fetch(
+                "SELECT * FROM tenant_moves WHERE tenant_id = $1 ORDER BY created_at", tenant_id
+            )
+        return [Move.from_row(row) for row in rows]
+
+    async def plan(self, tenant_id: uuid.UUID, target: str) -> Move:
+        """A new move of the tenant from its current shard to `target`: one of its region's
+        shards, or a shard no region places new tenants on (a tenant's own)."""
+        if target not in self._topology.servers:
+            raise MoveError(f"{target} is not a shard of the topology")
+        async with self._directory_conn() as conn:
+            placed = await conn.fetchrow(
+                "SELECT shard, region FROM tenant_placements WHERE tenant_id = $1", tenant_id
+            )
+            if placed is None:
+                raise MoveError(f"tenant {tenant_id} is not placed on any shard")
+            source, region = placed["shard"], Region(placed["region"])
+            if source == target:
+                raise MoveError(f"tenant {tenant_id} is on {target} already")
+            regional = self._topology.regions
+            if target in regional.shards and not regional.region_owns(region, target):
+                raise MoveError(
+                    f"{target} holds other regions' tenants; a {region} tenant's rows stay "
+                    f"on {region}'s shards ({', '.join(regional.group(region))}) or on one "
+                    "of their own"
+                )
+            try:
+                row = await conn.fetchrow(
+                    "INSERT INTO tenant_moves (id, tenant_id, source, target, state) "
+                    "VALUES ($1, $2, $3, $4, $5) RETURNING *",
+                    uuid.uuid4(), tenant_id, source, target, MoveState.PLANNED.value,
+                )  # fmt: skip
+            except asyncpg.UniqueViolationError:
+                raise MoveError(
+                    f"tenant {tenant_id} is being moved already: resume or abort that move"
+                ) from None
+        assert row is not None
+        return Move.from_row(row)
+
+    async def _advance(self, move: Move, state: MoveState, **changes: Any) -> Move:
+        sets = ["state = $2", "updated_at = now()", "error = NULL"]
+        args: list[Any] = [move.id, state.value]
+        for column, value in changes.items():
+            args.append(orjson.dumps(value).decode() if column == "report" else value)
+            sets.append(f"{column} = ${len(args)}")
+        async with self._directory_conn() as conn:
+            row = await conn.fetchrow(
+                f"UPDATE tenant_moves SET {', '.join(sets)} WHERE id = $1 RETURNING *", *args
+            )
+        log.info("tenant_move_step", move_id=str(move.id), state=state.value)
+        return Move.from_row(row)
+
+    async def _failed(self, move: Move, error: str) -> None:
+        async with self._directory_conn() as conn:
+            await conn.execute(
+                "UPDATE tenant_moves SET error = $2, updated_at = now() WHERE id = $1",
+                move.id, error,
+            )  # fmt: skip
+
+    # --- the shards ---------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _pair(self, move: Move, database: str) -> AsyncIterator[tuple[Any, Any]]:
+        source = await asyncpg.connect(self._dsn(move.source, database), timeout=5)
+        try:
+            target = await asyncpg.connect(self._dsn(move.target, database), timeout=5)
+        except BaseException:
+            await source.close()
+            raise
+        try:
+            yield source, target
+        finally:
+            await target.close()
+            await source.close()
+
+    def _dsn(self, shard: str, database: str) -> str:
+        try:
+            return asyncpg_dsn(with_database(self._servers[shard], database))
+        except KeyError:
+            raise MoveError(f"{shard} is not a shard of the topology") from None
+
+    async def _tables(self, conn: asyncpg.Connection) -> list[TenantTable]:
+        tables = await tenant_tables(conn)
+        if not tables:
+            raise MoveError("the database declares no tenant tables (is it migrated?)")
+        return tables
+
+    async def _sync(self, move: Move) -> int:
+        copied = 0
+        for database in self._databases:
+            async with self._pair(move, database) as (source, target):
+                # A tombstone of the tenant's earlier move away from the target goes first.
+                async with target.transaction():
+                    await target.execute(THROUGH_FENCE)
+                    await target.execute(
+                        "DELETE FROM tenant_fences WHERE tenant_id = $1", move.tenant_id
+                    )
+                synced = await sync_tables(
+                    source, target, await self._tables(source), move.tenant_id
+                )
+                copied += synced.copied
+        return copied
+
+    async def _fence(self, move: Move, state: str) -> None:
+        for database in self._databases:
+            async with self._pair(move, database) as (source, _):
+                await source.execute(
+                    "INSERT INTO tenant_fences (tenant_id, state, moved_to) VALUES ($1, $2, $3) "
+                    "ON CONFLICT (tenant_id) DO UPDATE SET state = $2, moved_to = $3",
+                    move.tenant_id, state, move.target,
+                )  # fmt: skip
+
+    async def _drain(self, move: Move) -> None:
+        """Wait until the source's outboxes have sent the tenant's every event."""
+        deadline = time.monotonic() + self._drain_timeout
+        for database in self._databases:
+            async with self._pair(move, database) as (source, _):
+                while await source.fetchval(
+                    "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND message_key = $1",
+                    str(move.tenant_id),
+                ):
+                    if time.monotonic() > deadline:
+                        raise MoveError(
+                            f"the {database} outbox on {move.source} still holds unsent events "
+                            "of the tenant (is its relay running?)"
+                        )
+                    await asyncio.sleep(0.02)
+
+    async def _verify(self, move: Move) -> dict[str, Any]:
+        report: dict[str, Any] = {}
+        mismatched = []
+        for database in self._databases:
+            async with self._pair(move, database) as (source, target):
+                for table in await self._tables(source):
+                    at_source = await tally(source, table, move.tenant_id)
+                    at_target = await tally(target, table, move.tenant_id)
+                    report[f"{database}.{table.name}"] = {
+                        "rows": at_source.rows, "checksum": at_source.checksum,
+                        "target_rows": at_target.rows, "target_checksum": at_target.checksum,
+                    }  # fmt: skip
+                    if at_source != at_target:
+                        mismatched.append(f"{database}.{table.name}")
+        if mismatched:
+            raise MoveError(f"source and target differ in {', '.join(mismatched)}")
+        return report
+
+    async def _flip(self, move: Move) -> Move:
+        for database, statement in self._flip_statements.items():
+            async with self._pair(move, database) as (_, target), target.transaction():
+                await target.execute(THROUGH_FENCE)
+                await target.execute(statement, move.tenant_id, move.target)
+        async with self._directory_conn() as conn, conn.transaction():
+            await conn.execute(
+                "UPDATE tenant_placements SET shard = $2 WHERE tenant_id = $1 AND shard = $3",
+                move.tenant_id, move.target, move.source,
+            )  # fmt: skip
+            fence_seconds = await conn.fetchval(
+                "SELECT extract(epoch FROM now() - fence_started_at) FROM tenant_moves "
+                "WHERE id = $1",
+                move.id,
+            )
+            row = await conn.fetchrow(
+                "UPDATE tenant_moves SET state = $2, fence_seconds = $3, updated_at = now(), "
+                "error = NULL WHERE id = $1 RETURNING *",
+                move.id, MoveState.FLIPPED.value, float(fence_seconds),
+            )  # fmt: skip
+        log.info("tenant_move_step", move_id=str(move.id), state="flipped")
+        return Move.from_row(row)
+
+    async def _clean_up(self, move: Move) -> None:
+        await self._fence(move, "moved")  # a tombstone: stale routes are refused, not served
+        await asyncio.sleep(self._grace_seconds)  # every process has dropped its placement
+        for database in self._databases:
+            async with self._pair(move, database) as (source, _):
+                await delete_rows(source, await self._tables(source), move.tenant_id)
+
+    # --- running ------------------------------------------------------------------------
+
+    async def run(self, move_id: uuid.UUID, *, stop_after: MoveState | None = None) -> Move:
+        """Drive the move from its state to `done` (or to `stop_after`: a kill, for tests
+        and drills). A failure is recorded on the move and raised; running it again resumes."""
+        move = await self.get(move_id)
+        try:
+            while move.state not in ENDED and move.state != stop_after:
+                move = await self._step(move)
+        except Exception as exc:
+            await self._failed(move, f"{type(exc).__name__}: {exc}")
+            raise
+        return move
+
+    async def _step(self, move: Move) -> Move:
+        match move.state:
+            case MoveState.PLANNED:
+                copied = await self._sync(move)
+                return await self._advance(move, MoveState.COPIED, rows_copied=copied)
+            case MoveState.COPIED:
+                await self._fence(move, "moving")
+                async with self._directory_conn() as conn:
+                    await conn.execute(
+                        "UPDATE tenant_moves SET fence_started_at = now() WHERE id = $1", move.id
+                    )
+                return await self._advance(move, MoveState.FENCED)
+            case MoveState.FENCED:
+                await self._drain(move)
+                copied = move.rows_copied + await self._sync(move)
+                return await self._advance(move, MoveState.CAUGHT_UP, rows_copied=copied)
+            case MoveState.CAUGHT_UP:
+                try:
+                    report = await self._verify(move)
+                except MoveError:
+                    await self._advance(move, MoveState.FENCED)  # catch up once more
+                    raise
+                return await self._advance(move, MoveState.VERIFIED, report=report)
+            case MoveState.VERIFIED:
+                return await self._flip(move)
+            case MoveState.FLIPPED:
+                await self._clean_up(move)
+                return await self._advance(move, MoveState.DONE)
+        raise MoveError(f"move {move.id} has ended ({move.state})")
+
+    async def abort(self, move_id: uuid.UUID) -> Move:
+        """Undo a move that has not flipped: the target's copies go, the source's fences
+        lift. A flipped move is refused: the tenant lives on the target; move it back."""
+        move = await self.get(move_id)
+        if move.state == MoveState.ROLLED_BACK:
+            return move
+        if move.state not in ABORTABLE:
+            raise MoveError(
+                f"move {move.id} is {move.state}: the tenant lives on {move.target} now; "
+                f"move it back to {move.source} instead"
+            )
+        for database in self._databases:
+            async with self._pair(move, database) as (source, target):
+                await delete_rows(target, await self._tables(target), move.tenant_id)
+                await source.execute(
+                    "DELETE FROM tenant_fences WHERE tenant_id = $1 AND state = 'moving'",
+                    move.tenant_id,
+                )
+        return await self._advance(move, MoveState.ROLLED_BACK)
