@@ -198,6 +198,16 @@ class TenantMover:
             )
             if placed is None:
                 raise MoveError(f"tenant {tenant_id} is not placed on any shard")
+            active = await conn.fetchrow(
+                "SELECT id, state FROM tenant_moves WHERE tenant_id = $1 "
+                "AND state NOT IN ('done', 'rolled-back')",
+                tenant_id,
+            )
+            if active is not None:
+                raise MoveError(
+                    f"tenant {tenant_id} is being moved already (move {active['id']}, "
+                    f"{active['state']}): resume or abort that move"
+                )
             source, region = placed["shard"], Region(placed["region"])
             if source == target:
                 raise MoveError(f"tenant {tenant_id} is on {target} already")

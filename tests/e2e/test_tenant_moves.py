@@ -1,0 +1,217 @@
+"""Moving a tenant to another shard on the running stack: its accounts and usage rows move
+while its writes go on, the fence answers 503 with Retry-After, the directory flips, the
+source is emptied, and a move killed at any step resumes, or rolls back before its flip."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import pytest
+from support import PROBLEM_JSON, Api, bearer, current_topology, usage_record
+
+from accounts.moves import FLIP_STATEMENTS, MOVED_DATABASES
+from tessera_common.db.topology import ServerUrls
+from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.resharding.moves import MoveError, MoveState, TenantMover
+from tessera_stack.endpoints import Endpoints
+
+Converge = Callable[..., Awaitable[Any]]
+PACE_SECONDS = 0.05  # within a pro tenant's rate limit
+KILL_POINTS = [
+    MoveState.COPIED, MoveState.FENCED, MoveState.CAUGHT_UP, MoveState.VERIFIED,
+    MoveState.FLIPPED,
+]  # fmt: skip
+
+
+async def mover(endpoints: Endpoints) -> TenantMover:
+    topology = await current_topology(endpoints)
+    return TenantMover(
+        endpoints.directory_db_url, topology, ServerUrls(endpoints.shard_servers).urls(topology),
+        databases=MOVED_DATABASES, flip_statements=FLIP_STATEMENTS, grace_seconds=3.0,
+    )  # fmt: skip
+
+
+async def other_regional_shard(endpoints: Endpoints, tenant: dict[str, Any]) -> str:
+    group = (await current_topology(endpoints)).regions.group(tenant["region"])
+    return next(shard for shard in group if shard != tenant["shard"])
+
+
+async def count_on(endpoints: Endpoints, shard: str, database: str, sql: str, *args: object) -> int:
+    topology = await current_topology(endpoints)
+    server = ServerUrls(endpoints.shard_servers).url(shard, topology.servers[shard])
+    conn = await asyncpg.connect(asyncpg_dsn(with_database(server, database)))
+    try:
+        return int(await conn.fetchval(sql, *args))
+    finally:
+        await conn.close()
+
+
+async def placement(endpoints: Endpoints, tenant_id: str) -> str:
+    conn = await asyncpg.connect(asyncpg_dsn(endpoints.directory_db_url))
+    try:
+        return str(
+            await conn.fetchval(
+                "SELECT shard FROM tenant_placements WHERE tenant_id = $1", uuid.UUID(tenant_id)
+            )
+        )
+    finally:
+        await conn.close()
+
+
+class Writer:
+    """Adds users to a tenant as fast as they are answered, retrying 503s after their
+    Retry-After: every user acknowledged (201) is one that must exist afterwards."""
+
+    def __init__(self, api: Api, tenant: dict[str, Any]) -> None:
+        self.api, self.tenant = api, tenant
+        self.acknowledged: list[str] = []
+        self.statuses: dict[int, int] = {}
+        self.retry_after: set[str] = set()
+        self._stop = asyncio.Event()
+
+    async def run(self) -> None:
+        n = 0
+        while not self._stop.is_set():
+            n += 1
+            email = f"w{n}@example.com"
+            while True:
+                response = await self.api.gateway.post(
+                    f"/v1/tenants/{self.tenant['tenant_id']}/users",
+                    json={"email": email, "name": f"W{n}"},
+                    headers=bearer(self.tenant["api_key"]),
+                )
+                self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
+                if response.status_code != 503:
+                    break
+                assert response.headers["content-type"] == PROBLEM_JSON
+                self.retry_after.add(response.headers["retry-after"])
+                await asyncio.sleep(0.05)
+            assert response.status_code == 201, response.text
+            self.acknowledged.append(response.json()["user_id"])
+            await asyncio.sleep(PACE_SECONDS)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+async def test_a_tenant_moves_online_with_every_row_while_its_writes_go_on(
+    api: Api, endpoints: Endpoints, converge: Converge
+) -> None:
+    tenant = await api.tenant(region="us-east", name="Moving", plan="pro")
+    tenant_id, key = tenant["tenant_id"], bearer(tenant["api_key"])
+    source, target = tenant["shard"], await other_regional_shard(endpoints, tenant)
+    usage = await api.gateway.post("/v1/usage", json={"records": [usage_record(5)]}, headers=key)
+    assert usage.status_code == 202, usage.text
+    writer = Writer(api, tenant)
+    writing = asyncio.create_task(writer.run())
+    await converge(lambda: asyncio.sleep(0, len(writer.acknowledged) >= 5 or None))
+
+    moves = await mover(endpoints)
+    move = await moves.run((await moves.plan(uuid.UUID(tenant_id), target)).id)
+    await converge(lambda: asyncio.sleep(0, len(writer.acknowledged) >= 10 or None), within=30)
+    writer.stop()
+    await writing
+
+    assert move.state == MoveState.DONE
+    assert move.fence_seconds is not None
+    assert 0 < move.fence_seconds < 5
+    assert move.report is not None
+    assert all(t["rows"] == t["target_rows"] for t in move.report.values())
+    assert await placement(endpoints, tenant_id) == target
+    assert writer.retry_after <= {"1"}
+    tid = uuid.UUID(tenant_id)
+    users = "SELECT count(*) FROM users WHERE tenant_id = $1"
+    assert await count_on(endpoints, source, "accounts", users, tid) == 0
+    assert await count_on(endpoints, target, "accounts", users, tid) == len(writer.acknowledged)
+    on_target = "SELECT count(*) FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])"
+    acknowledged = [uuid.UUID(u) for u in writer.acknowledged]
+    assert await count_on(endpoints, target, "accounts", on_target, tid, acknowledged) == len(
+        set(acknowledged)
+    )
+    quantity = "SELECT coalesce(sum(quantity), 0) FROM usage_records WHERE tenant_id = $1"
+    assert await count_on(endpoints, target, "usage", quantity, tid) == 5
+    assert await count_on(endpoints, source, "usage", quantity, tid) == 0
+
+    # The read model agrees with the shard: every acknowledged user counted, once.
+    async def counted() -> int | None:
+        profile = await api.gateway.get(f"/v1/tenants/{tenant_id}", headers=key)
+        count = profile.json().get("user_count")
+        return count if count == len(writer.acknowledged) else None
+
+    assert await converge(counted, within=30) == len(writer.acknowledged)
+
+
+@pytest.mark.parametrize("killed_after", KILL_POINTS, ids=[s.value for s in KILL_POINTS])
+async def test_a_move_killed_after_any_step_resumes_to_the_end(
+    api: Api, endpoints: Endpoints, killed_after: MoveState
+) -> None:
+    tenant = await api.tenant(region="us-east", name="Resumed")
+    tenant_id = uuid.UUID(tenant["tenant_id"])
+    target = await other_regional_shard(endpoints, tenant)
+    moves = await mover(endpoints)
+    planned = await moves.plan(tenant_id, target)
+
+    stopped = await moves.run(planned.id, stop_after=killed_after)
+    assert stopped.state == killed_after
+    with pytest.raises(MoveError, match="being moved already"):
+        await moves.plan(tenant_id, tenant["shard"])
+    resumed = await (await mover(endpoints)).run(planned.id)  # a new process picks it up
+
+    assert resumed.state == MoveState.DONE
+    assert await placement(endpoints, tenant["tenant_id"]) == target
+    tenants = "SELECT count(*) FROM tenants WHERE id = $1 AND shard = $2"
+    assert await count_on(endpoints, target, "accounts", tenants, tenant_id, target) == 1
+    assert await count_on(endpoints, tenant["shard"], "accounts", tenants, tenant_id, target) == 0
+
+
+async def test_a_fenced_tenant_gets_503s_and_an_aborted_move_leaves_it_as_it_was(
+    api: Api, endpoints: Endpoints
+) -> None:
+    tenant = await api.tenant(region="us-east", name="Aborted")
+    tenant_id, key = tenant["tenant_id"], bearer(tenant["api_key"])
+    target = await other_regional_shard(endpoints, tenant)
+    moves = await mover(endpoints)
+    move = await moves.run(
+        (await moves.plan(uuid.UUID(tenant_id), target)).id, stop_after=MoveState.FENCED
+    )
+
+    add = {"email": "fenced@example.com", "name": "Fenced"}
+    fenced = await api.gateway.post(f"/v1/tenants/{tenant_id}/users", json=add, headers=key)
+    assert fenced.status_code == 503, fenced.text
+    assert fenced.headers["retry-after"] == "1"
+    assert fenced.json()["type"].endswith("/shard-unavailable")
+    assert "moving this tenant" in fenced.json()["detail"]
+
+    aborted = await moves.abort(move.id)
+    assert aborted.state == MoveState.ROLLED_BACK
+    assert (await moves.run(move.id)).state == MoveState.ROLLED_BACK  # resuming: nothing
+    tenants = "SELECT count(*) FROM tenants WHERE id = $1"
+    assert await count_on(endpoints, target, "accounts", tenants, uuid.UUID(tenant_id)) == 0
+    assert await placement(endpoints, tenant_id) == tenant["shard"]
+    after = await api.gateway.post(f"/v1/tenants/{tenant_id}/users", json=add, headers=key)
+    assert after.status_code == 201, after.text
+
+
+async def test_a_flipped_move_cannot_be_aborted_and_a_move_may_not_leave_the_region(
+    api: Api, endpoints: Endpoints
+) -> None:
+    tenant = await api.tenant(region="us-east", name="Flipped")
+    tenant_id = uuid.UUID(tenant["tenant_id"])
+    moves = await mover(endpoints)
+    foreign = (await current_topology(endpoints)).regions.group("eu-west")[0]
+    with pytest.raises(MoveError, match="stay on us-east's shards"):
+        await moves.plan(tenant_id, foreign)
+    with pytest.raises(MoveError, match=r"is on shard-\d+ already"):
+        await moves.plan(tenant_id, tenant["shard"])
+
+    target = await other_regional_shard(endpoints, tenant)
+    flipped = await moves.run(
+        (await moves.plan(tenant_id, target)).id, stop_after=MoveState.FLIPPED
+    )
+    with pytest.raises(MoveError, match="move it back"):
+        await moves.abort(flipped.id)
+    assert (await moves.run(flipped.id)).state == MoveState.DONE
