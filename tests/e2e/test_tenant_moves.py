@@ -17,6 +17,7 @@ from accounts.moves import FLIP_STATEMENTS, MOVED_DATABASES
 from tessera_common.db.topology import ServerUrls
 from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.resharding.moves import MoveError, MoveState, TenantMover
+from tessera_common.vocabulary import Region
 from tessera_stack.endpoints import Endpoints
 
 Converge = Callable[..., Awaitable[Any]]
@@ -36,7 +37,7 @@ async def mover(endpoints: Endpoints) -> TenantMover:
 
 
 async def other_regional_shard(endpoints: Endpoints, tenant: dict[str, Any]) -> str:
-    group = (await current_topology(endpoints)).regions.group(tenant["region"])
+    group = (await current_topology(endpoints)).regions.group(Region(tenant["region"]))
     return next(shard for shard in group if shard != tenant["shard"])
 
 
@@ -202,7 +203,7 @@ async def test_a_flipped_move_cannot_be_aborted_and_a_move_may_not_leave_the_reg
     tenant = await api.tenant(region="us-east", name="Flipped")
     tenant_id = uuid.UUID(tenant["tenant_id"])
     moves = await mover(endpoints)
-    foreign = (await current_topology(endpoints)).regions.group("eu-west")[0]
+    foreign = (await current_topology(endpoints)).regions.group(Region.EU_WEST)[0]
     with pytest.raises(MoveError, match="stay on us-east's shards"):
         await moves.plan(tenant_id, foreign)
     with pytest.raises(MoveError, match=r"is on shard-\d+ already"):
