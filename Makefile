@@ -51,6 +51,9 @@ shard-add: bootstrap ## Add a shard server to the running stack: make shard-add 
 move-tenant: bootstrap ## Move a tenant's rows to another shard, online: make move-tenant TENANT=<id> TO=shard-3
 	@$(RUN) tessera-stack run python -m accounts.moves start --tenant "$(TENANT)" --to "$(TO)"
 
+isolate-tenant: bootstrap ## Give a tenant a shard server of its own and move it there: make isolate-tenant TENANT=<id>
+	@$(RUN) tessera-stack isolate-tenant --tenant "$(TENANT)"
+
 move-resume: bootstrap ## Run a killed or failed tenant move on from its last step: make move-resume MOVE=<id>
 	@$(RUN) tessera-stack run python -m accounts.moves resume --move "$(MOVE)"
 

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import pytest
 from support import PROBLEM_JSON, Api, bearer, current_topology, usage_record
 
-from accounts.moves import FLIP_STATEMENTS, MOVED_DATABASES
+from accounts.moves import mover as accounts_mover
+from accounts.settings import AccountsSettings
 from tessera_common.db.topology import ServerUrls
 from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.resharding.moves import MoveError, MoveState, TenantMover
+from tessera_common.settings import DirectorySettings, ShardSettings
 from tessera_common.vocabulary import Region
 from tessera_stack.endpoints import Endpoints
 
@@ -28,12 +31,15 @@ KILL_POINTS = [
 ]  # fmt: skip
 
 
-async def mover(endpoints: Endpoints) -> TenantMover:
-    topology = await current_topology(endpoints)
-    return TenantMover(
-        endpoints.directory_db_url, topology, ServerUrls(endpoints.shard_servers).urls(topology),
-        databases=MOVED_DATABASES, flip_statements=FLIP_STATEMENTS, grace_seconds=3.0,
-    )  # fmt: skip
+@asynccontextmanager
+async def mover(endpoints: Endpoints) -> AsyncIterator[TenantMover]:
+    """The operator's mover (`python -m accounts.moves`) on the stack's shards."""
+    settings = AccountsSettings(
+        shards=ShardSettings(servers=endpoints.shard_servers),
+        directory=DirectorySettings(db_url=endpoints.directory_db_url),
+    )
+    async with accounts_mover(settings) as moves:
+        yield moves
 
 
 async def other_regional_shard(endpoints: Endpoints, tenant: dict[str, Any]) -> str:
@@ -111,8 +117,8 @@ async def test_a_tenant_moves_online_with_every_row_while_its_writes_go_on(
     writing = asyncio.create_task(writer.run())
     await converge(lambda: asyncio.sleep(0, len(writer.acknowledged) >= 5 or None))
 
-    moves = await mover(endpoints)
-    move = await moves.run((await moves.plan(uuid.UUID(tenant_id), target)).id)
+    async with mover(endpoints) as moves:
+        move = await moves.run((await moves.plan(uuid.UUID(tenant_id), target)).id)
     await converge(lambda: asyncio.sleep(0, len(writer.acknowledged) >= 10 or None), within=30)
     writer.stop()
     await writing
@@ -137,13 +143,16 @@ async def test_a_tenant_moves_online_with_every_row_while_its_writes_go_on(
     assert await count_on(endpoints, target, "usage", quantity, tid) == 5
     assert await count_on(endpoints, source, "usage", quantity, tid) == 0
 
-    # The read model agrees with the shard: every acknowledged user counted, once.
+    # The read model agrees with the shard: every acknowledged user counted, once; and
+    # TenantMoved, from the new shard, stepped the tenant's version (1 -> 2).
     async def counted() -> int | None:
-        profile = await api.gateway.get(f"/v1/tenants/{tenant_id}", headers=key)
-        count = profile.json().get("user_count")
-        return count if count == len(writer.acknowledged) else None
+        profile = (await api.gateway.get(f"/v1/tenants/{tenant_id}", headers=key)).json()
+        count = profile.get("user_count")
+        return count if count == len(writer.acknowledged) and profile["version"] == 2 else None
 
     assert await converge(counted, within=30) == len(writer.acknowledged)
+    moved = "SELECT count(*) FROM outbox WHERE event_type = 'TenantMoved' AND message_key = $1"
+    assert await count_on(endpoints, target, "accounts", moved, tenant_id) == 1
 
 
 @pytest.mark.parametrize("killed_after", KILL_POINTS, ids=[s.value for s in KILL_POINTS])
@@ -153,14 +162,14 @@ async def test_a_move_killed_after_any_step_resumes_to_the_end(
     tenant = await api.tenant(region="us-east", name="Resumed")
     tenant_id = uuid.UUID(tenant["tenant_id"])
     target = await other_regional_shard(endpoints, tenant)
-    moves = await mover(endpoints)
-    planned = await moves.plan(tenant_id, target)
-
-    stopped = await moves.run(planned.id, stop_after=killed_after)
-    assert stopped.state == killed_after
-    with pytest.raises(MoveError, match="being moved already"):
-        await moves.plan(tenant_id, tenant["shard"])
-    resumed = await (await mover(endpoints)).run(planned.id)  # a new process picks it up
+    async with mover(endpoints) as moves:
+        planned = await moves.plan(tenant_id, target)
+        stopped = await moves.run(planned.id, stop_after=killed_after)
+        assert stopped.state == killed_after
+        with pytest.raises(MoveError, match="being moved already"):
+            await moves.plan(tenant_id, tenant["shard"])
+    async with mover(endpoints) as moves:  # another process picks it up
+        resumed = await moves.run(planned.id)
 
     assert resumed.state == MoveState.DONE
     assert await placement(endpoints, tenant["tenant_id"]) == target
@@ -175,10 +184,9 @@ async def test_a_fenced_tenant_gets_503s_and_an_aborted_move_leaves_it_as_it_was
     tenant = await api.tenant(region="us-east", name="Aborted")
     tenant_id, key = tenant["tenant_id"], bearer(tenant["api_key"])
     target = await other_regional_shard(endpoints, tenant)
-    moves = await mover(endpoints)
-    move = await moves.run(
-        (await moves.plan(uuid.UUID(tenant_id), target)).id, stop_after=MoveState.FENCED
-    )
+    async with mover(endpoints) as moves:
+        planned = await moves.plan(uuid.UUID(tenant_id), target)
+        move = await moves.run(planned.id, stop_after=MoveState.FENCED)
 
     add = {"email": "fenced@example.com", "name": "Fenced"}
     fenced = await api.gateway.post(f"/v1/tenants/{tenant_id}/users", json=add, headers=key)
@@ -187,9 +195,10 @@ async def test_a_fenced_tenant_gets_503s_and_an_aborted_move_leaves_it_as_it_was
     assert fenced.json()["type"].endswith("/shard-unavailable")
     assert "moving this tenant" in fenced.json()["detail"]
 
-    aborted = await moves.abort(move.id)
-    assert aborted.state == MoveState.ROLLED_BACK
-    assert (await moves.run(move.id)).state == MoveState.ROLLED_BACK  # resuming: nothing
+    async with mover(endpoints) as moves:
+        aborted = await moves.abort(move.id)
+        assert aborted.state == MoveState.ROLLED_BACK
+        assert (await moves.run(move.id)).state == MoveState.ROLLED_BACK  # resuming: nothing
     tenants = "SELECT count(*) FROM tenants WHERE id = $1"
     assert await count_on(endpoints, target, "accounts", tenants, uuid.UUID(tenant_id)) == 0
     assert await placement(endpoints, tenant_id) == tenant["shard"]
@@ -202,17 +211,15 @@ async def test_a_flipped_move_cannot_be_aborted_and_a_move_may_not_leave_the_reg
 ) -> None:
     tenant = await api.tenant(region="us-east", name="Flipped")
     tenant_id = uuid.UUID(tenant["tenant_id"])
-    moves = await mover(endpoints)
     foreign = (await current_topology(endpoints)).regions.group(Region.EU_WEST)[0]
-    with pytest.raises(MoveError, match="stay on us-east's shards"):
-        await moves.plan(tenant_id, foreign)
-    with pytest.raises(MoveError, match=r"is on shard-\d+ already"):
-        await moves.plan(tenant_id, tenant["shard"])
-
     target = await other_regional_shard(endpoints, tenant)
-    flipped = await moves.run(
-        (await moves.plan(tenant_id, target)).id, stop_after=MoveState.FLIPPED
-    )
-    with pytest.raises(MoveError, match="move it back"):
-        await moves.abort(flipped.id)
-    assert (await moves.run(flipped.id)).state == MoveState.DONE
+    async with mover(endpoints) as moves:
+        with pytest.raises(MoveError, match="stay on us-east's shards"):
+            await moves.plan(tenant_id, foreign)
+        with pytest.raises(MoveError, match=r"is on shard-\d+ already"):
+            await moves.plan(tenant_id, tenant["shard"])
+        planned = await moves.plan(tenant_id, target)
+        flipped = await moves.run(planned.id, stop_after=MoveState.FLIPPED)
+        with pytest.raises(MoveError, match="move it back"):
+            await moves.abort(flipped.id)
+        assert (await moves.run(flipped.id)).state == MoveState.DONE

@@ -7,7 +7,7 @@ import pytest
 
 from accounts.domain.api_key import generate_api_key
 from accounts.domain.errors import InvalidFieldError, TenantNotActiveError
-from accounts.domain.events import ApiKeyIssued, TenantCreated, UserAdded
+from accounts.domain.events import ApiKeyIssued, TenantCreated, TenantMoved, UserAdded
 from accounts.domain.tenant import Tenant
 from tessera_common.api_keys import digest_of, tenant_of_key
 from tessera_common.vocabulary import Currency, Plan, Region, TenantStatus, UserRole
@@ -106,3 +106,14 @@ def test_two_keys_differ() -> None:
 )
 def test_malformed_keys_name_no_tenant(key: str) -> None:
     assert tenant_of_key(key) is None
+
+
+def test_a_moved_tenant_names_its_new_shard_once_whatever_the_retries() -> None:
+    tenant = new_tenant()
+    tenant.events.clear()
+    tenant.moved_to("shard-5", NOW)
+    tenant.moved_to("shard-5", NOW)  # a mover resumed after this step
+    assert (tenant.shard, tenant.version) == ("shard-5", 2)
+    (event,) = tenant.events
+    assert isinstance(event, TenantMoved)
+    assert (event.source, event.target, event.version) == ("shard-2", "shard-5", 2)

@@ -67,6 +67,12 @@ def envelope(payload: Contract, aggregate_id: uuid.UUID, version: int) -> EventE
             contracts.TenantReactivated(tenant_id=TENANT),
             UpdateTenant(TENANT, 7, OCCURRED, status="active"),
         ),
+        (  # the read models hold no shard: the version steps, nothing else changes
+            contracts.TenantMoved(
+                tenant_id=TENANT, source="shard-0", target="shard-3", moved_at=OCCURRED
+            ),
+            UpdateTenant(TENANT, 7, OCCURRED),
+        ),
     ],
     ids=["renamed", "plan-changed", "suspended", "reactivated"],
 )
@@ -150,6 +156,9 @@ PAYLOADS: dict[str, Callable[[], Contract]] = {
     "TenantSuspended": lambda: contracts.TenantSuspended(tenant_id=TENANT, reason="unpaid"),
     "TenantReactivated": lambda: contracts.TenantReactivated(tenant_id=TENANT),
     "TenantErased": lambda: contracts.TenantErased(tenant_id=TENANT, erased_at=ERASED),
+    "TenantMoved": lambda: contracts.TenantMoved(
+        tenant_id=TENANT, source="shard-0", target="shard-3", moved_at=OCCURRED
+    ),
     "UserAdded": lambda: contracts.UserAdded(
         user_id=USER,
         tenant_id=TENANT,

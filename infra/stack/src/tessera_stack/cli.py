@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+import uuid
 
 import typer
 from rich.table import Table
@@ -12,7 +13,7 @@ from rich.table import Table
 from tessera_common.sharding.topology import TopologyError
 from tessera_common.vocabulary import Region
 from tessera_stack.progress import console
-from tessera_stack.shards import add_shard
+from tessera_stack.shards import add_shard, isolate_tenant
 from tessera_stack.stack import LocalStack
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
@@ -65,6 +66,17 @@ def shard_add(
         f"[bold green]{shard} added[/] at :{added.server.port}: topology version "
         f"{added.topology.version}, followed by every process in {added.followed_seconds:.2f}s"
     )
+
+
+@app.command("isolate-tenant")
+def isolate(tenant: str = typer.Option(..., help="the tenant's id")) -> None:
+    """Give a tenant a shard server of its own: a new server in no region's group, kept for
+    it alone, and the tenant's move there."""
+    try:
+        moved = isolate_tenant(LocalStack(), uuid.UUID(tenant))
+    except (ValueError, TopologyError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    console.print(moved)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import subprocess
+import sys
 import time
+import uuid
 from dataclasses import dataclass
 
+import asyncpg
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from tessera_common.db.engines import create_engine
 from tessera_common.db.topology import TopologyStore
+from tessera_common.db.urls import asyncpg_dsn
 from tessera_common.sharding.topology import ShardTopology, TopologyError
 from tessera_common.vocabulary import Region
 from tessera_stack.layout import HOST, PostgresServer, remember_added_shard
@@ -43,10 +49,13 @@ async def current_topology(stack: LocalStack) -> ShardTopology:
         await engine.dispose()
 
 
-def add_shard(stack: LocalStack, name: str, region: Region | None) -> ShardAdded:
+def add_shard(
+    stack: LocalStack, name: str, region: Region | None, dedicated_to: uuid.UUID | None = None
+) -> ShardAdded:
     """Start `name`'s server, bring every shard schema to head on it, publish the topology
-    with it (in `region`'s group for new tenants, or in none), and wait until every process
-    follows. A shard already in the topology is refused before anything starts."""
+    with it (in `region`'s group for new tenants, or in none; kept for one tenant if
+    `dedicated_to`), and wait until every process follows. A shard already in the
+    topology is refused before anything starts."""
     if not SHARD_NAME.fullmatch(name):
         raise TopologyError(f"a shard's name is lower-case letters, digits and '-': {name!r}")
     topology = asyncio.run(current_topology(stack))
@@ -64,8 +73,9 @@ def add_shard(stack: LocalStack, name: str, region: Region | None) -> ShardAdded
     shard_modules = tuple(dict.fromkeys(s.module for s in SCHEMAS if s.on_shards))
     run_migrations({**stack.environment, "SHARD_SERVERS": json.dumps({name: server.url})},
                    shard_modules)  # fmt: skip
-    with step(f"topology: {name} for {region or 'no region'}"):
-        added = asyncio.run(_publish(stack, name, server.url, region))
+    kept_for = f"tenant {dedicated_to}" if dedicated_to else region or "no region"
+    with step(f"topology: {name} for {kept_for}"):
+        added = asyncio.run(_publish(stack, name, server.url, region, dedicated_to))
         note(f"version {added.version}")
     with step("every process follows"):
         took = asyncio.run(followed(stack, added.version))
@@ -73,12 +83,41 @@ def add_shard(stack: LocalStack, name: str, region: Region | None) -> ShardAdded
     return ShardAdded(server, added, took)
 
 
-async def _publish(stack: LocalStack, name: str, url: str, region: Region | None) -> ShardTopology:
+async def _publish(
+    stack: LocalStack, name: str, url: str, region: Region | None, tenant: uuid.UUID | None
+) -> ShardTopology:
     engine = create_engine(stack.environment["DIRECTORY_DB_URL"], pool_size=1)
     try:
-        return await TopologyStore(engine).add_shard(name, url, region)
+        return await TopologyStore(engine).add_shard(name, url, region, dedicated_to=tenant)
     finally:
         await engine.dispose()
+
+
+async def _placed(stack: LocalStack, tenant: uuid.UUID) -> bool:
+    conn = await asyncpg.connect(asyncpg_dsn(stack.environment["DIRECTORY_DB_URL"]))
+    try:
+        found = await conn.fetchval("SELECT 1 FROM tenant_placements WHERE tenant_id = $1", tenant)
+    finally:
+        await conn.close()
+    return found is not None
+
+
+def isolate_tenant(stack: LocalStack, tenant: uuid.UUID) -> str:
+    """A shard server of the tenant's own (`tenant-<first 8 hex digits>`, in no region's
+    group, dedicated to it), then the tenant's move there; the move's JSON."""
+    if not asyncio.run(_placed(stack, tenant)):
+        raise TopologyError(f"tenant {tenant} is not placed on any shard")
+    name = f"tenant-{tenant.hex[:8]}"
+    add_shard(stack, name, None, dedicated_to=tenant)
+    with step(f"move tenant {tenant} to {name}"):
+        command = ["-m", "accounts.moves", "start", "--tenant", str(tenant), "--to", name]
+        moved = subprocess.run(
+            [sys.executable, *command], env={**os.environ, **stack.environment},
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if moved.returncode != 0:
+            raise RuntimeError(f"the move failed: {moved.stderr[-2000:]}")
+    return moved.stdout
 
 
 async def followed(stack: LocalStack, version: int) -> float:

@@ -14,34 +14,54 @@ import asyncio
 import json
 import sys
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from accounts.app.record_move import RecordMove, record_move
+from accounts.bootstrap import Accounts, bootstrap
 from accounts.settings import DATABASE, AccountsSettings
-from tessera_common.db.engines import create_engine
+from tessera_common.commands.unit_of_work import Origin
 from tessera_common.db.topology import ServerUrls, TopologyStore
-from tessera_common.resharding.moves import MoveError, MoveState, TenantMover
+from tessera_common.resharding.moves import FlipHook, Move, MoveError, MoveState, TenantMover
 
 # The databases whose rows follow the tenant's placement (billing's follow its hash ring).
 MOVED_DATABASES = (DATABASE, "usage")
-# The accounts row of a tenant names its shard.
-FLIP_STATEMENTS = {DATABASE: "UPDATE tenants SET shard = $2 WHERE id = $1"}
 
 
-async def mover(settings: AccountsSettings) -> TenantMover:
+def recording_moves(accounts: Accounts) -> FlipHook:
+    """The hook that records a verified move in the tenant's row on its new shard and
+    publishes TenantMoved from there (see accounts.app.record_move)."""
+
+    async def record(move: Move) -> None:
+        cmd = RecordMove(move.tenant_id, move.target)
+        await accounts.commands.run(record_move, cmd, Origin.scheduled())
+
+    return record
+
+
+@asynccontextmanager
+async def mover(settings: AccountsSettings) -> AsyncIterator[TenantMover]:
     """A mover over the shards of the topology the services follow."""
-    engine = create_engine(settings.directory.db_url, pool_size=1)
+    accounts = bootstrap(settings)
     try:
-        topology = await TopologyStore(engine).latest()
+        topology = await TopologyStore(accounts.directory_engine).latest()
+        await accounts.topology.follow()  # its engines reach every shard of that topology
+        yield TenantMover(
+            settings.directory.db_url, topology,
+            ServerUrls(settings.shards.servers).urls(topology), databases=MOVED_DATABASES,
+            before_flip=recording_moves(accounts),
+            grace_seconds=3 * settings.topology.poll_seconds,
+        )  # fmt: skip
     finally:
-        await engine.dispose()
-    return TenantMover(
-        settings.directory.db_url, topology, ServerUrls(settings.shards.servers).urls(topology),
-        databases=MOVED_DATABASES, flip_statements=FLIP_STATEMENTS,
-        grace_seconds=3 * settings.topology.poll_seconds,
-    )  # fmt: skip
+        await accounts.stop()
 
 
 async def _run(args: argparse.Namespace) -> object:
-    moves = await mover(AccountsSettings())
+    async with mover(AccountsSettings()) as moves:
+        return await _command(moves, args)
+
+
+async def _command(moves: TenantMover, args: argparse.Namespace) -> object:
     stop_after = MoveState(args.stop_after) if getattr(args, "stop_after", None) else None
     match args.command:
         case "start":

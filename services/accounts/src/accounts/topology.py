@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import uuid
 
 from tessera_common.db.engines import create_engine
 from tessera_common.db.topology import TopologyStore
@@ -20,7 +21,8 @@ async def _run(args: argparse.Namespace) -> str:
     try:
         if args.command == "add-shard":
             region = Region(args.region) if args.region else None
-            added = await store.add_shard(args.shard, args.url, region)
+            tenant = uuid.UUID(args.dedicated_to) if args.dedicated_to else None
+            added = await store.add_shard(args.shard, args.url, region, dedicated_to=tenant)
             return f"{args.shard} added: topology version {added.version}"
         latest = await store.latest()
         return json.dumps(
@@ -42,6 +44,7 @@ def main() -> None:
         "--region", choices=[r.value for r in Region], default="",
         help="the region whose new tenants may land on it (none if left out)",
     )  # fmt: skip
+    add.add_argument("--dedicated-to", default="", help="a tenant id: the shard is its alone")
     print(asyncio.run(_run(parser.parse_args())))
 
 

@@ -152,7 +152,13 @@ class TopologyStore:
             ) from exc
 
     async def add_shard(
-        self, shard: str, address: str, region: Region | None, *, attempts: int = 3
+        self,
+        shard: str,
+        address: str,
+        region: Region | None,
+        *,
+        dedicated_to: uuid.UUID | None = None,
+        attempts: int = 3,
     ) -> ShardTopology:
         """Publish the newest version with `shard` added (see ShardTopology.with_shard),
         made again from the newest if another change took its number."""
@@ -163,8 +169,10 @@ class TopologyStore:
         )
         async for attempt in retrying:
             with attempt:
-                added = (await self.latest()).with_shard(shard, address_of(address), region)
-                await self.publish(added, f"shard-add {shard} ({region or 'no region'})")
+                latest = await self.latest()
+                added = latest.with_shard(shard, address_of(address), region, dedicated_to)
+                kept_for = f"tenant {dedicated_to}" if dedicated_to else region or "no region"
+                await self.publish(added, f"shard-add {shard} ({kept_for})")
         return added
 
 

@@ -86,6 +86,18 @@ class TenantErased(Contract):
     erased_at: datetime
 
 
+class TenantMoved(Contract):
+    """The tenant's rows moved to another shard (an operator's move, or its isolation):
+    published by the new shard, after every event the old one held."""
+
+    event_type: ClassVar[str] = "TenantMoved"
+
+    tenant_id: uuid.UUID
+    source: str
+    target: str
+    moved_at: datetime
+
+
 class UserUpdated(Contract):
     """The user's mutable fields after the change."""
 
@@ -122,6 +134,7 @@ ACCOUNTS_CONTRACTS: dict[str, type[Contract]] = {
         TenantSuspended,
         TenantReactivated,
         TenantErased,
+        TenantMoved,
         UserAdded,
         UserUpdated,
         UserRemoved,

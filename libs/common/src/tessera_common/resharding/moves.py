@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -138,11 +138,14 @@ class Move:
         }  # fmt: skip
 
 
+FlipHook = Callable[["Move"], Awaitable[None]]
+
+
 class TenantMover:
     """Moves tenants between the shards of `topology` (reached by `servers`: shard -> server
-    URL with credentials), for the given databases. `flip_statements` (database -> SQL, $1
-    the tenant, $2 the target shard) run on the target at the flip: what a database records
-    of its own shard."""
+    URL with credentials), for the given databases. `before_flip` runs once the copy is
+    verified, before the directory names the target: what the tenant's own service records
+    of the move (it may run again if the mover is killed meanwhile)."""
 
     def __init__(
         self,
@@ -151,7 +154,7 @@ class TenantMover:
         servers: Mapping[str, str],
         *,
         databases: tuple[str, ...],
-        flip_statements: Mapping[str, str] | None = None,
+        before_flip: FlipHook | None = None,
         grace_seconds: float = 3.0,
         drain_timeout_seconds: float = 30.0,
     ) -> None:
@@ -159,7 +162,7 @@ class TenantMover:
         self._topology = topology
         self._servers = dict(servers)
         self._databases = databases
-        self._flip_statements = dict(flip_statements or {})
+        self._before_flip = before_flip
         self._grace_seconds = grace_seconds
         self._drain_timeout = drain_timeout_seconds
 
@@ -192,6 +195,11 @@ class TenantMover:
         shards, or a shard no region places new tenants on (a tenant's own)."""
         if target not in self._topology.servers:
             raise MoveError(f"{target} is not a shard of the topology")
+        if not self._topology.admits(target, tenant_id):
+            raise MoveError(
+                f"{target} is dedicated to tenant {self._topology.dedicated[target]}: "
+                "no other tenant moves there"
+            )
         async with self._directory_conn() as conn:
             placed = await conn.fetchrow(
                 "SELECT shard, region FROM tenant_placements WHERE tenant_id = $1", tenant_id
@@ -339,10 +347,8 @@ class TenantMover:
         return report
 
     async def _flip(self, move: Move) -> Move:
-        for database, statement in self._flip_statements.items():
-            async with self._pair(move, database) as (_, target), target.transaction():
-                await target.execute(THROUGH_FENCE)
-                await target.execute(statement, move.tenant_id, move.target)
+        if self._before_flip is not None:
+            await self._before_flip(move)
         async with self._directory_conn() as conn, conn.transaction():
             await conn.execute(
                 "UPDATE tenant_placements SET shard = $2 WHERE tenant_id = $1 AND shard = $3",

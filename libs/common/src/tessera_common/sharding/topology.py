@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -28,15 +28,20 @@ class ShardTopology:
     servers: Mapping[str, str]  # shard -> its server's address
     regions: RegionShardGroups  # region -> the shards its new tenants are placed on
     billing_ring: tuple[str, ...]  # the shards billing's consistent-hash ring spans
+    # A shard kept for one tenant (isolated): no other tenant is moved there.
+    dedicated: Mapping[str, str] = field(default_factory=dict)  # shard -> tenant id
 
     def __post_init__(self) -> None:
         if self.version < 1:
             raise TopologyError(f"a topology's version starts at 1, got {self.version}")
-        unknown = sorted({*self.regions.shards, *self.billing_ring} - set(self.servers))
+        named = {*self.regions.shards, *self.billing_ring, *self.dedicated}
+        unknown = sorted(named - set(self.servers))
         if unknown:
             raise TopologyError(f"shards without a server: {', '.join(unknown)}")
         if not self.billing_ring:
             raise TopologyError("the billing ring needs at least one shard")
+        if shared := sorted(set(self.dedicated) & set(self.regions.shards)):
+            raise TopologyError(f"dedicated shards take no region's tenants: {', '.join(shared)}")
 
     @classmethod
     def seed(
@@ -57,26 +62,45 @@ class ShardTopology:
         """The home shard of a new tenant of `region`."""
         return self.regions.place(tenant_id, region)
 
-    def with_shard(self, shard: str, address: str, region: Region | None) -> ShardTopology:
+    def with_shard(
+        self,
+        shard: str,
+        address: str,
+        region: Region | None,
+        dedicated_to: uuid.UUID | None = None,
+    ) -> ShardTopology:
         """The next version, with a new server; its region's new tenants may land on it
-        (none when `region` is None: a shard kept for tenants moved there on purpose)."""
+        (none when `region` is None: a shard kept for tenants moved there on purpose, or
+        for the one tenant it is `dedicated_to`)."""
         if shard in self.servers:
             raise TopologyError(f"{shard} is already a shard, at {self.servers[shard]}")
+        if region is not None and dedicated_to is not None:
+            raise TopologyError("a dedicated shard takes no region's new tenants")
         groups = {r: list(self.regions.group(r)) for r in Region}
         if region is not None:
             groups[region].append(shard)
+        dedicated = dict(self.dedicated)
+        if dedicated_to is not None:
+            dedicated[shard] = str(dedicated_to)
         return ShardTopology(
             self.version + 1,
             {**self.servers, shard: address},
             RegionShardGroups(groups),
             self.billing_ring,
+            dedicated,
         )
+
+    def admits(self, shard: str, tenant_id: uuid.UUID) -> bool:
+        """A tenant may be moved to `shard`: it is not dedicated to another tenant."""
+        owner = self.dedicated.get(shard)
+        return owner is None or owner == str(tenant_id)
 
     def to_document(self) -> dict[str, Any]:
         return {
             "servers": dict(sorted(self.servers.items())),
             "regions": {r.value: list(self.regions.group(r)) for r in Region},
             "billing_ring": list(self.billing_ring),
+            "dedicated": dict(sorted(self.dedicated.items())),
         }
 
     @classmethod
@@ -89,6 +113,7 @@ class ShardTopology:
                     {Region(name): list(shards) for name, shards in document["regions"].items()}
                 ),
                 tuple(document["billing_ring"]),
+                dict(document.get("dedicated", {})),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise TopologyError(f"topology version {version} is malformed: {exc}") from exc

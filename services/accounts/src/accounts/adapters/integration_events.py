@@ -34,6 +34,12 @@ def _contract(event: domain.DomainEvent) -> tuple[BaseModel, str, uuid.UUID]:
             return payload, "tenant", tenant
         case domain.TenantReactivated():
             return contracts.TenantReactivated(tenant_id=tenant), "tenant", tenant
+        case domain.TenantMoved():
+            payload = contracts.TenantMoved(
+                tenant_id=tenant, source=event.source, target=event.target,
+                moved_at=event.moved_at,
+            )  # fmt: skip
+            return payload, "tenant", tenant
         case domain.TenantErased():
             payload = contracts.TenantErased(tenant_id=tenant, erased_at=event.erased_at)
             return payload, "tenant", tenant

@@ -73,6 +73,15 @@ class TenantReactivated:
 
 
 @dataclass(frozen=True)
+class TenantMoved:
+    tenant_id: uuid.UUID
+    version: int
+    source: str
+    target: str
+    moved_at: datetime
+
+
+@dataclass(frozen=True)
 class TenantErased:
     tenant_id: uuid.UUID
     version: int
@@ -111,6 +120,7 @@ DomainEvent = (
     | TenantSuspended
     | TenantReactivated
     | TenantErased
+    | TenantMoved
     | UserAdded
     | UserUpdated
     | UserRemoved

@@ -14,6 +14,7 @@ from accounts.domain.events import (
     DomainEvent,
     TenantCreated,
     TenantErased,
+    TenantMoved,
     TenantPlanChanged,
     TenantReactivated,
     TenantRenamed,
@@ -170,6 +171,15 @@ class Tenant:
         self.status = TenantStatus.ACTIVE
         self._bump(now)
         self.events.append(TenantReactivated(self.id, self.version))
+
+    def moved_to(self, shard: str, now: datetime) -> None:
+        """Its rows now live on `shard` (the mover copied them there). Idempotent: a move
+        resumed after this step records nothing twice."""
+        if shard == self.shard:
+            return
+        source, self.shard = self.shard, shard
+        self._bump(now)
+        self.events.append(TenantMoved(self.id, self.version, source, shard, now))
 
     def erase(self, now: datetime) -> None:
         """GDPR erasure: only a tombstone without personal data remains."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from projector.projections.changes import (
     Change,
     EraseTenant,
@@ -13,6 +15,7 @@ from projector.projections.changes import (
     UpsertUser,
 )
 from tessera_common.events import accounts as contracts
+from tessera_common.events.contract import Contract
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.events.expectations import Consumes
 
@@ -27,6 +30,7 @@ CONSUMES: Consumes = {
     "TenantSuspended": {"tenant_id": "uuid"},
     "TenantReactivated": {"tenant_id": "uuid"},
     "TenantErased": {"tenant_id": "uuid", "erased_at": "date-time"},
+    "TenantMoved": {"tenant_id": "uuid"},
     "UserAdded": {
         "user_id": "uuid", "tenant_id": "uuid", "email": "string", "name": "string",
         "role": "string", "status": "string", "created_at": "date-time",
@@ -53,6 +57,16 @@ def project_accounts(event: EventEnvelope) -> list[Change]:
     except KeyError as exc:
         raise UnknownEventError(event.event_type) from exc
     version, at = event.aggregate_version, event.occurred_at
+    changes = _tenant_changes(payload, version, at)
+    if changes is None:
+        changes = _member_changes(payload, version)
+    if changes is None:
+        raise UnknownEventError(event.event_type)
+    return changes
+
+
+def _tenant_changes(payload: Contract, version: int, at: datetime) -> list[Change] | None:
+    """What a tenant's own event changes; None for a user's or a key's event."""
     match payload:
         case contracts.TenantCreated():
             return [
@@ -73,6 +87,14 @@ def project_accounts(event: EventEnvelope) -> list[Change]:
             return [UpdateTenant(payload.tenant_id, version, at, status="active")]
         case contracts.TenantErased():
             return [EraseTenant(payload.tenant_id, version, payload.erased_at)]
+        case contracts.TenantMoved():  # the read models hold no shard: a version step only
+            return [UpdateTenant(payload.tenant_id, version, at)]
+    return None
+
+
+def _member_changes(payload: Contract, version: int) -> list[Change] | None:
+    """What a user's or an API key's event changes; None for any other."""
+    match payload:
         case contracts.UserAdded():
             return [
                 UpsertUser(
@@ -105,4 +127,4 @@ def project_accounts(event: EventEnvelope) -> list[Change]:
                     revoked=True,
                 )
             ]  # fmt: skip
-    raise UnknownEventError(event.event_type)
+    return None
