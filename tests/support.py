@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import httpx
 
+from accounts.moves import mover as accounts_mover
+from accounts.settings import AccountsSettings
 from gateway.settings import MeteringSettings
 from tessera_common.db.topology import ServerUrls
 from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.resharding.moves import TenantMover
+from tessera_common.settings import DirectorySettings, ShardSettings
 from tessera_common.sharding.topology import ShardTopology
 from tessera_common.timestamps import rfc3339
 from tessera_stack.endpoints import Endpoints
@@ -51,6 +57,17 @@ async def current_topology(endpoints: Endpoints) -> ShardTopology:
         await conn.close()
     assert row is not None, "the directory holds no shard topology"
     return ShardTopology.from_document(row["version"], json.loads(row["document"]))
+
+
+@asynccontextmanager
+async def mover(endpoints: Endpoints) -> AsyncIterator[TenantMover]:
+    """The operator's tenant mover (`python -m accounts.moves`) on the stack's shards."""
+    settings = AccountsSettings(
+        shards=ShardSettings(servers=endpoints.shard_servers),
+        directory=DirectorySettings(db_url=endpoints.directory_db_url),
+    )
+    async with accounts_mover(settings) as moves:
+        yield moves
 
 
 class ShardDatabases:

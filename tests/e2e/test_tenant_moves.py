@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 import pytest
-from support import PROBLEM_JSON, Api, bearer, current_topology, usage_record
+from support import PROBLEM_JSON, Api, bearer, current_topology, mover, usage_record
 
-from accounts.moves import mover as accounts_mover
-from accounts.settings import AccountsSettings
 from tessera_common.db.topology import ServerUrls
 from tessera_common.db.urls import asyncpg_dsn, with_database
-from tessera_common.resharding.moves import MoveError, MoveState, TenantMover
-from tessera_common.settings import DirectorySettings, ShardSettings
+from tessera_common.resharding.moves import MoveError, MoveState
 from tessera_common.vocabulary import Region
 from tessera_stack.endpoints import Endpoints
 
@@ -29,17 +25,6 @@ KILL_POINTS = [
     MoveState.COPIED, MoveState.FENCED, MoveState.CAUGHT_UP, MoveState.VERIFIED,
     MoveState.FLIPPED,
 ]  # fmt: skip
-
-
-@asynccontextmanager
-async def mover(endpoints: Endpoints) -> AsyncIterator[TenantMover]:
-    """The operator's mover (`python -m accounts.moves`) on the stack's shards."""
-    settings = AccountsSettings(
-        shards=ShardSettings(servers=endpoints.shard_servers),
-        directory=DirectorySettings(db_url=endpoints.directory_db_url),
-    )
-    async with accounts_mover(settings) as moves:
-        yield moves
 
 
 async def other_regional_shard(endpoints: Endpoints, tenant: dict[str, Any]) -> str:

@@ -87,3 +87,16 @@ def test_a_process_reaches_configured_shards_as_configured_and_others_with_its_p
     assert urls.url("shard-3", "postgresql://app@db-3:5432") == "postgresql://app:s3cret@db-3:5432"
     with pytest.raises(TopologyError, match="wants user 'other'"):
         urls.url("shard-4", "postgresql://other@db-4:5432")
+
+
+def test_a_dedicated_shard_admits_its_tenant_alone_and_takes_no_regions_tenants() -> None:
+    owner, other = uuid.uuid4(), uuid.uuid4()
+    kept = SEED.with_shard("tenant-1", "postgresql://tessera@10.0.0.8:5432", None, owner)
+    assert kept.dedicated == {"tenant-1": str(owner)}
+    assert "tenant-1" not in kept.regions.shards
+    assert kept.admits("tenant-1", owner)
+    assert not kept.admits("tenant-1", other)
+    assert kept.admits("shard-0", other)
+    assert ShardTopology.from_document(2, kept.to_document()) == kept
+    with pytest.raises(TopologyError, match="takes no region's new tenants"):
+        SEED.with_shard("tenant-2", "postgresql://tessera@10.0.0.9:5432", Region.APAC, owner)
