@@ -208,3 +208,40 @@ async def test_a_flipped_move_cannot_be_aborted_and_a_move_may_not_leave_the_reg
         with pytest.raises(MoveError, match="move it back"):
             await moves.abort(flipped.id)
         assert (await moves.run(flipped.id)).state == MoveState.DONE
+
+
+async def test_an_operator_starts_a_move_over_http_and_follows_it_to_the_end(
+    api: Api, endpoints: Endpoints, converge: Converge
+) -> None:
+    tenant = await api.tenant(region="us-east", name="Routed")
+    tenant_id = tenant["tenant_id"]
+    target = await other_regional_shard(endpoints, tenant)
+    moves = f"/v1/tenants/{tenant_id}/moves"
+
+    refused = await api.gateway.post(moves, json={"target": tenant["shard"]}, headers=api.operator)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("/move-refused")
+    invalid = await api.gateway.post(moves, json={"target": "Shard 9"}, headers=api.operator)
+    assert invalid.status_code == 422
+    as_tenant = bearer(tenant["api_key"])
+    assert (
+        await api.gateway.post(moves, json={"target": target}, headers=as_tenant)
+    ).status_code == 403
+
+    started = await api.gateway.post(moves, json={"target": target}, headers=api.operator)
+    assert started.status_code == 202, started.text
+    assert started.json()["state"] == "planned"
+    location = started.headers["location"]
+    assert location == f"{moves}/{started.json()['move_id']}"
+
+    async def done() -> dict[str, Any] | None:
+        progress = (await api.gateway.get(location, headers=api.operator)).json()
+        return progress if progress["state"] == "done" else None
+
+    finished = await converge(done, within=60)
+    assert (finished["source"], finished["target"]) == (tenant["shard"], target)
+    assert finished["fence_seconds"] > 0
+    assert finished["report"]["accounts.tenants"]["rows"] == 1
+    assert await placement(endpoints, tenant_id) == target
+    unknown = await api.gateway.get(f"{moves}/{uuid.uuid4()}", headers=api.operator)
+    assert unknown.status_code == 404

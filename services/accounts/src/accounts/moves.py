@@ -17,26 +17,9 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from accounts.app.record_move import RecordMove, record_move
-from accounts.bootstrap import Accounts, bootstrap
-from accounts.settings import DATABASE, AccountsSettings
-from tessera_common.commands.unit_of_work import Origin
-from tessera_common.db.topology import ServerUrls, TopologyStore
-from tessera_common.resharding.moves import FlipHook, Move, MoveError, MoveState, TenantMover
-
-# The databases whose rows follow the tenant's placement (billing's follow its hash ring).
-MOVED_DATABASES = (DATABASE, "usage")
-
-
-def recording_moves(accounts: Accounts) -> FlipHook:
-    """The hook that records a verified move in the tenant's row on its new shard and
-    publishes TenantMoved from there (see accounts.app.record_move)."""
-
-    async def record(move: Move) -> None:
-        cmd = RecordMove(move.tenant_id, move.target)
-        await accounts.commands.run(record_move, cmd, Origin.scheduled())
-
-    return record
+from accounts.bootstrap import bootstrap
+from accounts.settings import AccountsSettings
+from tessera_common.resharding.moves import MoveError, MoveState, TenantMover
 
 
 @asynccontextmanager
@@ -44,14 +27,8 @@ async def mover(settings: AccountsSettings) -> AsyncIterator[TenantMover]:
     """A mover over the shards of the topology the services follow."""
     accounts = bootstrap(settings)
     try:
-        topology = await TopologyStore(accounts.directory_engine).latest()
-        await accounts.topology.follow()  # its engines reach every shard of that topology
-        yield TenantMover(
-            settings.directory.db_url, topology,
-            ServerUrls(settings.shards.servers).urls(topology), databases=MOVED_DATABASES,
-            before_flip=recording_moves(accounts),
-            grace_seconds=3 * settings.topology.poll_seconds,
-        )  # fmt: skip
+        await accounts.topology.follow()  # the newest version, and engines for its shards
+        yield accounts.tenant_mover()
     finally:
         await accounts.stop()
 

@@ -59,6 +59,9 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", f"{TENANT}/users/{{user_id}}", "accounts", Access.TENANT, balance=STICKY),
     Route("POST", f"{TENANT}/api-keys", "accounts", Access.TENANT, balance=STICKY),
     Route("DELETE", f"{TENANT}/api-keys/{{key_id}}", "accounts", Access.TENANT, balance=STICKY),
+    # a tenant's moves between shards: started and followed by the operator
+    Route("POST", f"{TENANT}/moves", "accounts", Access.OPERATOR),
+    Route("GET", f"{TENANT}/moves/{{move_id}}", "accounts", Access.OPERATOR, balance=READ),
     Route("PUT", f"{TENANT}/subscription", "billing", Access.TENANT, balance=STICKY),
     Route("POST", f"{TENANT}/invoices", "billing", Access.TENANT, balance=STICKY),
     Route("POST", f"{TENANT}/payments", "billing", Access.TENANT, balance=STICKY),

@@ -97,6 +97,10 @@ class CommandService(ABC, Generic[S]):
         )
         return self._shard_checks
 
+    def server_urls(self) -> dict[str, str]:
+        """How this process reaches each shard of the topology it follows."""
+        return self._server_urls.urls(self.topology.current)
+
     def _shard_check(self, shard: str) -> Check:
         return partial(self.engines.ping, shard)
 

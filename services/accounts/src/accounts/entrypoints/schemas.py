@@ -98,3 +98,29 @@ class IssuedApiKeyBody(BaseModel):
     api_key: str = Field(description="Shown once; store it now.")
     prefix: str
     issued_at: datetime
+
+
+class MoveTenantRequest(_Request):
+    target: str = Field(
+        min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9-]*$",
+        description="the shard to move to: one of the tenant's region's, or one of its own",
+    )  # fmt: skip
+
+
+class TenantMoveBody(BaseModel):
+    """A move and how far it has come (docs/sharding.md has its steps)."""
+
+    move_id: uuid.UUID
+    tenant_id: uuid.UUID
+    source: str
+    target: str
+    state: str = Field(description="planned, copied, fenced, caught-up, verified, flipped, "
+                       "done, or rolled-back")  # fmt: skip
+    rows_copied: int
+    fence_seconds: float | None = Field(description="how long the tenant's writes were fenced")
+    report: dict[str, dict[str, object]] | None = Field(
+        description="per table: rows and checksum on each side, once verified"
+    )
+    error: str | None = Field(description="why the last step failed; resuming retries it")
+    created_at: datetime
+    updated_at: datetime
