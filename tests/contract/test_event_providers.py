@@ -45,7 +45,7 @@ CONSUMERS: dict[str, Consumes] = {
 
 
 def accounts_events() -> list[EventEnvelope]:
-    """A tenant's whole life: created, keyed, staffed, changed, suspended, erased."""
+    """A tenant's whole life: created, keyed, staffed, changed, moved, suspended, erased."""
     tenant = Tenant.create(
         tenant_id=uuid.uuid4(), name="Acme", region=Region.EU_WEST, plan=Plan.FREE,
         currency=Currency.EUR, shard="accounts-eu-west-1", now=NOW,
@@ -58,6 +58,7 @@ def accounts_events() -> list[EventEnvelope]:
     tenant.update_user(user, name="Ada L.", role=UserRole.MEMBER, now=NOW)
     tenant.remove_user(user, NOW)
     tenant.revoke_api_key(key, NOW)
+    tenant.moved_to("accounts-eu-west-2", NOW)
     tenant.suspend("invoice overdue", NOW)
     tenant.reactivate(NOW)
     tenant.erase(NOW)

@@ -74,7 +74,7 @@ def envelope(payload: Contract, aggregate_id: uuid.UUID, version: int) -> EventE
             UpdateTenant(TENANT, 7, OCCURRED),
         ),
     ],
-    ids=["renamed", "plan-changed", "suspended", "reactivated"],
+    ids=["renamed", "plan-changed", "suspended", "reactivated", "moved"],
 )
 def test_a_tenant_change_updates_only_its_field_at_the_event_version_and_time(
     payload: Contract, expected: UpdateTenant
