@@ -30,6 +30,7 @@ CREATE TABLE untouched (id int PRIMARY KEY);
 TABLES = {"children": "tenant_id", "parents": "tenant_id"}
 A, B = uuid.uuid4(), uuid.uuid4()  # two tenants: only A moves
 Pair = tuple[asyncpg.Connection, asyncpg.Connection]
+POSTGRES = postgresql.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's is untyped
 
 
 async def scratch(server: str, name: str) -> asyncpg.Connection:
@@ -37,7 +38,7 @@ async def scratch(server: str, name: str) -> asyncpg.Connection:
     await ensure_database(url)
     conn = await asyncpg.connect(asyncpg_dsn(url))
     await conn.execute(SCHEMA)
-    await conn.execute(str(CreateTable(tenant_fences).compile(dialect=postgresql.dialect())))
+    await conn.execute(str(CreateTable(tenant_fences).compile(dialect=POSTGRES)))
     for statement in fence_statements(TABLES):
         await conn.execute(statement)
     return conn
