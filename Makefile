@@ -54,6 +54,9 @@ move-tenant: bootstrap ## Move a tenant's rows to another shard, online: make mo
 isolate-tenant: bootstrap ## Give a tenant a shard server of its own and move it there: make isolate-tenant TENANT=<id>
 	@$(RUN) tessera-stack isolate-tenant --tenant "$(TENANT)"
 
+reshard-drill: bootstrap ## Add a shard and move tenants onto it under live commands and reads, then audit every write (figures in .run/drill/)
+	@$(RUN) tessera-stack run python -m tessera_bench.reshard_drill
+
 move-resume: bootstrap ## Run a killed or failed tenant move on from its last step: make move-resume MOVE=<id>
 	@$(RUN) tessera-stack run python -m accounts.moves resume --move "$(MOVE)"
 

@@ -1,0 +1,246 @@
+"""`make reshard-drill`: resharding under live traffic, then an audit.
+
+Tenants take commands (users added) and reads (their profile) without pause while a shard
+server is added to us-east and tenants are moved onto it one by one, a big one (tens of
+thousands of usage rows) among them. Afterwards every acknowledged write must be on the
+tenant's shard exactly once and nowhere else, and the read model must count each user
+once. Prints the figures (time per 10,000 rows copied, fence p50/max, what clients saw by
+status) and writes them to .run/drill/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import httpx
+
+from accounts.moves import mover
+from accounts.settings import AccountsSettings
+from tessera_common.db.topology import ServerUrls
+from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.resharding.moves import MoveState
+from tessera_common.settings import DirectorySettings, ShardSettings
+from tessera_common.sharding.topology import ShardTopology
+from tessera_common.vocabulary import Region
+from tessera_stack.endpoints import Endpoints, local_endpoints
+from tessera_stack.shards import add_shard, current_topology
+from tessera_stack.stack import LocalStack
+
+TENANTS = 12
+MOVED = 5  # of them, besides the big one
+BIG_USAGE_ROWS = 40_000
+BIG_USERS = 200
+PACE_SECONDS = 0.25  # per tenant: about 4 commands and 4 reads a second each
+
+
+@dataclass
+class Tenant:
+    tenant_id: str
+    key: str
+    acknowledged: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Traffic:
+    statuses: Counter[int] = field(default_factory=Counter)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+async def _tenant(http: httpx.AsyncClient, operator: dict[str, str], name: str) -> Tenant:
+    body = {"name": name, "region": Region.US_EAST.value, "plan": "enterprise"}
+    created = await http.post("/v1/tenants", json=body, headers=operator)
+    created.raise_for_status()
+    return Tenant(created.json()["tenant_id"], created.json()["api_key"])
+
+
+async def _add_user(http: httpx.AsyncClient, tenant: Tenant, traffic: Traffic, n: int) -> None:
+    """One user, retried after each 503's Retry-After until it is acknowledged."""
+    while True:
+        added = await http.post(
+            f"/v1/tenants/{tenant.tenant_id}/users",
+            json={"email": f"u{n}@drill.example.com", "name": f"U{n}"},
+            headers={"Authorization": f"Bearer {tenant.key}"},
+        )
+        traffic.statuses[added.status_code] += 1
+        if added.status_code == 201:
+            tenant.acknowledged.append(added.json()["user_id"])
+            return
+        if added.status_code not in (429, 503):
+            raise RuntimeError(f"a write failed: {added.status_code} {added.text}")
+        await asyncio.sleep(float(added.headers.get("retry-after", "1")))
+
+
+async def _load(http: httpx.AsyncClient, tenant: Tenant, traffic: Traffic) -> None:
+    n = len(tenant.acknowledged)
+    while not traffic.stop.is_set():
+        n += 1
+        await _add_user(http, tenant, traffic, n)
+        read = await http.get(
+            f"/v1/tenants/{tenant.tenant_id}", headers={"Authorization": f"Bearer {tenant.key}"}
+        )
+        traffic.statuses[read.status_code] += 1
+        await asyncio.sleep(PACE_SECONDS)
+
+
+async def _big_usage(http: httpx.AsyncClient, tenant: Tenant) -> None:
+    for start in range(0, BIG_USAGE_ROWS, 10_000):
+        records = [
+            {"event_id": str(uuid.uuid4()), "meter": "api_calls", "quantity": 1,
+             "occurred_at": _stamp()}
+            for _ in range(min(10_000, BIG_USAGE_ROWS - start))
+        ]  # fmt: skip
+        sent = await http.post(
+            "/v1/usage", json={"records": records},
+            headers={"Authorization": f"Bearer {tenant.key}"}, timeout=60,
+        )  # fmt: skip
+        sent.raise_for_status()
+
+
+async def _count(
+    endpoints: Endpoints, topology: ShardTopology, shard: str, database: str, sql: str, *args: Any
+) -> Any:
+    server = ServerUrls(endpoints.shard_servers).url(shard, topology.servers[shard])
+    conn = await asyncpg.connect(asyncpg_dsn(with_database(server, database)))
+    try:
+        return await conn.fetchval(sql, *args)
+    finally:
+        await conn.close()
+
+
+async def _audit(
+    endpoints: Endpoints, http: httpx.AsyncClient, tenants: list[Tenant]
+) -> dict[str, int]:
+    """Lost, doubled, misplaced and miscounted writes (all should be 0)."""
+    topology = await current_topology(LocalStack())
+    directory = await asyncpg.connect(asyncpg_dsn(endpoints.directory_db_url))
+    try:
+        homes = {
+            str(row["tenant_id"]): row["shard"]
+            for row in await directory.fetch("SELECT tenant_id, shard FROM tenant_placements")
+        }
+    finally:
+        await directory.close()
+    found: Counter[str] = Counter()
+    for tenant in tenants:
+        tid, home = uuid.UUID(tenant.tenant_id), homes[tenant.tenant_id]
+        acknowledged = [uuid.UUID(u) for u in tenant.acknowledged]
+        present = await _count(
+            endpoints, topology, home, "accounts",
+            "SELECT count(*) FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])",
+            tid, acknowledged,
+        )  # fmt: skip
+        total = await _count(
+            endpoints, topology, home, "accounts",
+            "SELECT count(*) FROM users WHERE tenant_id = $1", tid,
+        )  # fmt: skip
+        found["lost"] += len(set(acknowledged)) - present
+        found["doubled"] += len(acknowledged) - len(set(acknowledged))
+        found["unacknowledged_rows"] += total - present
+        for shard in topology.shards:
+            if shard != home:
+                found["misplaced"] += await _count(
+                    endpoints, topology, shard, "accounts",
+                    "SELECT count(*) FROM users WHERE tenant_id = $1", tid,
+                )  # fmt: skip
+        found["read_model_miscounted"] += int(
+            not await _read_model_agrees(http, tenant, len(acknowledged))
+        )
+    return dict(found)
+
+
+async def _read_model_agrees(http: httpx.AsyncClient, tenant: Tenant, users: int) -> bool:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        profile = await http.get(
+            f"/v1/tenants/{tenant.tenant_id}", headers={"Authorization": f"Bearer {tenant.key}"}
+        )
+        if profile.status_code == 200 and profile.json()["user_count"] == users:
+            return True
+        await asyncio.sleep(0.5)
+    return False
+
+
+async def drill() -> dict[str, Any]:
+    stack = LocalStack()
+    endpoints = local_endpoints(stack)
+    operator = {"Authorization": f"Bearer {endpoints.operator_key}"}
+    settings = AccountsSettings(
+        shards=ShardSettings(servers=endpoints.shard_servers),
+        directory=DirectorySettings(db_url=endpoints.directory_db_url),
+    )
+    traffic = Traffic()
+    async with httpx.AsyncClient(base_url=endpoints.gateway_url, timeout=30) as http:
+        tenants = [await _tenant(http, operator, f"Drill {n}") for n in range(TENANTS)]
+        big = tenants[0]
+        await _big_usage(http, big)
+        for n in range(BIG_USERS):
+            await _add_user(http, big, traffic, 100_000 + n)
+        load = [asyncio.create_task(_load(http, t, traffic)) for t in tenants]
+        began = time.monotonic()
+
+        before = await current_topology(stack)
+        name = f"shard-{len(before.servers)}"
+        added = await asyncio.to_thread(add_shard, stack, name, Region.US_EAST)
+
+        moves: list[dict[str, Any]] = []
+        async with mover(settings) as moving:
+            for tenant in tenants[: MOVED + 1]:
+                planned = await moving.plan(uuid.UUID(tenant.tenant_id), name)
+                started = time.monotonic()
+                copied = await moving.run(planned.id, stop_after=MoveState.COPIED)
+                copy_seconds = time.monotonic() - started
+                done = await moving.run(planned.id)
+                moves.append({
+                    "tenant_id": tenant.tenant_id, "rows_copied": done.rows_copied,
+                    "first_copy_rows": copied.rows_copied, "copy_seconds": copy_seconds,
+                    "fence_seconds": done.fence_seconds,
+                    "seconds": time.monotonic() - started,
+                })  # fmt: skip
+        await asyncio.sleep(5)
+        traffic.stop.set()
+        await asyncio.gather(*load)
+        under_load = time.monotonic() - began
+        audit = await _audit(endpoints, http, tenants)
+
+    fences = [m["fence_seconds"] for m in moves]
+    biggest = max(moves, key=lambda m: m["first_copy_rows"])
+    return {
+        "at": _stamp(),
+        "tenants": TENANTS, "moved": len(moves), "shard_added": name,
+        "shard_followed_seconds": added.followed_seconds, "under_load_seconds": under_load,
+        "seconds_per_10k_rows": biggest["copy_seconds"] / biggest["first_copy_rows"] * 10_000,
+        "biggest_move_rows": biggest["first_copy_rows"],
+        "fence_p50_seconds": statistics.median(fences), "fence_max_seconds": max(fences),
+        "client_statuses": dict(sorted(traffic.statuses.items())),
+        "acknowledged_writes": sum(len(t.acknowledged) for t in tenants),
+        "audit": audit, "moves": moves,
+    }  # fmt: skip
+
+
+def main() -> None:
+    result = asyncio.run(drill())
+    out = LocalStack().layout.run_dir / "drill"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"reshard-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(result, indent=2))
+    print(json.dumps({k: v for k, v in result.items() if k != "moves"}, indent=2))
+    print(f"written to {path}")
+    if any(result["audit"].values()):
+        raise SystemExit("the audit found lost, doubled or misplaced writes")
+
+
+if __name__ == "__main__":
+    main()
