@@ -17,6 +17,8 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
+
 from accounts.bootstrap import bootstrap
 from accounts.settings import AccountsSettings
 from tessera_common.resharding.moves import MoveError, MoveState, TenantMover
@@ -53,6 +55,8 @@ async def _command(moves: TenantMover, args: argparse.Namespace) -> object:
 
 
 def main() -> None:
+    # Standard output is the moves' JSON; the steps' log lines go to standard error.
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
     parser = argparse.ArgumentParser(prog="python -m accounts.moves")
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("start", help="plan a move and run it to the end")

@@ -78,6 +78,7 @@ class TenantRepository:
                 name=tenant.name,
                 plan=tenant.plan.value,
                 status=tenant.status.value,
+                shard=tenant.shard,
                 version=tenant.version,
                 updated_at=tenant.updated_at,
             )
