@@ -10,6 +10,8 @@ writes through a fence by setting `tessera.mover = 'on'` in its transaction.
 
 from __future__ import annotations
 
+from typing import Any  # alembic's `op` (alembic is a migrations' dependency only)
+
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
 
 FENCED_SQLSTATE = "TSM01"
@@ -62,6 +64,20 @@ def fence_statements(tables: dict[str, str]) -> list[str]:
         *(fence_function_ddl(column) for column in columns),
         *(fence_trigger_ddl(table, column) for table, column in tables.items()),
     ]
+
+
+def install_fences(op: Any, tables: dict[str, str]) -> None:
+    """A migration's upgrade: the fence table, and its triggers on `tables`."""
+    tenant_fences.create(op.get_bind())
+    for statement in fence_statements(tables):
+        op.execute(statement)
+
+
+def remove_fences(op: Any, tables: dict[str, str]) -> None:
+    """A migration's downgrade: the triggers on `tables`, then the fence table."""
+    for statement in unfence_statements(tables):
+        op.execute(statement)
+    op.drop_table("tenant_fences")
 
 
 def unfence_statements(tables: dict[str, str]) -> list[str]:

@@ -11,7 +11,8 @@ there, never applied.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,6 +44,17 @@ class Placement:
     tenant_id: uuid.UUID
     region: Region
     shard: str
+
+
+@contextmanager
+def _directory_errors() -> Iterator[None]:
+    """The directory unreachable or busy: a ShardUnavailableError naming it."""
+    try:
+        yield
+    except Exception as exc:
+        if (error := shard_error("directory", exc)) is not None:
+            raise error from exc
+        raise
 
 
 # A flip's transaction stamps its start; a poll may run before it commits: look back.
@@ -96,13 +108,9 @@ class TenantDirectory:
             )
             .on_conflict_do_nothing(index_elements=["tenant_id"])
         )
-        try:
+        with _directory_errors():
             async with self._engine.begin() as conn:
                 inserted = (await conn.execute(stmt)).rowcount == 1
-        except Exception as exc:
-            if (error := shard_error("directory", exc)) is not None:
-                raise error from exc
-            raise
         if not inserted:
             existing = await self.find(placement.tenant_id)
             assert existing is not None  # placements are never deleted
@@ -116,13 +124,9 @@ class TenantDirectory:
         query = select(tenant_placements.c.region, tenant_placements.c.shard).where(
             tenant_placements.c.tenant_id == tenant_id
         )
-        try:
+        with _directory_errors():
             async with self._engine.connect() as conn:
                 row = (await conn.execute(query)).first()
-        except Exception as exc:
-            if (error := shard_error("directory", exc)) is not None:
-                raise error from exc
-            raise
         if row is None:
             return None
         placement = Placement(tenant_id, Region(row.region), row.shard)
@@ -143,13 +147,9 @@ class TenantDirectory:
             return found
         c = tenant_placements.c
         query = select(c.tenant_id, c.region, c.shard).where(c.tenant_id.in_(missing))
-        try:
+        with _directory_errors():
             async with self._engine.connect() as conn:
                 rows = (await conn.execute(query)).all()
-        except Exception as exc:
-            if (error := shard_error("directory", exc)) is not None:
-                raise error from exc
-            raise
         for row in rows:
             placement = Placement(row.tenant_id, Region(row.region), row.shard)
             found[row.tenant_id] = self._cache[row.tenant_id] = placement

@@ -165,16 +165,39 @@ class TenantMover:
         self._before_flip = before_flip
         self._grace_seconds = grace_seconds
         self._drain_timeout = drain_timeout_seconds
+        self._kept: dict[str, asyncpg.Connection] | None = None
 
     # --- the directory ------------------------------------------------------------------
 
     @asynccontextmanager
     async def _directory_conn(self) -> AsyncIterator[asyncpg.Connection]:
-        conn = await asyncpg.connect(self._directory, timeout=5)
-        try:
+        async with self._connection(self._directory) as conn:
             yield conn
+
+    @asynccontextmanager
+    async def _connection(self, dsn: str) -> AsyncIterator[asyncpg.Connection]:
+        """A connection to `dsn`: while a move runs, one kept for its every step (setting
+        one up costs more than most of a small tenant's statements), else a fresh one."""
+        if self._kept is None:
+            conn = await asyncpg.connect(dsn, timeout=5)
+            try:
+                yield conn
+            finally:
+                await conn.close()
+            return
+        if dsn not in self._kept or self._kept[dsn].is_closed():
+            self._kept[dsn] = await asyncpg.connect(dsn, timeout=5)
+        yield self._kept[dsn]
+
+    @asynccontextmanager
+    async def _keeping_connections(self) -> AsyncIterator[None]:
+        self._kept = {}
+        try:
+            yield
         finally:
-            await conn.close()
+            kept, self._kept = self._kept, None
+            for conn in kept.values():
+                await conn.close()
 
     async def get(self, move_id: uuid.UUID) -> Move:
         async with self._directory_conn() as conn:
@@ -263,17 +286,11 @@ class TenantMover:
 
     @asynccontextmanager
     async def _pair(self, move: Move, database: str) -> AsyncIterator[tuple[Any, Any]]:
-        source = await asyncpg.connect(self._dsn(move.source, database), timeout=5)
-        try:
-            target = await asyncpg.connect(self._dsn(move.target, database), timeout=5)
-        except BaseException:
-            await source.close()
-            raise
-        try:
+        async with (
+            self._connection(self._dsn(move.source, database)) as source,
+            self._connection(self._dsn(move.target, database)) as target,
+        ):
             yield source, target
-        finally:
-            await target.close()
-            await source.close()
 
     def _dsn(self, shard: str, database: str) -> str:
         try:
@@ -380,12 +397,13 @@ class TenantMover:
         """Drive the move from its state to `done` (or to `stop_after`: a kill, for tests
         and drills). A failure is recorded on the move and raised; running it again resumes."""
         move = await self.get(move_id)
-        try:
-            while move.state not in ENDED and move.state != stop_after:
-                move = await self._step(move)
-        except Exception as exc:
-            await self._failed(move, f"{type(exc).__name__}: {exc}")
-            raise
+        async with self._keeping_connections():
+            try:
+                while move.state not in ENDED and move.state != stop_after:
+                    move = await self._step(move)
+            except Exception as exc:
+                await self._failed(move, f"{type(exc).__name__}: {exc}")
+                raise
         return move
 
     async def _step(self, move: Move) -> Move:

@@ -9,7 +9,7 @@ Revises: 0004
 
 from alembic import op
 
-from tessera_common.db.fences import fence_statements, tenant_fences, unfence_statements
+from tessera_common.db.fences import install_fences, remove_fences
 from tessera_common.inbox import ADD_INBOX_TENANT_DDL, DROP_INBOX_TENANT_DDL
 
 revision = "0005"
@@ -29,13 +29,9 @@ TENANT_TABLES = {
 
 def upgrade() -> None:
     op.execute(ADD_INBOX_TENANT_DDL)
-    tenant_fences.create(op.get_bind())
-    for statement in fence_statements(TENANT_TABLES):
-        op.execute(statement)
+    install_fences(op, TENANT_TABLES)
 
 
 def downgrade() -> None:
-    for statement in unfence_statements(TENANT_TABLES):
-        op.execute(statement)
-    op.drop_table("tenant_fences")
+    remove_fences(op, TENANT_TABLES)
     op.execute(DROP_INBOX_TENANT_DDL)

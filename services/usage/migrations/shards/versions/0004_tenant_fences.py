@@ -8,7 +8,7 @@ Revises: 0003
 
 from alembic import op
 
-from tessera_common.db.fences import fence_statements, tenant_fences, unfence_statements
+from tessera_common.db.fences import install_fences, remove_fences
 
 revision = "0004"
 down_revision = "0003"
@@ -24,12 +24,8 @@ TENANT_TABLES = {
 
 
 def upgrade() -> None:
-    tenant_fences.create(op.get_bind())
-    for statement in fence_statements(TENANT_TABLES):
-        op.execute(statement)
+    install_fences(op, TENANT_TABLES)
 
 
 def downgrade() -> None:
-    for statement in unfence_statements(TENANT_TABLES):
-        op.execute(statement)
-    op.drop_table("tenant_fences")
+    remove_fences(op, TENANT_TABLES)
