@@ -4,6 +4,7 @@ changed since the first (and deletes what went), and a verification compares bot
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -53,8 +54,9 @@ class _Diff:
 async def _diff(
     source: asyncpg.Connection, target: asyncpg.Connection, table: TenantTable, tenant: Any
 ) -> _Diff:
-    at_source = await _digests(source, table, tenant)
-    at_target = await _digests(target, table, tenant)
+    at_source, at_target = await asyncio.gather(
+        _digests(source, table, tenant), _digests(target, table, tenant)
+    )  # two servers: the scans run side by side
     stale = [key for key, digest in at_target.items() if at_source.get(key) != digest]
     fresh = [key for key, digest in at_source.items() if at_target.get(key) != digest]
     return _Diff(table, stale, fresh, everything=len(fresh) == len(at_source))

@@ -242,6 +242,8 @@ class TenantMover:
             source, region = placed["shard"], Region(placed["region"])
             if source == target:
                 raise MoveError(f"tenant {tenant_id} is on {target} already")
+            if self._servers.get(source) == self._servers[target]:
+                raise MoveError(f"{source} and {target} are the same server")
             regional = self._topology.regions
             if target in regional.shards and not regional.region_owns(region, target):
                 raise MoveError(
@@ -351,8 +353,9 @@ class TenantMover:
         for database in self._databases:
             async with self._pair(move, database) as (source, target):
                 for table in await self._tables(source):
-                    at_source = await tally(source, table, move.tenant_id)
-                    at_target = await tally(target, table, move.tenant_id)
+                    at_source, at_target = await asyncio.gather(
+                        tally(source, table, move.tenant_id), tally(target, table, move.tenant_id)
+                    )
                     report[f"{database}.{table.name}"] = {
                         "rows": at_source.rows, "checksum": at_source.checksum,
                         "target_rows": at_target.rows, "target_checksum": at_target.checksum,
