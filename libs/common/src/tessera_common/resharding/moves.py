@@ -50,7 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from tessera_common.db.urls import asyncpg_dsn, with_database
-from tessera_common.resharding.copying import THROUGH_FENCE, delete_rows, sync_tables, tally
+from tessera_common.resharding.copying import THROUGH_FENCE, delete_rows, sync_tables
 from tessera_common.resharding.tables import TenantTable, tenant_tables
 from tessera_common.sharding.topology import ShardTopology
 from tessera_common.vocabulary import Region
@@ -306,8 +306,9 @@ class TenantMover:
             raise MoveError("the database declares no tenant tables (is it migrated?)")
         return tables
 
-    async def _sync(self, move: Move) -> int:
-        copied = 0
+    async def _sync(self, move: Move) -> tuple[int, dict[str, Any]]:
+        """Rows copied, and each table's tallies on both sides once synced."""
+        copied, report = 0, dict[str, Any]()
         for database in self._databases:
             async with self._pair(move, database) as (source, target):
                 # A tombstone of the tenant's earlier move away from the target goes first.
@@ -320,7 +321,12 @@ class TenantMover:
                     source, target, await self._tables(source), move.tenant_id
                 )
                 copied += synced.copied
-        return copied
+                for name, (at_source, at_target) in synced.tallies.items():
+                    report[f"{database}.{name}"] = {
+                        "rows": at_source.rows, "checksum": at_source.checksum,
+                        "target_rows": at_target.rows, "target_checksum": at_target.checksum,
+                    }  # fmt: skip
+        return copied, report
 
     async def _fence(self, move: Move, state: str) -> None:
         for database in self._databases:
@@ -347,23 +353,18 @@ class TenantMover:
                         )
                     await asyncio.sleep(0.02)
 
-    async def _verify(self, move: Move) -> dict[str, Any]:
-        report: dict[str, Any] = {}
-        mismatched = []
-        for database in self._databases:
-            async with self._pair(move, database) as (source, target):
-                for table in await self._tables(source):
-                    at_source, at_target = await asyncio.gather(
-                        tally(source, table, move.tenant_id), tally(target, table, move.tenant_id)
-                    )
-                    report[f"{database}.{table.name}"] = {
-                        "rows": at_source.rows, "checksum": at_source.checksum,
-                        "target_rows": at_target.rows, "target_checksum": at_target.checksum,
-                    }  # fmt: skip
-                    if at_source != at_target:
-                        mismatched.append(f"{database}.{table.name}")
+    @staticmethod
+    def _verify(report: dict[str, Any] | None) -> dict[str, Any]:
+        """The catch-up's tallies, taken under the fence (nothing writes the source there,
+        only the mover the target): every table's counts and checksums equal."""
+        if not report:
+            raise MoveError("no tallies were taken under the fence")
+        mismatched = [
+            table for table, t in report.items()
+            if (t["rows"], t["checksum"]) != (t["target_rows"], t["target_checksum"])
+        ]  # fmt: skip
         if mismatched:
-            raise MoveError(f"source and target differ in {', '.join(mismatched)}")
+            raise MoveError(f"source and target differ in {', '.join(sorted(mismatched))}")
         return report
 
     async def _flip(self, move: Move) -> Move:
@@ -412,7 +413,7 @@ class TenantMover:
     async def _step(self, move: Move) -> Move:
         match move.state:
             case MoveState.PLANNED:
-                copied = await self._sync(move)
+                copied, _ = await self._sync(move)
                 return await self._advance(move, MoveState.COPIED, rows_copied=copied)
             case MoveState.COPIED:
                 await self._fence(move, "moving")
@@ -423,11 +424,13 @@ class TenantMover:
                 return await self._advance(move, MoveState.FENCED)
             case MoveState.FENCED:
                 await self._drain(move)
-                copied = move.rows_copied + await self._sync(move)
-                return await self._advance(move, MoveState.CAUGHT_UP, rows_copied=copied)
+                copied, report = await self._sync(move)
+                return await self._advance(
+                    move, MoveState.CAUGHT_UP, rows_copied=move.rows_copied + copied, report=report
+                )
             case MoveState.CAUGHT_UP:
                 try:
-                    report = await self._verify(move)
+                    report = self._verify(move.report)
                 except MoveError:
                     await self._advance(move, MoveState.FENCED)  # catch up once more
                     raise
