@@ -5,6 +5,8 @@ source is emptied, and a move killed at any step resumes, or rolls back before i
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,6 +20,7 @@ from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.resharding.moves import MoveError, MoveState
 from tessera_common.vocabulary import Region
 from tessera_stack.endpoints import Endpoints
+from tessera_stack.stack import LocalStack
 
 Converge = Callable[..., Awaitable[Any]]
 PACE_SECONDS = 0.05  # within a pro tenant's rate limit
@@ -245,3 +248,45 @@ async def test_an_operator_starts_a_move_over_http_and_follows_it_to_the_end(
     assert await placement(endpoints, tenant_id) == target
     unknown = await api.gateway.get(f"{moves}/{uuid.uuid4()}", headers=api.operator)
     assert unknown.status_code == 404
+
+
+async def test_a_mover_process_killed_mid_copy_is_resumed_by_another(
+    api: Api, endpoints: Endpoints, local_stack: LocalStack, converge: Converge
+) -> None:
+    tenant = await api.tenant(region="us-east", name="Killed", plan="pro")
+    tenant_id, key = uuid.UUID(tenant["tenant_id"]), bearer(tenant["api_key"])
+    for _ in range(2):  # enough rows that the copy takes a while
+        batch = [usage_record() for _ in range(10_000)]
+        sent = await api.gateway.post("/v1/usage", json={"records": batch}, headers=key)
+        assert sent.status_code == 202, sent.text
+    target = await other_regional_shard(endpoints, tenant)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "accounts.moves", "start", "--tenant", str(tenant_id),
+        "--to", target, env={**os.environ, **local_stack.environment},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+
+    async def planned() -> MoveState | None:
+        conn = await asyncpg.connect(asyncpg_dsn(endpoints.directory_db_url))
+        try:
+            state = await conn.fetchval(
+                "SELECT state FROM tenant_moves WHERE tenant_id = $1", tenant_id
+            )
+        finally:
+            await conn.close()
+        return None if state is None else MoveState(state)
+
+    assert await converge(planned, within=30, interval=0.01) == MoveState.PLANNED
+    process.kill()  # SIGKILL while it copies: nothing runs its cleanup
+    await process.wait()
+
+    async with mover(endpoints) as moves:
+        (killed,) = await moves.moves_of(tenant_id)
+        resumed = await moves.run(killed.id)
+    assert resumed.state == MoveState.DONE
+    assert await placement(endpoints, str(tenant_id)) == target
+    assert resumed.report is not None
+    assert resumed.report["usage.usage_records"]["target_rows"] == 20_000
+    records = "SELECT count(*) FROM usage_records WHERE tenant_id = $1"
+    assert await count_on(endpoints, target, "usage", records, tenant_id) == 20_000
+    assert await count_on(endpoints, tenant["shard"], "usage", records, tenant_id) == 0
