@@ -31,9 +31,10 @@ Check = Callable[[], Awaitable[object]]
 
 
 class CommandService(ABC, Generic[S]):
-    """Settings, the clock, the shard engines, an outbox relay per shard, the idempotency
-    settings, the background loops and the command runner. A subclass names its unit of
-    work, its runner (its handlers' ports) and its own loops."""
+    """Settings, the clock, the shard engines and an outbox relay per shard (both following
+    the shard topology in the directory), the idempotency settings, the background loops
+    and the command runner. A subclass names its unit of work, its runner (its handlers'
+    ports) and its own loops."""
 
     def __init__(self, name: str, database: str, settings: S, clock: Clock = utc_now) -> None:
         self.name = name
