@@ -8,9 +8,10 @@ import re
 
 import asyncpg
 from browser import browse, png_colours, screenshot
-from support import Api
+from support import Api, current_topology
 
 from tessera_common.db.urls import asyncpg_dsn
+from tessera_common.vocabulary import Region
 from tessera_stack.endpoints import Endpoints
 from tessera_stack.services import SERVICES, instances
 from tessera_stack.stack import LocalStack
@@ -43,16 +44,21 @@ async def test_every_gateway_shows_every_gateway_and_instance_with_shards_counte
     await api.tenant(region="eu-west", name="Observed in eu-west")
     expected = {instance.name for instance in instances(local_stack.layout, SERVICES)}
     placed = await placements(endpoints)
+    # The shards `make shard-add` and `make isolate-tenant` added since are shown too.
+    topology = await current_topology(endpoints)
+    infrastructure = {*INFRASTRUCTURE, *topology.shards}
     for gateway in local_stack.layout.instance_urls("gateway"):
         dom = browse(chromium, "--dump-dom", f"{gateway}/status")
         states = {instance: state for _, instance, state in STATES.findall(dom)}
         # The stack names a first instance `accounts`, the page `accounts-0`.
-        shown = {i.removesuffix("-0") for i in states if i not in INFRASTRUCTURE}
+        shown = {i.removesuffix("-0") for i in states if i not in infrastructure}
         assert shown == expected, (gateway, states)
         for instance, state in states.items():
-            wanted = "up" if instance in INFRASTRUCTURE else "ready"
+            wanted = "up" if instance in infrastructure else "ready"
             assert state == wanted, (gateway, instance, states)
-        assert set(INFRASTRUCTURE) <= set(states)
+        assert infrastructure <= set(states)
+        us_east = region_counts(dom, "us-east")
+        assert set(topology.regions.group(Region.US_EAST)) <= set(us_east)
 
         apac, eu_west = region_counts(dom, "apac"), region_counts(dom, "eu-west")
         assert apac["shard-2"] >= 1

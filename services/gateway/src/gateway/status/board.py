@@ -17,11 +17,14 @@ from prometheus_client import generate_latest
 
 from gateway.status import probes
 from gateway.status.settings import StatusSettings
+from tessera_common.db.topology import ServerUrls
 from tessera_common.observability.exposition import Scrape
 from tessera_common.observability.kpis import report
 from tessera_common.redis_client import create_redis
 from tessera_common.settings import RedisSettings
+from tessera_common.sharding.topology import ShardTopology, TopologyError
 from tessera_common.timestamps import rfc3339
+from tessera_common.vocabulary import Region
 
 SNAPSHOT_TTL_SECONDS = 1.0
 
@@ -60,8 +63,13 @@ class StatusBoard:
     async def _take(self) -> dict[str, Any]:
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=probes.PROBE_TIMEOUT_SECONDS)
+        topology = None
+        if self._settings.directory_db_url:
+            topology = await probes.shard_topology(self._settings.directory_db_url)
         components, shard_map, (scrape, scraped) = await asyncio.gather(
-            self._components(self._client), self._shard_map(), self._scrape(self._client)
+            self._components(self._client, topology),
+            self._shard_map(topology),
+            self._scrape(self._client),
         )
         return {
             "generated_at": rfc3339(datetime.now(UTC).replace(microsecond=0)),
@@ -72,7 +80,22 @@ class StatusBoard:
             **report(scrape),
         }
 
-    async def _components(self, client: httpx.AsyncClient) -> list[dict[str, str]]:
+    def _postgres(self, topology: ShardTopology | None) -> dict[str, str]:
+        """The configured servers, and the shards the topology has added since."""
+        servers = dict(self._settings.postgres)
+        if topology is not None:
+            urls = ServerUrls(servers)
+            for shard, address in topology.servers.items():
+                if shard not in servers:
+                    try:
+                        servers[shard] = urls.url(shard, address)
+                    except TopologyError:  # no password for its user here: not probed
+                        continue
+        return servers
+
+    async def _components(
+        self, client: httpx.AsyncClient, topology: ShardTopology | None
+    ) -> list[dict[str, str]]:
         settings = self._settings
         checks: list[tuple[str, str, str, str, Any]] = [
             (service, instance, "service", url, probes.service_state(client, url))
@@ -80,7 +103,7 @@ class StatusBoard:
         ]
         checks += [
             (name, name, "postgres", url, probes.postgres_state(url))
-            for name, url in sorted(settings.postgres.items())
+            for name, url in sorted(self._postgres(topology).items())
         ]
         redis = create_redis(self._redis_settings)
         url = self._redis_settings.url
@@ -102,8 +125,11 @@ class StatusBoard:
         ]
         return rows
 
-    async def _shard_map(self) -> dict[str, Any]:
+    async def _shard_map(self, topology: ShardTopology | None) -> dict[str, Any]:
+        """Each region's shards (the topology's groups once it can be read) and tenants."""
         regions = self._settings.regions
+        if topology is not None:
+            regions = {r.value: list(topology.regions.group(r)) for r in Region}
         tenants: dict[str, dict[str, int | None]] = {
             region: dict.fromkeys(shards) for region, shards in regions.items()
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ import httpx
 from redis.asyncio import Redis
 
 from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.sharding.topology import ShardTopology
 
 PROBE_TIMEOUT_SECONDS = 2.0
 _PLACEMENTS = (
@@ -73,11 +75,35 @@ async def kafka_state(bootstrap_servers: str) -> str:
     return await _state(probe)
 
 
+_TOPOLOGY = "SELECT version, document FROM shard_topology ORDER BY version DESC LIMIT 1"
+
+
+async def shard_topology(directory_url: str) -> ShardTopology | None:
+    """The newest shard topology in the directory; None when it cannot be read."""
+
+    async def read() -> ShardTopology | None:
+        conn = await asyncpg.connect(asyncpg_dsn(directory_url))
+        try:
+            row = await conn.fetchrow(_TOPOLOGY)
+        finally:
+            await conn.close()
+        if row is None:
+            return None
+        return ShardTopology.from_document(row["version"], json.loads(row["document"]))
+
+    try:
+        return await asyncio.wait_for(read(), PROBE_TIMEOUT_SECONDS)
+    except Exception:
+        return None
+
+
 async def tenants_per_region_and_shard(
     directory_url: str, regions: Mapping[str, Sequence[str]]
 ) -> dict[str, dict[str, int | None]]:
     """Tenants the directory places on each shard, per region: regions that share a shard
-    count only their own tenants there (None everywhere when the directory is down)."""
+    count only their own tenants there, and a shard outside a region's group that holds
+    some of its tenants (moved or isolated there) is listed with them (None everywhere when
+    the directory is down)."""
 
     async def count() -> dict[tuple[str, str], int]:
         conn = await asyncpg.connect(asyncpg_dsn(directory_url))
@@ -93,8 +119,12 @@ async def tenants_per_region_and_shard(
         )
     except Exception:
         return {region: dict.fromkeys(shards) for region, shards in regions.items()}
+    held = {(region, shard) for region, shard in counts if region in regions}
     return {
-        region: {shard: counts.get((region, shard), 0) for shard in shards}
+        region: {
+            shard: counts.get((region, shard), 0)
+            for shard in sorted({*shards, *(s for r, s in held if r == region)})
+        }
         for region, shards in regions.items()
     }
 
