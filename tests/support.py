@@ -70,6 +70,13 @@ async def mover(endpoints: Endpoints) -> AsyncIterator[TenantMover]:
         yield moves
 
 
+async def shard_servers(endpoints: Endpoints) -> dict[str, str]:
+    """Every shard server of the current topology (those `make shard-add` added too), as
+    this test run reaches them."""
+    topology = await current_topology(endpoints)
+    return ServerUrls(endpoints.shard_servers).urls(topology)
+
+
 class ShardDatabases:
     """Direct reads of one service's database on every shard of the current topology (the
     shards `make shard-add` added too): the write side."""
@@ -79,14 +86,10 @@ class ShardDatabases:
     def __init__(self, endpoints: Endpoints) -> None:
         self._endpoints = endpoints
 
-    async def servers(self) -> dict[str, str]:
-        topology = await current_topology(self._endpoints)
-        return ServerUrls(self._endpoints.shard_servers).urls(topology)
-
     async def rows(self, sql: str, *args: object) -> dict[str, list[dict[str, Any]]]:
         """The rows `sql` returns on each shard, by shard name."""
         found = {}
-        for shard, server in sorted((await self.servers()).items()):
+        for shard, server in sorted((await shard_servers(self._endpoints)).items()):
             conn = await asyncpg.connect(asyncpg_dsn(with_database(server, self.database)))
             try:
                 found[shard] = [dict(row) for row in await conn.fetch(sql, *args)]

@@ -99,7 +99,8 @@ async def test_a_tenant_moves_online_with_every_row_while_its_writes_go_on(
     tenant = await api.tenant(region="us-east", name="Moving", plan="pro")
     tenant_id, key = tenant["tenant_id"], bearer(tenant["api_key"])
     source, target = tenant["shard"], await other_regional_shard(endpoints, tenant)
-    usage = await api.gateway.post("/v1/usage", json={"records": [usage_record(5)]}, headers=key)
+    record = usage_record(5)
+    usage = await api.gateway.post("/v1/usage", json={"records": [record]}, headers=key)
     assert usage.status_code == 202, usage.text
     writer = Writer(api, tenant)
     writing = asyncio.create_task(writer.run())
@@ -127,9 +128,11 @@ async def test_a_tenant_moves_online_with_every_row_while_its_writes_go_on(
     assert await count_on(endpoints, target, "accounts", on_target, tid, acknowledged) == len(
         set(acknowledged)
     )
-    quantity = "SELECT coalesce(sum(quantity), 0) FROM usage_records WHERE tenant_id = $1"
-    assert await count_on(endpoints, target, "usage", quantity, tid) == 5
-    assert await count_on(endpoints, source, "usage", quantity, tid) == 0
+    # (the gateway meters the writer's calls too: their records move or land on the target)
+    sent = "SELECT coalesce(sum(quantity), 0) FROM usage_records WHERE event_id = $1"
+    assert await count_on(endpoints, target, "usage", sent, uuid.UUID(record["event_id"])) == 5
+    records = "SELECT count(*) FROM usage_records WHERE tenant_id = $1"
+    assert await count_on(endpoints, source, "usage", records, tid) == 0
 
     # The read model agrees with the shard: every acknowledged user counted, once; and
     # TenantMoved, from the new shard, stepped the tenant's version (1 -> 2).

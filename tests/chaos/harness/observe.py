@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+from support import shard_servers
 
 from harness import sources
 from harness.ledger import Ledger
@@ -31,7 +32,7 @@ async def observe(
         digest_of(c.acked["api_key"]) for c in ledger.commands if c.kind == "key" and c.acked
     ]
     return Observation(
-        shards=await sources.shard_views(endpoints.shard_servers, tenant_ids),
+        shards=await sources.shard_views(await shard_servers(endpoints), tenant_ids),
         read_db=await sources.read_db_views(endpoints.read_db_url, tenant_ids),
         redis=await sources.redis_views(endpoints.redis_url, tenant_ids),
         api=await sources.api_views(http, operator, tenant_ids),
