@@ -22,7 +22,8 @@ Key = tuple[Any, ...]
 class Synced:
     copied: int
     deleted: int
-    # Each table's tallies (source, target) once synced: taken under a fence, they verify it.
+    # Each table's tallies (source, target) once synced, when taken (`tally_first`): under
+    # a fence, they verify the copy.
     tallies: dict[str, tuple[Tally, Tally]]
 
 
@@ -81,18 +82,28 @@ async def sync_tables(
     target: asyncpg.Connection,
     tables: list[TenantTable],
     tenant: Any,
+    *,
+    tally_first: bool,
 ) -> Synced:
     """Make the target's rows of `tenant` equal the source's, in one target transaction:
     delete the rows that differ or went (referencing tables first), then copy (binary COPY)
     the rows that differ or are new (referenced tables first). `tables` come referenced
-    tables first. A table whose tallies already agree is not compared row by row: under a
-    fence, the tables a tenant did not write to cost one aggregate each, not a transfer."""
-    tallies = {table.name: await _tallies(source, target, table, tenant) for table in tables}
-    changed = [
-        await _diff(source, target, table, tenant)
-        for table in tables
-        if tallies[table.name][0] != tallies[table.name][1]
-    ]
+    tables first.
+
+    With `tally_first` (under a fence), each table's tallies are compared first, and only
+    a table whose tallies differ is compared row by row: the tables the tenant did not
+    write to cost one aggregate each; the tallies once synced are returned. Without it (the
+    first copy, into an empty target), every table is compared row by row at once."""
+    tallies: dict[str, tuple[Tally, Tally]] = {}
+    changed = []
+    for table in tables:
+        if tally_first:
+            tallies[table.name] = await _tallies(source, target, table, tenant)
+            if tallies[table.name][0] == tallies[table.name][1]:
+                continue
+        diff = await _diff(source, target, table, tenant)
+        if diff.stale or diff.fresh:
+            changed.append(diff)
     if not changed:
         return Synced(0, 0, tallies)
     rows = {diff.table.name: await _rows(source, diff, tenant) for diff in changed if diff.fresh}
@@ -106,8 +117,9 @@ async def sync_tables(
                 )  # fmt: skip
         for name, buffer in rows.items():
             await target.copy_to_table(name, source=buffer, format="binary")
-    for diff in changed:
-        tallies[diff.table.name] = await _tallies(source, target, diff.table, tenant)
+    if tally_first:
+        for diff in changed:
+            tallies[diff.table.name] = await _tallies(source, target, diff.table, tenant)
     copied, deleted = sum(len(d.fresh) for d in changed), sum(len(d.stale) for d in changed)
     return Synced(copied, deleted, tallies)
 

@@ -306,8 +306,8 @@ class TenantMover:
             raise MoveError("the database declares no tenant tables (is it migrated?)")
         return tables
 
-    async def _sync(self, move: Move) -> tuple[int, dict[str, Any]]:
-        """Rows copied, and each table's tallies on both sides once synced."""
+    async def _sync(self, move: Move, *, fenced: bool) -> tuple[int, dict[str, Any]]:
+        """Rows copied, and (`fenced`) each table's tallies on both sides once synced."""
         copied, report = 0, dict[str, Any]()
         for database in self._databases:
             async with self._pair(move, database) as (source, target):
@@ -318,8 +318,9 @@ class TenantMover:
                         "DELETE FROM tenant_fences WHERE tenant_id = $1", move.tenant_id
                     )
                 synced = await sync_tables(
-                    source, target, await self._tables(source), move.tenant_id
-                )
+                    source, target, await self._tables(source), move.tenant_id,
+                    tally_first=fenced,
+                )  # fmt: skip
                 copied += synced.copied
                 for name, (at_source, at_target) in synced.tallies.items():
                     report[f"{database}.{name}"] = {
@@ -413,7 +414,7 @@ class TenantMover:
     async def _step(self, move: Move) -> Move:
         match move.state:
             case MoveState.PLANNED:
-                copied, _ = await self._sync(move)
+                copied, _ = await self._sync(move, fenced=False)
                 return await self._advance(move, MoveState.COPIED, rows_copied=copied)
             case MoveState.COPIED:
                 await self._fence(move, "moving")
@@ -424,7 +425,7 @@ class TenantMover:
                 return await self._advance(move, MoveState.FENCED)
             case MoveState.FENCED:
                 await self._drain(move)
-                copied, report = await self._sync(move)
+                copied, report = await self._sync(move, fenced=True)
                 return await self._advance(
                     move, MoveState.CAUGHT_UP, rows_copied=move.rows_copied + copied, report=report
                 )
