@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +14,7 @@ import httpx
 from accounts.moves import mover as accounts_mover
 from accounts.settings import AccountsSettings
 from gateway.settings import MeteringSettings
-from tessera_common.db.topology import ServerUrls
+from tessera_common.db.topology import ServerUrls, read_topology
 from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.resharding.moves import TenantMover
 from tessera_common.settings import DirectorySettings, ShardSettings
@@ -48,15 +47,7 @@ def metering_window() -> float:
 
 async def current_topology(endpoints: Endpoints) -> ShardTopology:
     """The shard topology the services follow, read from the directory."""
-    conn = await asyncpg.connect(asyncpg_dsn(endpoints.directory_db_url))
-    try:
-        row = await conn.fetchrow(
-            "SELECT version, document FROM shard_topology ORDER BY version DESC LIMIT 1"
-        )
-    finally:
-        await conn.close()
-    assert row is not None, "the directory holds no shard topology"
-    return ShardTopology.from_document(row["version"], json.loads(row["document"]))
+    return await read_topology(endpoints.directory_db_url)
 
 
 @asynccontextmanager

@@ -13,9 +13,16 @@ from typing import Any
 
 import asyncpg
 import pytest
-from support import PROBLEM_JSON, Api, bearer, current_topology, mover, usage_record
+from support import (
+    PROBLEM_JSON,
+    Api,
+    bearer,
+    current_topology,
+    mover,
+    shard_servers,
+    usage_record,
+)
 
-from tessera_common.db.topology import ServerUrls
 from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.resharding.moves import MoveError, MoveState
 from tessera_common.vocabulary import Region
@@ -36,8 +43,7 @@ async def other_regional_shard(endpoints: Endpoints, tenant: dict[str, Any]) -> 
 
 
 async def count_on(endpoints: Endpoints, shard: str, database: str, sql: str, *args: object) -> int:
-    topology = await current_topology(endpoints)
-    server = ServerUrls(endpoints.shard_servers).url(shard, topology.servers[shard])
+    server = (await shard_servers(endpoints))[shard]
     conn = await asyncpg.connect(asyncpg_dsn(with_database(server, database)))
     try:
         return int(await conn.fetchval(sql, *args))

@@ -18,7 +18,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from tessera_common.db.engines import create_engine
-from tessera_common.db.topology import TopologyStore
+from tessera_common.db.topology import TopologyStore, read_topology
 from tessera_common.db.urls import asyncpg_dsn
 from tessera_common.sharding.topology import ShardTopology, TopologyError
 from tessera_common.vocabulary import Region
@@ -42,11 +42,7 @@ class ShardAdded:
 
 
 async def current_topology(stack: LocalStack) -> ShardTopology:
-    engine = create_engine(stack.environment["DIRECTORY_DB_URL"], pool_size=1)
-    try:
-        return await TopologyStore(engine).latest()
-    finally:
-        await engine.dispose()
+    return await read_topology(stack.environment["DIRECTORY_DB_URL"])
 
 
 def add_shard(

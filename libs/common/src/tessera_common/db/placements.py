@@ -94,9 +94,6 @@ class TenantDirectory:
     async def ping(self) -> None:
         await ping(self._engine)
 
-    async def dispose(self) -> None:
-        await self._engine.dispose()
-
     async def place(self, placement: Placement) -> Placement:
         """Record a placement; if the tenant is already placed, the existing placement."""
         stmt = (

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from tessera_common.background import poll_forever
+from tessera_common.db.engines import create_engine
 from tessera_common.sharding.topology import ShardTopology, TopologyError
 from tessera_common.vocabulary import Region
 
@@ -176,6 +177,16 @@ class TopologyStore:
         return added
 
 
+async def read_topology(directory_url: str) -> ShardTopology:
+    """The newest topology in the directory at `directory_url`, on a connection of its own
+    (for tools and probes; a service follows it with a TopologyFollower)."""
+    engine = create_engine(directory_url, pool_size=1)
+    try:
+        return await TopologyStore(engine).latest()
+    finally:
+        await engine.dispose()
+
+
 Listener = Callable[[ShardTopology], None]
 
 
@@ -193,7 +204,6 @@ class TopologyFollower:
         self._service = service
         self._poll_seconds = poll_seconds
         self._listeners: list[Listener] = []
-        self._seeded = False
         self._following = False  # until its first read, even version 1 comes from the directory
         TOPOLOGY_VERSION.labels(service).set(0)  # none read from the directory yet
 
@@ -209,10 +219,10 @@ class TopologyFollower:
         self._listeners.append(listener)
 
     async def follow(self) -> bool:
-        """Take the newest version if there is one; True when it changed."""
-        if not self._seeded:
+        """Take the newest version if there is one; True when it changed. Until it has read
+        one, it seeds the directory first (idempotent: the first seed wins)."""
+        if not self._following:
             await self._store.seed(self._seed)
-            self._seeded = True
         found = await self._store.newer_than(self._current.version if self._following else 0)
         if found is None:
             return False

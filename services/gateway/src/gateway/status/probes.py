@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
@@ -11,6 +10,7 @@ import asyncpg
 import httpx
 from redis.asyncio import Redis
 
+from tessera_common.db.topology import read_topology
 from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.sharding.topology import ShardTopology
 
@@ -75,24 +75,10 @@ async def kafka_state(bootstrap_servers: str) -> str:
     return await _state(probe)
 
 
-_TOPOLOGY = "SELECT version, document FROM shard_topology ORDER BY version DESC LIMIT 1"
-
-
 async def shard_topology(directory_url: str) -> ShardTopology | None:
     """The newest shard topology in the directory; None when it cannot be read."""
-
-    async def read() -> ShardTopology | None:
-        conn = await asyncpg.connect(asyncpg_dsn(directory_url))
-        try:
-            row = await conn.fetchrow(_TOPOLOGY)
-        finally:
-            await conn.close()
-        if row is None:
-            return None
-        return ShardTopology.from_document(row["version"], json.loads(row["document"]))
-
     try:
-        return await asyncio.wait_for(read(), PROBE_TIMEOUT_SECONDS)
+        return await asyncio.wait_for(read_topology(directory_url), PROBE_TIMEOUT_SECONDS)
     except Exception:
         return None
 
