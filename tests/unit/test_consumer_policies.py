@@ -8,7 +8,7 @@ from aiokafka.structs import ConsumerRecord
 from redis.exceptions import ConnectionError as RedisConnectionError
 from tenacity import wait_none
 
-from tessera_common.db.errors import ShardUnavailableError
+from tessera_common.db.errors import ShardBusyError, ShardUnavailableError, TenantMovingError
 from tessera_common.domain_errors import InvalidFieldError
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.kafka.consumer import EventConsumer
@@ -39,6 +39,8 @@ def unavailable() -> ShardUnavailableError:
         asyncpg.DeadlockDetectedError(),
         RedisConnectionError(),
         unavailable(),
+        ShardBusyError("shard-1"),
+        TenantMovingError("shard-1"),
     ],
     ids=lambda failure: type(failure).__name__,
 )

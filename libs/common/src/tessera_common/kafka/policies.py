@@ -19,6 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
+from tessera_common.db.errors import ShardBusyError, TenantMovingError
 from tessera_common.events.topics import dlq_of
 from tessera_common.store_errors import is_unreachable
 
@@ -43,6 +44,9 @@ _ALSO_TRANSIENT = (
     asyncpg.LockNotAvailableError,
     RedisConnectionError,
     RedisTimeoutError,
+    # Every pooled connection in use, or the tenant's rows fenced while they move.
+    ShardBusyError,
+    TenantMovingError,
 )
 MAX_ERROR_CHARACTERS = 2000
 
