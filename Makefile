@@ -21,7 +21,7 @@ include .env
 export
 endif
 
-.PHONY: help bootstrap kube-tools up down status kpi logs test test-unit chaos lint fmt contracts lock clean archive restore rebuild bench bench-compare
+.PHONY: help bootstrap kube-tools up down status kpi logs test test-unit chaos lint fmt contracts lock clean archive restore rebuild bench bench-compare shard-add move-tenant move-resume move-abort isolate-tenant ring-grow reshard-drill
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ shard-add: bootstrap ## Add a shard server to the running stack: make shard-add 
 
 move-tenant: bootstrap ## Move a tenant's rows to another shard, online: make move-tenant TENANT=<id> TO=shard-3
 	@$(RUN) tessera-stack run python -m accounts.moves start --tenant "$(TENANT)" --to "$(TO)"
+
+ring-grow: bootstrap ## Grow the billing ring onto a shard, moving exactly the tenants it reassigns: make ring-grow SHARD=shard-3
+	@$(RUN) tessera-stack ring-grow --shard "$(SHARD)"
 
 isolate-tenant: bootstrap ## Give a tenant a shard server of its own and move it there: make isolate-tenant TENANT=<id>
 	@$(RUN) tessera-stack isolate-tenant --tenant "$(TENANT)"

@@ -100,3 +100,62 @@ def test_a_dedicated_shard_admits_its_tenant_alone_and_takes_no_regions_tenants(
     assert ShardTopology.from_document(2, kept.to_document()) == kept
     with pytest.raises(TopologyError, match="takes no region's new tenants"):
         SEED.with_shard("tenant-2", "postgresql://tessera@10.0.0.9:5432", Region.APAC, owner)
+
+
+WITH_SHARD_3 = SEED.with_shard("shard-3", "postgresql://tessera@10.0.0.4:5432", None)
+
+
+@given(st.lists(st.uuids(), min_size=400, max_size=400, unique=True))
+def test_a_growing_ring_reassigns_about_one_in_n_plus_1_tenants_all_onto_the_new_shard(
+    tenants: list[uuid.UUID],
+) -> None:
+    growing = WITH_SHARD_3.with_ring_growing("shard-3")
+    assert growing.billing_ring_next == ("shard-0", "shard-1", "shard-2", "shard-3")
+    reassigned = [t for t in tenants if growing.reassigned(t, growing.ring.shard_for(str(t)))]
+    assert {growing.next_ring.shard_for(str(t)) for t in reassigned} <= {"shard-3"}  # type: ignore[union-attr]
+    assert 0.15 < len(reassigned) / len(tenants) < 0.35  # about 1/4
+    for tenant in tenants:  # growing, a tenant stays where it was until moved
+        assert growing.billing_shard(tenant, {}) == SEED.ring.shard_for(str(tenant))
+
+
+@given(st.lists(st.uuids(), min_size=100, max_size=100, unique=True))
+def test_a_sealed_ring_holds_back_exactly_the_unmoved_tenants_it_reassigns(
+    tenants: list[uuid.UUID],
+) -> None:
+    sealed = WITH_SHARD_3.with_ring_growing("shard-3").with_ring_sealed()
+    moved = {t: "shard-3" for t in tenants[:10]}
+    for tenant in tenants:
+        now = SEED.ring.shard_for(str(tenant))
+        expected = moved.get(tenant) or (None if sealed.reassigned(tenant, now) else now)
+        assert sealed.billing_shard(tenant, moved) == expected
+    grown = sealed.with_ring_grown()
+    assert grown.billing_ring == ("shard-0", "shard-1", "shard-2", "shard-3")
+    assert (grown.billing_ring_next, grown.billing_ring_sealed) == ((), False)
+    assert all(grown.billing_shard(t, {}) == grown.ring.shard_for(str(t)) for t in tenants)
+
+
+def test_an_override_places_a_tenants_billing_whatever_the_ring() -> None:
+    tenant = uuid.uuid4()
+    assert WITH_SHARD_3.billing_shard(tenant, {tenant: "shard-3"}) == "shard-3"
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        (lambda t: t.with_ring_growing("shard-9"), "shard-9 is not a shard"),
+        (lambda t: t.with_ring_growing("shard-1"), "shard-1 is in the billing ring already"),
+        (lambda t: t.with_ring_growing("shard-3").with_ring_growing("shard-3"), "growing already"),
+        (lambda t: t.with_ring_sealed(), "not growing"),
+        (lambda t: t.with_ring_growing("shard-3").with_ring_grown(), "once sealed"),
+    ],
+)
+def test_a_ring_change_out_of_order_is_refused(change: object, refusal: str) -> None:
+    with pytest.raises(TopologyError, match=refusal):
+        change(WITH_SHARD_3)  # type: ignore[operator]
+
+
+def test_a_growing_ring_survives_its_document_and_the_next_shard_added() -> None:
+    sealed = WITH_SHARD_3.with_ring_growing("shard-3").with_ring_sealed()
+    assert ShardTopology.from_document(sealed.version, sealed.to_document()) == sealed
+    added = sealed.with_shard("shard-4", "postgresql://tessera@10.0.0.5:5432", Region.APAC)
+    assert (added.billing_ring_next, added.billing_ring_sealed) == (sealed.billing_ring_next, True)

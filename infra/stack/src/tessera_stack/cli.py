@@ -13,7 +13,7 @@ from rich.table import Table
 from tessera_common.sharding.topology import TopologyError
 from tessera_common.vocabulary import Region
 from tessera_stack.progress import console
-from tessera_stack.shards import add_shard, isolate_tenant
+from tessera_stack.shards import add_shard, grow_ring, isolate_tenant
 from tessera_stack.stack import LocalStack
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
@@ -77,6 +77,20 @@ def isolate(tenant: str = typer.Option(..., help="the tenant's id")) -> None:
     except (ValueError, TopologyError) as exc:
         raise typer.BadParameter(str(exc)) from exc
     console.print(moved)
+
+
+@app.command("ring-grow")
+def ring_grow(
+    shard: str = typer.Option(..., help="a shard of the topology, not in the billing ring"),
+    pause: float = typer.Option(0.1, help="seconds between two tenants' moves"),
+) -> None:
+    """Grow the billing ring onto a shard: move exactly the tenants the wider ring
+    reassigns, one at a time, then make the wider ring the ring."""
+    try:
+        grown = grow_ring(LocalStack(), shard, pause)
+    except (ValueError, TopologyError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    console.print(grown)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -9,17 +9,15 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass
 
 import asyncpg
-import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
 from tessera_common.db.engines import create_engine
 from tessera_common.db.topology import TopologyStore, read_topology
 from tessera_common.db.urls import asyncpg_dsn
+from tessera_common.resharding.following import followed_by
 from tessera_common.sharding.topology import ShardTopology, TopologyError
 from tessera_common.vocabulary import Region
 from tessera_stack.layout import HOST, PostgresServer, remember_added_shard
@@ -31,7 +29,6 @@ from tessera_stack.stack import LocalStack
 SHARD_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
 # The processes that follow the topology: every command service's instances.
 FOLLOWERS = ("accounts", "billing", "usage")
-FOLLOW_TIMEOUT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -116,29 +113,26 @@ def isolate_tenant(stack: LocalStack, tenant: uuid.UUID) -> str:
     return moved.stdout
 
 
+def grow_ring(stack: LocalStack, shard: str, pause_seconds: float) -> str:
+    """Grow the billing ring onto `shard` (a shard of the topology), each phase followed by
+    every process before the next; the growth's report (JSON)."""
+    followers = [arg for url in follower_urls(stack) for arg in ("--follower", url)]
+    command = ["-m", "billing.ring", "grow", "--shard", shard, "--pause", str(pause_seconds)]
+    with step(f"billing ring onto {shard}"):
+        grown = subprocess.run(
+            [sys.executable, *command, *followers], env={**os.environ, **stack.environment},
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if grown.returncode != 0:
+            raise RuntimeError(f"the ring growth failed: {grown.stderr[-2000:]}")
+    return grown.stdout
+
+
+def follower_urls(stack: LocalStack) -> list[str]:
+    """Every command service instance: the processes that follow the topology."""
+    return [f"http://{HOST}:{i.port}" for i in instances(stack.layout, FOLLOWERS)]
+
+
 async def followed(stack: LocalStack, version: int) -> float:
     """Seconds until every command service instance reports `version` (from now)."""
-    began = time.monotonic()
-    waiting = {f"http://{HOST}:{i.port}" for i in instances(stack.layout, FOLLOWERS)}
-    async with httpx.AsyncClient(timeout=2.0) as http:
-        while waiting:
-            if time.monotonic() - began > FOLLOW_TIMEOUT_SECONDS:
-                raise TimeoutError(f"not following version {version}: {sorted(waiting)}")
-            for url in list(waiting):
-                if await followed_version(http, url) >= version:
-                    waiting.discard(url)
-            if waiting:
-                await asyncio.sleep(0.05)
-    return time.monotonic() - began
-
-
-async def followed_version(http: httpx.AsyncClient, url: str) -> int:
-    """The topology version a process reports in its metrics (0 when it does not answer)."""
-    try:
-        response = await http.get(f"{url}/metrics")
-    except httpx.HTTPError:
-        return 0
-    for family in text_string_to_metric_families(response.text):
-        if family.name == "tessera_topology_version":
-            return int(max((sample.value for sample in family.samples), default=0))
-    return 0
+    return await followed_by(follower_urls(stack), version)

@@ -21,15 +21,21 @@ from billing.overdue import OverdueScanner
 from billing.settings import DATABASE, BillingSettings
 from tessera_common.catalog import price_book_json
 from tessera_common.commands.runner import CommandRunner, UnitsOfWork
-from tessera_common.commands.service import CommandService
+from tessera_common.commands.service import Check, CommandService
 from tessera_common.commands.unit_of_work import Origin
+from tessera_common.db.billing_placements import BillingOverrides
+from tessera_common.db.errors import TenantMovingError
 from tessera_common.events.topics import ACCOUNTS_EVENTS, USAGE_EVENTS
 from tessera_common.kafka.consumer import EventConsumer
+from tessera_common.resharding.moves import TenantMover
+from tessera_common.resharding.placements import MoveScope
+from tessera_common.sharding.topology import ShardTopology
 
 
 class Billing(CommandService[BillingSettings]):
     def __init__(self, settings: BillingSettings) -> None:
         super().__init__("billing", DATABASE, settings)
+        self.overrides = BillingOverrides(self.directory_engine)
         self.price_book = PriceBook.from_dict(json.loads(price_book_json()))
         choreography = Choreography(
             AccountsEvents(self.commands), UsageEvents(self.commands, self.shard_of)
@@ -46,8 +52,24 @@ class Billing(CommandService[BillingSettings]):
         )
 
     def shard_of(self, tenant_id: uuid.UUID) -> str:
-        """Hash-based sharding: the topology's ring names the shard of a tenant's billing."""
-        return self.topology.current.ring.shard_for(str(tenant_id))
+        """Hash-based sharding: the topology's ring names the shard of a tenant's billing,
+        unless an override places it (moved ahead of a growing ring, or kept apart). While a
+        growing ring is sealed, a tenant it reassigns and has not moved yet waits (503)."""
+        topology = self.topology.current
+        shard = topology.billing_shard(tenant_id, self.overrides.placed)
+        if shard is None:
+            raise TenantMovingError(topology.ring.shard_for(str(tenant_id)))
+        return shard
+
+    def ring_mover(self, topology: ShardTopology | None = None) -> TenantMover:
+        """A mover of tenants' billing rows between the shards of `topology` (by default,
+        the one followed)."""
+        topology = topology or self.topology.current
+        return TenantMover(
+            self.settings.directory.db_url, topology, self.server_urls(topology),
+            databases=(DATABASE,), scope=MoveScope.BILLING,
+            grace_seconds=3 * self.settings.topology.poll_seconds,
+        )  # fmt: skip
 
     def unit_of_work(self, origin: Origin) -> BillingUnitOfWork:
         return BillingUnitOfWork(self.engines, origin)
@@ -59,7 +81,11 @@ class Billing(CommandService[BillingSettings]):
         )  # fmt: skip
 
     def loops(self) -> list[Coroutine[Any, Any, Any]]:
-        return [self.consumer.run(), self.overdue.run()]
+        poll = self.settings.topology.poll_seconds
+        return [self.consumer.run(), self.overdue.run(), self.overrides.run(poll)]
+
+    def readiness(self) -> dict[str, Check]:
+        return {"billing-placements": self.overrides.followed}
 
 
 def commands_on(

@@ -98,9 +98,9 @@ class CommandService(ABC, Generic[S]):
         )
         return self._shard_checks
 
-    def server_urls(self) -> dict[str, str]:
-        """How this process reaches each shard of the topology it follows."""
-        return self._server_urls.urls(self.topology.current)
+    def server_urls(self, topology: ShardTopology | None = None) -> dict[str, str]:
+        """How this process reaches each shard of `topology` (by default, the one followed)."""
+        return self._server_urls.urls(topology or self.topology.current)
 
     def _shard_check(self, shard: str) -> Check:
         return partial(self.engines.ping, shard)

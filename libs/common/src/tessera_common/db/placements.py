@@ -25,6 +25,7 @@ from tessera_common.background import poll_forever
 from tessera_common.db.engines import ping
 from tessera_common.db.errors import shard_error
 from tessera_common.resharding.moves import MoveState, tenant_moves
+from tessera_common.resharding.placements import MoveScope
 from tessera_common.vocabulary import Region
 
 metadata = MetaData()
@@ -71,6 +72,7 @@ class TenantDirectory:
         directory's clock); the time to ask from next."""
         c = tenant_moves.c
         query = select(func.now(), func.array_agg(c.tenant_id)).where(
+            c.scope == MoveScope.HOME.value,
             c.state.in_([MoveState.FLIPPED.value, MoveState.DONE.value]),
             c.updated_at > (since - _MOVES_OVERLAP if since else func.now()),
         )

@@ -152,17 +152,11 @@ class TopologyStore:
                 "from the newest"
             ) from exc
 
-    async def add_shard(
-        self,
-        shard: str,
-        address: str,
-        region: Region | None,
-        *,
-        dedicated_to: uuid.UUID | None = None,
-        attempts: int = 3,
+    async def change(
+        self, change: Callable[[ShardTopology], ShardTopology], reason: str, *, attempts: int = 3
     ) -> ShardTopology:
-        """Publish the newest version with `shard` added (see ShardTopology.with_shard),
-        made again from the newest if another change took its number."""
+        """Publish `change` of the newest version, made again from the newest if another
+        change took its number meanwhile."""
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TopologyConflictError),
             stop=stop_after_attempt(attempts),
@@ -170,11 +164,20 @@ class TopologyStore:
         )
         async for attempt in retrying:
             with attempt:
-                latest = await self.latest()
-                added = latest.with_shard(shard, address_of(address), region, dedicated_to)
-                kept_for = f"tenant {dedicated_to}" if dedicated_to else region or "no region"
-                await self.publish(added, f"shard-add {shard} ({kept_for})")
-        return added
+                changed = change(await self.latest())
+                await self.publish(changed, reason)
+        return changed
+
+    async def add_shard(
+        self, shard: str, address: str, region: Region | None, *,
+        dedicated_to: uuid.UUID | None = None,
+    ) -> ShardTopology:  # fmt: skip
+        """Publish the newest version with `shard` added (see ShardTopology.with_shard)."""
+        kept_for = f"tenant {dedicated_to}" if dedicated_to else region or "no region"
+        return await self.change(
+            lambda latest: latest.with_shard(shard, address_of(address), region, dedicated_to),
+            f"shard-add {shard} ({kept_for})",
+        )
 
 
 async def read_topology(directory_url: str) -> ShardTopology:

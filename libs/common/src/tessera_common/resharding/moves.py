@@ -1,17 +1,19 @@
-"""A tenant's move to another shard, as a state machine kept in the directory.
+"""A tenant's move to another shard, as a state machine kept in the directory. A move takes
+the tenant's home rows (accounts, usage) or its billing rows (see placements).
 
     planned -> copied -> fenced -> caught-up -> verified -> flipped -> done
                   (abort before `flipped`) -> rolled-back
 
-1. copy: the tenant's rows of every tenant table of each database (accounts, usage), while
-   its writes go on;
+1. copy: the tenant's rows of every tenant table of each database moved, while its writes
+   go on;
 2. fence: the source refuses the tenant's writes (503, Retry-After 1) from here;
 3. catch up: once the source's outboxes have published the tenant's last events (so its
    events keep their order: the old shard's before any of the new one's), copy what changed
    since the copy, by row digest;
 4. verify: row counts and checksums per table, equal on both sides, else back to `fenced`;
-5. flip: the directory names the target; the source's fences become tombstones naming it
-   (a process still routing the tenant there is refused, and follows within a second);
+5. flip: the directory places the tenant (or its billing) on the target; the source's
+   fences become tombstones naming it (a process still routing the tenant there is
+   refused, and follows within a second);
 6. clean up: after a grace of a few poll intervals, the source rows are deleted.
 
 Each step is idempotent and its state is written when it ends: a mover killed at any point
@@ -51,9 +53,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.resharding.copying import THROUGH_FENCE, delete_rows, sync_tables
+from tessera_common.resharding.placements import PLACEMENTS, MoveScope
 from tessera_common.resharding.tables import TenantTable, tenant_tables
 from tessera_common.sharding.topology import ShardTopology
-from tessera_common.vocabulary import Region
 
 log = structlog.get_logger(__name__)
 
@@ -81,6 +83,7 @@ tenant_moves = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("tenant_id", Uuid, nullable=False),
+    Column("scope", String(16), nullable=False, server_default=MoveScope.HOME.value),
     Column("source", String(64), nullable=False),
     Column("target", String(64), nullable=False),
     Column("state", String(16), nullable=False),
@@ -91,10 +94,11 @@ tenant_moves = Table(
     Column("error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    # One move at a time per tenant.
+    # One move at a time per tenant and scope.
     Index(
-        "tenant_moves_one_active",
+        "tenant_moves_one_active_per_scope",
         "tenant_id",
+        "scope",
         unique=True,
         postgresql_where=text("state NOT IN ('done', 'rolled-back')"),
     ),
@@ -109,6 +113,7 @@ class MoveError(Exception):
 class Move:
     id: uuid.UUID
     tenant_id: uuid.UUID
+    scope: MoveScope
     source: str
     target: str
     state: MoveState
@@ -123,7 +128,8 @@ class Move:
     def from_row(cls, row: asyncpg.Record) -> Move:
         report = row["report"]
         return cls(
-            row["id"], row["tenant_id"], row["source"], row["target"], MoveState(row["state"]),
+            row["id"], row["tenant_id"], MoveScope(row["scope"]), row["source"], row["target"],
+            MoveState(row["state"]),
             row["rows_copied"], row["fence_seconds"],
             orjson.loads(report) if isinstance(report, str) else report,
             row["error"], row["created_at"], row["updated_at"],
@@ -131,7 +137,8 @@ class Move:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "move_id": str(self.id), "tenant_id": str(self.tenant_id), "source": self.source,
+            "move_id": str(self.id), "tenant_id": str(self.tenant_id), "scope": self.scope.value,
+            "source": self.source,
             "target": self.target, "state": self.state.value, "rows_copied": self.rows_copied,
             "fence_seconds": self.fence_seconds, "report": self.report, "error": self.error,
             "created_at": self.created_at.isoformat(), "updated_at": self.updated_at.isoformat(),
@@ -142,8 +149,9 @@ FlipHook = Callable[["Move"], Awaitable[None]]
 
 
 class TenantMover:
-    """Moves tenants between the shards of `topology` (reached by `servers`: shard -> server
-    URL with credentials), for the given databases. `before_flip` runs once the copy is
+    """Moves tenants' rows of `scope` between the shards of `topology` (reached by `servers`:
+    shard -> server URL with credentials), for the given databases. `before_flip` runs once
+    the copy is
     verified, before the directory names the target: what the tenant's own service records
     of the move (it may run again if the mover is killed meanwhile)."""
 
@@ -154,6 +162,7 @@ class TenantMover:
         servers: Mapping[str, str],
         *,
         databases: tuple[str, ...],
+        scope: MoveScope = MoveScope.HOME,
         before_flip: FlipHook | None = None,
         grace_seconds: float = 3.0,
         drain_timeout_seconds: float = 30.0,
@@ -162,6 +171,7 @@ class TenantMover:
         self._topology = topology
         self._servers = dict(servers)
         self._databases = databases
+        self._placement = PLACEMENTS[scope]
         self._before_flip = before_flip
         self._grace_seconds = grace_seconds
         self._drain_timeout = drain_timeout_seconds
@@ -207,15 +217,19 @@ class TenantMover:
         return Move.from_row(row)
 
     async def moves_of(self, tenant_id: uuid.UUID) -> list[Move]:
+        """The tenant's moves of this mover's scope, oldest first."""
         async with self._directory_conn() as conn:
             rows = await conn.fetch(
-                "SELECT * FROM tenant_moves WHERE tenant_id = $1 ORDER BY created_at", tenant_id
-            )
+                "SELECT * FROM tenant_moves WHERE tenant_id = $1 AND scope = $2 "
+                "ORDER BY created_at",
+                tenant_id, self._placement.scope.value,
+            )  # fmt: skip
         return [Move.from_row(row) for row in rows]
 
     async def plan(self, tenant_id: uuid.UUID, target: str) -> Move:
-        """A new move of the tenant from its current shard to `target`: one of its region's
-        shards, or a shard no region places new tenants on (a tenant's own)."""
+        """A new move of the tenant from its current shard to `target`: for its home rows,
+        one of its region's shards or a shard no region places new tenants on (a tenant's
+        own); for its billing rows, any shard."""
         if target not in self._topology.servers:
             raise MoveError(f"{target} is not a shard of the topology")
         if not self._topology.admits(target, tenant_id):
@@ -223,39 +237,33 @@ class TenantMover:
                 f"{target} is dedicated to tenant {self._topology.dedicated[target]}: "
                 "no other tenant moves there"
             )
+        scope = self._placement.scope
         async with self._directory_conn() as conn:
-            placed = await conn.fetchrow(
-                "SELECT shard, region FROM tenant_placements WHERE tenant_id = $1", tenant_id
-            )
-            if placed is None:
+            at = await self._placement.locate(conn, self._topology, tenant_id)
+            if at is None:
                 raise MoveError(f"tenant {tenant_id} is not placed on any shard")
             active = await conn.fetchrow(
-                "SELECT id, state FROM tenant_moves WHERE tenant_id = $1 "
+                "SELECT id, state FROM tenant_moves WHERE tenant_id = $1 AND scope = $2 "
                 "AND state NOT IN ('done', 'rolled-back')",
-                tenant_id,
-            )
+                tenant_id, scope.value,
+            )  # fmt: skip
             if active is not None:
                 raise MoveError(
                     f"tenant {tenant_id} is being moved already (move {active['id']}, "
                     f"{active['state']}): resume or abort that move"
                 )
-            source, region = placed["shard"], Region(placed["region"])
-            if source == target:
+            if at.shard == target:
                 raise MoveError(f"tenant {tenant_id} is on {target} already")
-            if self._servers.get(source) == self._servers[target]:
-                raise MoveError(f"{source} and {target} are the same server")
-            regional = self._topology.regions
-            if target in regional.shards and not regional.region_owns(region, target):
-                raise MoveError(
-                    f"{target} holds other regions' tenants; a {region} tenant's rows stay "
-                    f"on {region}'s shards ({', '.join(regional.group(region))}) or on one "
-                    "of their own"
-                )
+            if self._servers.get(at.shard) == self._servers[target]:
+                raise MoveError(f"{at.shard} and {target} are the same server")
+            if (refusal := self._placement.refusal(self._topology, at, target)) is not None:
+                raise MoveError(refusal)
             try:
                 row = await conn.fetchrow(
-                    "INSERT INTO tenant_moves (id, tenant_id, source, target, state) "
-                    "VALUES ($1, $2, $3, $4, $5) RETURNING *",
-                    uuid.uuid4(), tenant_id, source, target, MoveState.PLANNED.value,
+                    "INSERT INTO tenant_moves (id, tenant_id, scope, source, target, state) "
+                    "VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+                    uuid.uuid4(), tenant_id, scope.value, at.shard, target,
+                    MoveState.PLANNED.value,
                 )  # fmt: skip
             except asyncpg.UniqueViolationError:
                 raise MoveError(
@@ -372,10 +380,7 @@ class TenantMover:
         if self._before_flip is not None:
             await self._before_flip(move)
         async with self._directory_conn() as conn, conn.transaction():
-            await conn.execute(
-                "UPDATE tenant_placements SET shard = $2 WHERE tenant_id = $1 AND shard = $3",
-                move.tenant_id, move.target, move.source,
-            )  # fmt: skip
+            await self._placement.record(conn, move.tenant_id, move.source, move.target)
             fence_seconds = await conn.fetchval(
                 "SELECT extract(epoch FROM now() - fence_started_at) FROM tenant_moves "
                 "WHERE id = $1",
@@ -391,7 +396,13 @@ class TenantMover:
 
     async def _clean_up(self, move: Move) -> None:
         await self._fence(move, "moved")  # a tombstone: stale routes are refused, not served
-        await asyncio.sleep(self._grace_seconds)  # every process has dropped its placement
+        async with self._directory_conn() as conn:  # the grace runs from the flip
+            since_flip = await conn.fetchval(
+                "SELECT extract(epoch FROM now() - updated_at) FROM tenant_moves WHERE id = $1",
+                move.id,
+            )
+        # By then every process has dropped its placement.
+        await asyncio.sleep(max(0.0, self._grace_seconds - float(since_flip)))
         for database in self._databases:
             async with self._pair(move, database) as (source, _):
                 await delete_rows(source, await self._tables(source), move.tenant_id)
