@@ -97,20 +97,24 @@ async def _placed(stack: LocalStack, tenant: uuid.UUID) -> bool:
 
 def isolate_tenant(stack: LocalStack, tenant: uuid.UUID) -> str:
     """A shard server of the tenant's own (`tenant-<first 8 hex digits>`, in no region's
-    group, dedicated to it), then the tenant's move there; the move's JSON."""
+    group, dedicated to it), then the tenant's moves there: its home rows, then its billing
+    rows (off the ring, by an override); the two moves' JSON."""
     if not asyncio.run(_placed(stack, tenant)):
         raise TopologyError(f"tenant {tenant} is not placed on any shard")
     name = f"tenant-{tenant.hex[:8]}"
     add_shard(stack, name, None, dedicated_to=tenant)
-    with step(f"move tenant {tenant} to {name}"):
-        command = ["-m", "accounts.moves", "start", "--tenant", str(tenant), "--to", name]
-        moved = subprocess.run(
-            [sys.executable, *command], env={**os.environ, **stack.environment},
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if moved.returncode != 0:
-            raise RuntimeError(f"the move failed: {moved.stderr[-2000:]}")
-    return moved.stdout
+    moves = {}
+    for rows, module in (("home", "accounts.moves"), ("billing", "billing.moves")):
+        with step(f"move tenant {tenant}'s {rows} rows to {name}"):
+            command = ["-m", module, "start", "--tenant", str(tenant), "--to", name]
+            moved = subprocess.run(
+                [sys.executable, *command], env={**os.environ, **stack.environment},
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if moved.returncode != 0:
+                raise RuntimeError(f"the {rows} move failed: {moved.stderr[-2000:]}")
+            moves[rows] = json.loads(moved.stdout)
+    return json.dumps(moves, indent=2)
 
 
 def grow_ring(stack: LocalStack, shard: str, pause_seconds: float) -> str:

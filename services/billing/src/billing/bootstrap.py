@@ -61,7 +61,7 @@ class Billing(CommandService[BillingSettings]):
             raise TenantMovingError(topology.ring.shard_for(str(tenant_id)))
         return shard
 
-    def ring_mover(self, topology: ShardTopology | None = None) -> TenantMover:
+    def billing_mover(self, topology: ShardTopology | None = None) -> TenantMover:
         """A mover of tenants' billing rows between the shards of `topology` (by default,
         the one followed)."""
         topology = topology or self.topology.current

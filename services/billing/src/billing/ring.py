@@ -39,7 +39,7 @@ def grower(billing: Billing, followers: list[str], pause_seconds: float) -> Ring
 
     return RingGrower(
         billing.settings.directory.db_url, TopologyStore(billing.directory_engine),
-        billing.server_urls, billing.ring_mover, followed, database=DATABASE,
+        billing.server_urls, billing.billing_mover, followed, database=DATABASE,
         pause_seconds=pause_seconds,
     )  # fmt: skip
 
