@@ -11,6 +11,8 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera_common.db.billing_placements import BillingOverrides
+from tessera_common.db.billing_placements import metadata as billing_placements_metadata
 from tessera_common.db.engines import create_engine
 from tessera_common.db.migrations import ensure_database
 from tessera_common.db.topology import (
@@ -38,6 +40,7 @@ async def directory(endpoints: Endpoints) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(url, pool_size=2)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
+        await conn.run_sync(billing_placements_metadata.create_all)
     try:
         yield engine
     finally:
@@ -99,3 +102,57 @@ async def test_a_follower_takes_each_new_version_and_tells_its_listeners(
     assert seen == [1, 2]
     assert follow_seconds_count(service) == 1  # the delay from publication was measured
     assert await follower.follow() is False
+
+
+class FirstReadStale(TopologyStore):
+    """A store whose first read of the newest version is an older one: as if another
+    change was published between that read and the write."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        self.reads: list[int] = []
+
+    async def latest(self) -> ShardTopology:
+        newest = SEED if not self.reads else await super().latest()
+        self.reads.append(newest.version)
+        return newest
+
+
+async def test_a_change_is_made_again_from_the_newest_when_its_version_was_taken(
+    directory: AsyncEngine,
+) -> None:
+    await TopologyStore(directory).seed(SEED)
+    await TopologyStore(directory).publish(
+        SEED.with_shard("shard-2", ADDRESS, None), "shard-add shard-2"
+    )
+    store = FirstReadStale(directory)
+    changed = await store.change(
+        lambda latest: latest.with_shard("shard-3", ADDRESS, Region.APAC), "shard-add shard-3"
+    )
+    assert store.reads == [1, 2]  # version 2 was taken: made again from it
+    assert changed.version == 3
+    assert {"shard-2", "shard-3"} <= changed.servers.keys()
+    assert await store.latest() == changed
+
+
+async def test_billing_overrides_follow_each_change_since_the_last_poll(
+    directory: AsyncEngine,
+) -> None:
+    overrides = BillingOverrides(directory)
+    await overrides.followed()  # the first poll reads every row: none yet
+    assert overrides.placed == {}
+    moved, other = uuid.uuid4(), uuid.uuid4()
+    async with directory.begin() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO billing_placements (tenant_id, shard) VALUES ($1, 'shard-2'), "
+            "($2, 'tenant-1')", (moved, other),
+        )  # fmt: skip
+    await overrides.follow()
+    assert overrides.placed == {moved: "shard-2", other: "tenant-1"}
+    async with directory.begin() as conn:
+        await conn.exec_driver_sql(
+            "UPDATE billing_placements SET shard = 'shard-0', updated_at = now() "
+            "WHERE tenant_id = $1", (moved,),
+        )  # fmt: skip
+    await overrides.follow()
+    assert overrides.placed == {moved: "shard-0", other: "tenant-1"}

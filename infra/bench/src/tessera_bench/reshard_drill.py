@@ -1,11 +1,13 @@
 """`make reshard-drill`: resharding under live traffic, then an audit.
 
-Tenants take commands (users added) and reads (their profile) without pause while a shard
-server is added to us-east and tenants are moved onto it one by one, a big one (tens of
-thousands of usage rows) among them. Afterwards every acknowledged write must be on the
-tenant's shard exactly once and nowhere else, and the read model must count each user
-once. Prints the figures (time per 10,000 rows copied, fence p50/max, what clients saw by
-status) and writes them to .run/drill/.
+Tenants take commands (users added, subscriptions changed) and reads (their profile)
+without pause while a shard server is added to us-east, tenants are moved onto it one by
+one (a big one, with tens of thousands of usage rows, among them), and then the billing
+ring grows onto it. Afterwards every acknowledged write must be on the tenant's shard
+exactly once and nowhere else, the read model must count each user once, and every
+tenant's billing rows must be on the shard the grown ring names. Prints the figures (time
+per 10,000 rows copied, fence p50/max, the ring's growth, what clients saw by status) and
+writes them to .run/drill/.
 """
 
 from __future__ import annotations
@@ -32,14 +34,16 @@ from tessera_common.settings import DirectorySettings, ShardSettings
 from tessera_common.sharding.topology import ShardTopology
 from tessera_common.vocabulary import Region
 from tessera_stack.endpoints import Endpoints, local_endpoints
-from tessera_stack.shards import add_shard, current_topology
+from tessera_stack.shards import add_shard, current_topology, grow_ring
 from tessera_stack.stack import LocalStack
 
 TENANTS = 12
 MOVED = 5  # of them, besides the big one
 BIG_USAGE_ROWS = 40_000
 BIG_USERS = 200
-PACE_SECONDS = 0.25  # per tenant: about 4 commands and 4 reads a second each
+PACE_SECONDS = 0.25  # per tenant: about 4 loops of 2 commands and a read a second each
+QUIET_TENANTS = 150  # billed, with no traffic: most of the ring's population
+RING_PAUSE_SECONDS = 0.05  # between two tenants' billing moves
 
 
 @dataclass
@@ -47,6 +51,7 @@ class Tenant:
     tenant_id: str
     key: str
     acknowledged: list[str] = field(default_factory=list)
+    seats: int = 1  # the last seat count acknowledged
 
 
 @dataclass
@@ -83,11 +88,32 @@ async def _add_user(http: httpx.AsyncClient, tenant: Tenant, traffic: Traffic, n
         await asyncio.sleep(float(added.headers.get("retry-after", "1")))
 
 
+async def _change_seats(http: httpx.AsyncClient, tenant: Tenant, traffic: Traffic) -> None:
+    """One more seat, retried after each 503's Retry-After until it is acknowledged."""
+    while True:
+        changed = await http.put(
+            f"/v1/tenants/{tenant.tenant_id}/subscription",
+            json={"plan": "enterprise", "seats": tenant.seats + 1},
+            headers={"Authorization": f"Bearer {tenant.key}"},
+        )
+        traffic.statuses[changed.status_code] += 1
+        if changed.status_code == 200:
+            tenant.seats += 1
+            return
+        if changed.status_code == 404:  # billing has not met the new tenant yet
+            await asyncio.sleep(0.2)
+            continue
+        if changed.status_code not in (429, 503):
+            raise RuntimeError(f"a write failed: {changed.status_code} {changed.text}")
+        await asyncio.sleep(float(changed.headers.get("retry-after", "1")))
+
+
 async def _load(http: httpx.AsyncClient, tenant: Tenant, traffic: Traffic) -> None:
     n = len(tenant.acknowledged)
     while not traffic.stop.is_set():
         n += 1
         await _add_user(http, tenant, traffic, n)
+        await _change_seats(http, tenant, traffic)
         read = await http.get(
             f"/v1/tenants/{tenant.tenant_id}", headers={"Authorization": f"Bearer {tenant.key}"}
         )
@@ -158,7 +184,35 @@ async def _audit(
         found["read_model_miscounted"] += int(
             not await _read_model_agrees(http, tenant, len(acknowledged))
         )
+        seats = await _count(
+            endpoints, topology, topology.ring.shard_for(tenant.tenant_id), "billing",
+            "SELECT seats FROM subscriptions WHERE tenant_id = $1", tid,
+        )  # fmt: skip
+        found["billing_lost"] += int(seats != tenant.seats)
+    found["billing_misplaced"] = await _billing_misplaced(endpoints, topology)
     return dict(found)
+
+
+async def _billing_misplaced(endpoints: Endpoints, topology: ShardTopology) -> int:
+    """Subscriptions (of any tenant) on a shard other than the one billing routes them to."""
+    directory = await asyncpg.connect(asyncpg_dsn(endpoints.directory_db_url))
+    try:
+        rows = await directory.fetch("SELECT tenant_id, shard FROM billing_placements")
+    finally:
+        await directory.close()
+    overrides = {row["tenant_id"]: row["shard"] for row in rows}
+    misplaced = 0
+    for shard in topology.shards:
+        server = ServerUrls(endpoints.shard_servers).url(shard, topology.servers[shard])
+        conn = await asyncpg.connect(asyncpg_dsn(with_database(server, "billing")))
+        try:
+            held = await conn.fetch("SELECT tenant_id FROM subscriptions")
+        finally:
+            await conn.close()
+        misplaced += sum(
+            topology.billing_shard(row["tenant_id"], overrides) != shard for row in held
+        )
+    return misplaced
 
 
 async def _read_model_agrees(http: httpx.AsyncClient, tenant: Tenant, users: int) -> bool:
@@ -184,6 +238,8 @@ async def drill() -> dict[str, Any]:
     traffic = Traffic()
     async with httpx.AsyncClient(base_url=endpoints.gateway_url, timeout=30) as http:
         tenants = [await _tenant(http, operator, f"Drill {n}") for n in range(TENANTS)]
+        for n in range(QUIET_TENANTS):
+            await _tenant(http, operator, f"Quiet {n}")
         big = tenants[0]
         await _big_usage(http, big)
         for n in range(BIG_USERS):
@@ -209,6 +265,7 @@ async def drill() -> dict[str, Any]:
                     "fence_seconds": done.fence_seconds,
                     "seconds": time.monotonic() - started,
                 })  # fmt: skip
+        ring = json.loads(await asyncio.to_thread(grow_ring, stack, name, RING_PAUSE_SECONDS))
         await asyncio.sleep(5)
         traffic.stop.set()
         await asyncio.gather(*load)
@@ -225,7 +282,8 @@ async def drill() -> dict[str, Any]:
         "biggest_move_rows": biggest["first_copy_rows"],
         "fence_p50_seconds": statistics.median(fences), "fence_max_seconds": max(fences),
         "client_statuses": dict(sorted(traffic.statuses.items())),
-        "acknowledged_writes": sum(len(t.acknowledged) for t in tenants),
+        "acknowledged_writes": sum(len(t.acknowledged) + t.seats - 1 for t in tenants),
+        "ring_growth": ring,
         "audit": audit, "moves": moves,
     }  # fmt: skip
 
