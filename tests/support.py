@@ -13,6 +13,8 @@ import httpx
 
 from accounts.moves import mover as accounts_mover
 from accounts.settings import AccountsSettings
+from billing.moves import mover as billing_moves_mover
+from billing.settings import BillingSettings
 from gateway.settings import MeteringSettings
 from tessera_common.db.topology import ServerUrls, read_topology
 from tessera_common.db.urls import asyncpg_dsn, with_database
@@ -58,6 +60,17 @@ async def mover(endpoints: Endpoints) -> AsyncIterator[TenantMover]:
         directory=DirectorySettings(db_url=endpoints.directory_db_url),
     )
     async with accounts_mover(settings) as moves:
+        yield moves
+
+
+@asynccontextmanager
+async def billing_mover(endpoints: Endpoints) -> AsyncIterator[TenantMover]:
+    """The operator's mover of billing rows (`python -m billing.moves`) on the stack."""
+    settings = BillingSettings(
+        shards=ShardSettings(servers=endpoints.shard_servers),
+        directory=DirectorySettings(db_url=endpoints.directory_db_url),
+    )
+    async with billing_moves_mover(settings) as moves:
         yield moves
 
 

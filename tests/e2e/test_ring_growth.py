@@ -1,20 +1,26 @@
 """`make ring-grow` on the running stack: the billing ring grows onto an added shard while
 tenants change their subscriptions and new tenants arrive; exactly the tenants the wider
 ring reassigns have their billing rows moved, every acknowledged write is kept, and every
-tenant's billing rows end on the shard the grown ring names."""
+tenant's billing rows end on the shard the grown ring names. A growth killed mid-move is
+resumed by running it again."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-from support import Api, Billing, bearer, current_topology
+from support import Api, Billing, bearer, billing_mover, current_topology
 
+from tessera_common.db.engines import create_engine
+from tessera_common.db.topology import TopologyStore
 from tessera_common.db.urls import asyncpg_dsn
+from tessera_common.resharding.moves import MoveState
+from tessera_common.sharding.ring import ConsistentHashRing
 from tessera_stack.endpoints import Endpoints
 from tessera_stack.shards import add_shard, grow_ring
 from tessera_stack.stack import LocalStack
@@ -143,3 +149,48 @@ async def test_the_billing_ring_grows_moving_exactly_the_tenants_it_reassigns(
     assert misplaced == []
     for tenant, seats in acknowledged.items():
         assert held[after.ring.shard_for(tenant)][tenant] == seats
+
+
+async def test_a_ring_growth_killed_mid_move_is_resumed_by_running_it_again(
+    local_stack: LocalStack, endpoints: Endpoints, api: Api, billing_db: Billing,
+    converge: Converge,
+) -> None:  # fmt: skip
+    before = await current_topology(endpoints)
+    new_shard = next_shard(before.billing_ring)
+    if new_shard not in before.servers:
+        await asyncio.to_thread(add_shard, local_stack, new_shard, None)
+    wider = ConsistentHashRing([*before.billing_ring, new_shard])
+    for _ in range(60):  # a tenant the wider ring reassigns
+        tenant = await api.tenant(name="Reassigned", region="us-east")
+        if wider.shard_for(tenant["tenant_id"]) == new_shard:
+            break
+    assert wider.shard_for(tenant["tenant_id"]) == new_shard
+    tenant_id, key = tenant["tenant_id"], bearer(tenant["api_key"])
+    await converge(lambda: subscribed(billing_db, [tenant_id]), within=30)
+
+    # As a grower killed mid-move leaves it: the ring growing, one tenant's move fenced.
+    directory = create_engine(endpoints.directory_db_url, pool_size=1)
+    try:
+        await TopologyStore(directory).change(
+            lambda latest: latest.with_ring_growing(new_shard), f"growing onto {new_shard}"
+        )
+    finally:
+        await directory.dispose()
+    async with billing_mover(endpoints) as moves:
+        planned = await moves.plan(uuid.UUID(tenant_id), new_shard)
+        await moves.run(planned.id, stop_after=MoveState.FENCED)
+    seats = f"/v1/tenants/{tenant_id}/subscription"
+    fenced = await api.gateway.put(seats, json={"plan": "pro", "seats": 3}, headers=key)
+    assert (fenced.status_code, fenced.headers["retry-after"]) == (503, "1")
+
+    report = json.loads(await asyncio.to_thread(grow_ring, local_stack, new_shard, 0.0))
+
+    assert report["ring_after"] == [*before.billing_ring, new_shard]
+    async with billing_mover(endpoints) as moves:
+        (move,) = await moves.moves_of(uuid.UUID(tenant_id))
+    assert (move.id, move.state, move.target) == (planned.id, MoveState.DONE, new_shard)
+    changed = await api.gateway.put(seats, json={"plan": "pro", "seats": 3}, headers=key)
+    assert changed.status_code == 200, changed.text
+    held = await subscriptions(billing_db)
+    assert [shard for shard, on_shard in held.items() if tenant_id in on_shard] == [new_shard]
+    assert held[new_shard][tenant_id] == 3

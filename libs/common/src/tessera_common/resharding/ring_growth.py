@@ -132,15 +132,19 @@ class RingGrower:
         """Move every tenant the wider ring reassigns up to its flip (with any move begun
         before), a pause between two; the moves flipped, whose source rows are left to
         delete after one grace for them all."""
-        flipped = await self._active_moves()
+        active = await self._active_moves()
+        flipped = []
+        for move_id in active.values():  # begun before a kill: on to their flips first
+            flipped.append((await mover.run(move_id, stop_after=MoveState.FLIPPED)).id)
         reassigned = await self.reassigned(topology)
         growth.tenants_on_ring = growth.tenants_on_ring or reassigned.tenants
-        for n, (tenant, target) in enumerate(sorted(reassigned.moves.items()), start=1):
+        to_move = {t: shard for t, shard in reassigned.moves.items() if t not in active}
+        for n, (tenant, target) in enumerate(sorted(to_move.items()), start=1):
             move = await mover.run(
                 (await mover.plan(tenant, target)).id, stop_after=MoveState.FLIPPED
             )
             flipped.append(move.id)
-            log.info("ring_growth_progress", flipped=n, of=len(reassigned.moves))
+            log.info("ring_growth_progress", flipped=n, of=len(to_move))
             await asyncio.sleep(self._pause)
         return flipped
 
@@ -195,16 +199,17 @@ class RingGrower:
             await conn.close()
         return {row["tenant_id"]: row["shard"] for row in rows}
 
-    async def _active_moves(self) -> list[uuid.UUID]:
+    async def _active_moves(self) -> dict[uuid.UUID, uuid.UUID]:
+        """The billing moves not ended, by tenant, oldest first."""
         conn = await self._directory()
         try:
             rows = await conn.fetch(
-                "SELECT id FROM tenant_moves WHERE scope = 'billing' "
+                "SELECT tenant_id, id FROM tenant_moves WHERE scope = 'billing' "
                 "AND state NOT IN ('done', 'rolled-back') ORDER BY created_at"
             )
         finally:
             await conn.close()
-        return [row["id"] for row in rows]
+        return {row["tenant_id"]: row["id"] for row in rows}
 
     async def _forget_redundant(self, topology: ShardTopology) -> None:
         """Delete the overrides that name the grown ring's own pick (a tenant kept apart
