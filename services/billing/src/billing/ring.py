@@ -29,6 +29,8 @@ from tessera_common.sharding.topology import TopologyError
 
 
 def grower(billing: Billing, followers: list[str], pause_seconds: float) -> RingGrower:
+    """A grower of the ring `billing` follows; each phase waits for `followers` (or, with
+    none, for three poll intervals)."""
     poll = billing.settings.topology.poll_seconds
 
     async def followed(version: int) -> float:

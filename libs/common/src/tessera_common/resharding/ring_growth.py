@@ -65,10 +65,10 @@ class RingGrowth:
 
 
 class RingGrower:
-    """Grows the billing ring of the topology in `store` (the directory at `directory_url`);
-    `servers` names each shard's
-    server URL (with credentials) by the newest topology, `mover_for` makes a billing mover
-    for a version, and `followed` waits for every process to follow a version."""
+    """Grows the billing ring of the topology in `store` (the directory at `directory_url`).
+    `servers` gives each shard's server URL (with credentials) for a version, `mover_for`
+    a mover of billing rows for a version, and `followed` waits until every process
+    follows a version."""
 
     def __init__(
         self,
@@ -164,17 +164,17 @@ class RingGrower:
         another shard, with that shard; and how many tenants the ring holds."""
         placed = await self._overrides()
         servers = self._servers(topology)
-        tenants, moves = 0, dict[uuid.UUID, str]()
+        tenants, moves = set[uuid.UUID](), dict[uuid.UUID, str]()
         for shard in topology.billing_ring:
             on_shard = await self._tenants_on(servers[shard])
-            tenants += len(on_shard)
+            tenants |= on_shard
             for tenant in on_shard - placed.keys():
                 if topology.ring.shard_for(str(tenant)) == shard and topology.reassigned(
                     tenant, shard
                 ):
                     assert topology.next_ring is not None  # reassigned: the ring grows
                     moves[tenant] = topology.next_ring.shard_for(str(tenant))
-        return Reassigned(tenants, moves)
+        return Reassigned(len(tenants), moves)
 
     async def _tenants_on(self, server: str) -> set[uuid.UUID]:
         conn = await asyncpg.connect(asyncpg_dsn(with_database(server, self._database)))
