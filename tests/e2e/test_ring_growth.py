@@ -1,8 +1,8 @@
 """`make ring-grow` on the running stack: the billing ring grows onto an added shard while
 tenants change their subscriptions and new tenants arrive; exactly the tenants the wider
 ring reassigns have their billing rows moved, every acknowledged write is kept, and every
-tenant's billing rows end on the shard the grown ring names. A growth killed mid-move is
-resumed by running it again."""
+tenant's billing rows end on the shard the grown ring names. The growth begins where a
+killed one stopped, mid-move, and finishes that move."""
 
 from __future__ import annotations
 
@@ -96,6 +96,31 @@ class Load:
             await asyncio.sleep(0.25)
 
 
+async def reassigned_tenant(api: Api, wider: ConsistentHashRing, shard: str) -> dict[str, Any]:
+    """A new tenant the wider ring places on `shard`."""
+    for _ in range(60):
+        tenant = await api.tenant(name="Reassigned", region="us-east")
+        if wider.shard_for(tenant["tenant_id"]) == shard:
+            return tenant
+    raise AssertionError(f"no new tenant of 60 falls on {shard} in the wider ring")
+
+
+async def killed_mid_move(endpoints: Endpoints, shard: str, tenant_id: str) -> uuid.UUID:
+    """What a grower killed mid-move leaves: the ring growing onto `shard`, and the
+    tenant's move there fenced; the move's id."""
+    directory = create_engine(endpoints.directory_db_url, pool_size=1)
+    try:
+        await TopologyStore(directory).change(
+            lambda latest: latest.with_ring_growing(shard), f"growing onto {shard}"
+        )
+    finally:
+        await directory.dispose()
+    async with billing_mover(endpoints) as moves:
+        planned = await moves.plan(uuid.UUID(tenant_id), shard)
+        await moves.run(planned.id, stop_after=MoveState.FENCED)
+    return planned.id
+
+
 async def test_the_billing_ring_grows_moving_exactly_the_tenants_it_reassigns(
     local_stack: LocalStack, endpoints: Endpoints, api: Api, billing_db: Billing,
     converge: Converge,
@@ -105,9 +130,20 @@ async def test_the_billing_ring_grows_moving_exactly_the_tenants_it_reassigns(
     if new_shard not in before.servers:
         await asyncio.to_thread(add_shard, local_stack, new_shard, None)
     tenants = [await api.tenant(name=f"Ringed {n}", region="eu-west") for n in range(12)]
-    await converge(lambda: subscribed(billing_db, [t["tenant_id"] for t in tenants]), within=60)
+    fenced = await reassigned_tenant(
+        api, ConsistentHashRing([*before.billing_ring, new_shard]), new_shard
+    )
+    tenants_ids = [t["tenant_id"] for t in [*tenants, fenced]]
+    await converge(lambda: subscribed(billing_db, tenants_ids), within=60)
 
+    # A growth killed mid-move, resumed below by the grower run again.
     earlier = {m["id"] for m in await billing_moves(endpoints)}
+    resumed = await killed_mid_move(endpoints, new_shard, fenced["tenant_id"])
+    seats = f"/v1/tenants/{fenced['tenant_id']}/subscription"
+    waiting = await api.gateway.put(
+        seats, json={"plan": "pro", "seats": 3}, headers=bearer(fenced["api_key"])
+    )
+    assert (waiting.status_code, waiting.headers["retry-after"]) == (503, "1")
     load = Load(api, tenants)
     running = asyncio.gather(load.change_seats(), load.arrive())
     try:
@@ -131,9 +167,10 @@ async def test_the_billing_ring_grows_moving_exactly_the_tenants_it_reassigns(
     assert {m["state"] for m in moves} == {"done"}
     assert max(moved.values()) == 1
     assert report["moved"] == len(moved)
-    for tenant in (t["tenant_id"] for t in tenants):
+    for tenant in tenants_ids:
         reassigned = after.ring.shard_for(tenant) != before.ring.shard_for(tenant)
         assert (tenant in moved) == reassigned, tenant
+    assert resumed in {m["id"] for m in moves}  # the killed move, finished, not planned again
 
     # Every tenant's billing rows are where the grown ring names (or its override), and
     # every acknowledged seat count is there.
@@ -147,50 +184,10 @@ async def test_the_billing_ring_grows_moving_exactly_the_tenants_it_reassigns(
         if overrides.get(tenant, after.ring.shard_for(tenant)) != shard
     ]  # fmt: skip
     assert misplaced == []
-    for tenant, seats in acknowledged.items():
-        assert held[after.ring.shard_for(tenant)][tenant] == seats
-
-
-async def test_a_ring_growth_killed_mid_move_is_resumed_by_running_it_again(
-    local_stack: LocalStack, endpoints: Endpoints, api: Api, billing_db: Billing,
-    converge: Converge,
-) -> None:  # fmt: skip
-    before = await current_topology(endpoints)
-    new_shard = next_shard(before.billing_ring)
-    if new_shard not in before.servers:
-        await asyncio.to_thread(add_shard, local_stack, new_shard, None)
-    wider = ConsistentHashRing([*before.billing_ring, new_shard])
-    for _ in range(60):  # a tenant the wider ring reassigns
-        tenant = await api.tenant(name="Reassigned", region="us-east")
-        if wider.shard_for(tenant["tenant_id"]) == new_shard:
-            break
-    assert wider.shard_for(tenant["tenant_id"]) == new_shard
-    tenant_id, key = tenant["tenant_id"], bearer(tenant["api_key"])
-    await converge(lambda: subscribed(billing_db, [tenant_id]), within=30)
-
-    # As a grower killed mid-move leaves it: the ring growing, one tenant's move fenced.
-    directory = create_engine(endpoints.directory_db_url, pool_size=1)
-    try:
-        await TopologyStore(directory).change(
-            lambda latest: latest.with_ring_growing(new_shard), f"growing onto {new_shard}"
-        )
-    finally:
-        await directory.dispose()
-    async with billing_mover(endpoints) as moves:
-        planned = await moves.plan(uuid.UUID(tenant_id), new_shard)
-        await moves.run(planned.id, stop_after=MoveState.FENCED)
-    seats = f"/v1/tenants/{tenant_id}/subscription"
-    fenced = await api.gateway.put(seats, json={"plan": "pro", "seats": 3}, headers=key)
-    assert (fenced.status_code, fenced.headers["retry-after"]) == (503, "1")
-
-    report = json.loads(await asyncio.to_thread(grow_ring, local_stack, new_shard, 0.0))
-
-    assert report["ring_after"] == [*before.billing_ring, new_shard]
-    async with billing_mover(endpoints) as moves:
-        (move,) = await moves.moves_of(uuid.UUID(tenant_id))
-    assert (move.id, move.state, move.target) == (planned.id, MoveState.DONE, new_shard)
-    changed = await api.gateway.put(seats, json={"plan": "pro", "seats": 3}, headers=key)
+    for tenant, count in acknowledged.items():
+        assert held[after.ring.shard_for(tenant)][tenant] == count
+    changed = await api.gateway.put(
+        seats, json={"plan": "pro", "seats": 3}, headers=bearer(fenced["api_key"])
+    )
     assert changed.status_code == 200, changed.text
-    held = await subscriptions(billing_db)
-    assert [shard for shard, on_shard in held.items() if tenant_id in on_shard] == [new_shard]
-    assert held[new_shard][tenant_id] == 3
+    assert (await subscriptions(billing_db))[new_shard][fenced["tenant_id"]] == 3

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import structlog
 from prometheus_client import Counter
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from tessera_common.settings import RedisSettings
 
 T = TypeVar("T")
+COMMAND_TIMEOUT_SECONDS = 2.0
 log = structlog.get_logger(__name__)
 REDIS_FALLBACKS = Counter(
     "tessera_redis_fallbacks_total",
@@ -28,14 +29,21 @@ REDIS_FALLBACKS = Counter(
 def create_redis(settings: RedisSettings) -> Redis:
     """A pooled client that retries a command once, at once, on a fresh connection: after a
     Redis restart every pooled connection is dead, and each would fail its next command. A
-    longer retry would only hold requests while Redis is out, which callers handle."""
-    return Redis.from_url(
+    longer retry would only hold requests while Redis is out, which callers handle.
+
+    When every pooled connection is in use, a command waits for one (up to the command
+    timeout) instead of failing at once: a burst that outruns the event loop would
+    otherwise read as Redis being out, and send every request to its slower fallback."""
+    pool = BlockingConnectionPool.from_url(
         settings.url,
-        socket_timeout=2,
+        max_connections=settings.max_connections,
+        timeout=COMMAND_TIMEOUT_SECONDS,
+        socket_timeout=COMMAND_TIMEOUT_SECONDS,
         socket_connect_timeout=2,
         health_check_interval=5,
         retry=Retry(NoBackoff(), retries=1),
     )
+    return Redis.from_pool(pool)
 
 
 def create_subscriber(settings: RedisSettings) -> Redis:

@@ -90,6 +90,8 @@ class RedisSettings(_Block):
     model_config = SettingsConfigDict(env_prefix="REDIS_", extra="ignore", frozen=True)
 
     url: str = "redis://127.0.0.1:16379/0"
+    # Connections per process; a command waits for a free one when all are in use.
+    max_connections: int = Field(default=100, ge=1, le=10_000)
 
 
 class AuthSettings(_Block):
