@@ -176,6 +176,7 @@ class TenantMover:
         self._grace_seconds = grace_seconds
         self._drain_timeout = drain_timeout_seconds
         self._kept: dict[str, asyncpg.Connection] | None = None
+        self._known_tables: dict[str, list[TenantTable]] = {}  # by DSN, while keeping
 
     # --- the directory ------------------------------------------------------------------
 
@@ -200,12 +201,17 @@ class TenantMover:
         yield self._kept[dsn]
 
     @asynccontextmanager
-    async def _keeping_connections(self) -> AsyncIterator[None]:
-        self._kept = {}
+    async def keeping_connections(self) -> AsyncIterator[None]:
+        """One connection per database, and each database's tenant tables read once, for
+        every step of the moves run inside (a grower's many moves in a row)."""
+        if self._kept is not None:
+            yield
+            return
+        self._kept, self._known_tables = {}, {}
         try:
             yield
         finally:
-            kept, self._kept = self._kept, None
+            kept, self._kept, self._known_tables = self._kept, None, {}
             for conn in kept.values():
                 await conn.close()
 
@@ -308,10 +314,17 @@ class TenantMover:
         except KeyError:
             raise MoveError(f"{shard} is not a shard of the topology") from None
 
-    async def _tables(self, conn: asyncpg.Connection) -> list[TenantTable]:
+    async def _tables(
+        self, conn: asyncpg.Connection, shard: str, database: str
+    ) -> list[TenantTable]:
+        dsn = self._dsn(shard, database)
+        if (known := self._known_tables.get(dsn)) is not None:
+            return known
         tables = await tenant_tables(conn)
         if not tables:
             raise MoveError("the database declares no tenant tables (is it migrated?)")
+        if self._kept is not None:
+            self._known_tables[dsn] = tables
         return tables
 
     async def _sync(self, move: Move, *, fenced: bool) -> tuple[int, dict[str, Any]]:
@@ -326,7 +339,8 @@ class TenantMover:
                         "DELETE FROM tenant_fences WHERE tenant_id = $1", move.tenant_id
                     )
                 synced = await sync_tables(
-                    source, target, await self._tables(source), move.tenant_id,
+                    source, target, await self._tables(source, move.source, database),
+                    move.tenant_id,
                     tally_first=fenced,
                 )  # fmt: skip
                 copied += synced.copied
@@ -405,7 +419,8 @@ class TenantMover:
         await asyncio.sleep(max(0.0, self._grace_seconds - float(since_flip)))
         for database in self._databases:
             async with self._pair(move, database) as (source, _):
-                await delete_rows(source, await self._tables(source), move.tenant_id)
+                tables = await self._tables(source, move.source, database)
+                await delete_rows(source, tables, move.tenant_id)
 
     # --- running ------------------------------------------------------------------------
 
@@ -413,7 +428,7 @@ class TenantMover:
         """Drive the move from its state to `done` (or to `stop_after`: a kill, for tests
         and drills). A failure is recorded on the move and raised; running it again resumes."""
         move = await self.get(move_id)
-        async with self._keeping_connections():
+        async with self.keeping_connections():
             try:
                 while move.state not in ENDED and move.state != stop_after:
                     move = await self._step(move)
@@ -467,7 +482,8 @@ class TenantMover:
             )
         for database in self._databases:
             async with self._pair(move, database) as (source, target):
-                await delete_rows(target, await self._tables(target), move.tenant_id)
+                tables = await self._tables(target, move.target, database)
+                await delete_rows(target, tables, move.tenant_id)
                 await source.execute(
                     "DELETE FROM tenant_fences WHERE tenant_id = $1 AND state = 'moving'",
                     move.tenant_id,

@@ -105,6 +105,19 @@ class RingGrower:
             )
         await self._followed(topology.version)
         mover = self._mover_for(topology)
+        async with mover.keeping_connections():
+            topology = await self._grow(mover, topology, growth)
+        await self._forget_redundant(topology)
+        growth.ring_after = list(topology.billing_ring)
+        growth.seconds = round(time.monotonic() - began, 3)
+        log.info("ring_grown", **growth.as_dict())
+        return growth
+
+    async def _grow(
+        self, mover: TenantMover, topology: ShardTopology, growth: RingGrowth
+    ) -> ShardTopology:
+        """From growing (or sealed) to grown; the grown version."""
+        shard = growth.shard
         if not topology.billing_ring_sealed:
             await self._finish(mover, await self._sweep(mover, topology, growth), growth)
             topology = await self._store.change(
@@ -120,11 +133,7 @@ class RingGrower:
         await self._followed(topology.version)
         growth.sealed_seconds = round(time.monotonic() - sealed_at, 3)
         await self._finish(mover, flipped, growth)
-        await self._forget_redundant(topology)
-        growth.ring_after = list(topology.billing_ring)
-        growth.seconds = round(time.monotonic() - began, 3)
-        log.info("ring_grown", **growth.as_dict())
-        return growth
+        return topology
 
     async def _sweep(
         self, mover: TenantMover, topology: ShardTopology, growth: RingGrowth
