@@ -5,7 +5,8 @@ without pause while a shard server is added to us-east, tenants are moved onto i
 one (a big one, with tens of thousands of usage rows, among them), and then the billing
 ring grows onto it. Afterwards every acknowledged write must be on the tenant's shard
 exactly once and nowhere else, the read model must count each user once, and every
-tenant's billing rows must be on the shard the grown ring names. Prints the figures (time
+tenant's billing rows must be on the shard the grown ring names, and each tenant's events
+must keep their order on Kafka. Prints the figures (time
 per 10,000 rows copied, fence p50/max, the ring's growth, what clients saw by status) and
 writes them to .run/drill/.
 """
@@ -13,6 +14,7 @@ writes them to .run/drill/.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import statistics
 import time
@@ -24,11 +26,14 @@ from typing import Any
 
 import asyncpg
 import httpx
+from aiokafka import AIOKafkaConsumer
 
 from accounts.moves import mover
 from accounts.settings import AccountsSettings
 from tessera_common.db.topology import ServerUrls
 from tessera_common.db.urls import asyncpg_dsn, with_database
+from tessera_common.events.envelope import EventEnvelope
+from tessera_common.events.topics import ACCOUNTS_EVENTS
 from tessera_common.resharding.moves import MoveState
 from tessera_common.settings import DirectorySettings, ShardSettings
 from tessera_common.sharding.topology import ShardTopology
@@ -190,7 +195,52 @@ async def _audit(
         )  # fmt: skip
         found["billing_lost"] += int(seats != tenant.seats)
     found["billing_misplaced"] = await _billing_misplaced(endpoints, topology)
+    events = await _events_by_tenant(endpoints, tenants)
+    found["events_out_of_order"] = sum(_out_of_order(e) for e in events.values())
+    for tenant in tenants:  # the audit saw every acknowledged user's event
+        added = sum(e.event_type == "UserAdded" for e in events.get(tenant.tenant_id, []))
+        found["users_without_event"] += max(len(set(tenant.acknowledged)) - added, 0)
     return dict(found)
+
+
+async def _events_by_tenant(
+    endpoints: Endpoints, tenants: list[Tenant]
+) -> dict[str, list[EventEnvelope]]:
+    """Each tenant's events on `accounts.events`, in partition order."""
+    ids = {t.tenant_id.encode() for t in tenants}
+    consumer = AIOKafkaConsumer(
+        ACCOUNTS_EVENTS, bootstrap_servers=endpoints.kafka_bootstrap,
+        enable_auto_commit=False, auto_offset_reset="earliest", isolation_level="read_committed",
+    )  # fmt: skip
+    await consumer.start()  # no group: every partition, from its beginning
+    try:
+        partitions = list(consumer.assignment())
+        ends = await consumer.end_offsets(partitions)
+        seen: dict[str, list[EventEnvelope]] = {}
+        deadline = time.monotonic() + 120
+        while [p for p in partitions if await consumer.position(p) < ends[p]]:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{ACCOUNTS_EVENTS} was not read to its end in 120 s")
+            for records in (await consumer.getmany(timeout_ms=1000, max_records=5000)).values():
+                for record in records:
+                    if record.key in ids:
+                        event = EventEnvelope.from_json(record.value)
+                        seen.setdefault(str(event.tenant_id), []).append(event)
+    finally:
+        await consumer.stop()
+    return seen
+
+
+def _out_of_order(events: list[EventEnvelope]) -> int:
+    """How many of a tenant's events come after one that occurred later, or after a later
+    version of their own aggregate (a move that let the new shard's events overtake the
+    old one's would show here)."""
+    disorder = sum(int(b.occurred_at < a.occurred_at) for a, b in itertools.pairwise(events))
+    versions: dict[uuid.UUID, int] = {}
+    for event in events:
+        disorder += int(event.aggregate_version <= versions.get(event.aggregate_id, 0))
+        versions[event.aggregate_id] = event.aggregate_version
+    return disorder
 
 
 async def _billing_misplaced(endpoints: Endpoints, topology: ShardTopology) -> int:
