@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,26 +51,23 @@ async def current_topology(endpoints: Endpoints) -> ShardTopology:
     return await read_topology(endpoints.directory_db_url)
 
 
-@asynccontextmanager
-async def mover(endpoints: Endpoints) -> AsyncIterator[TenantMover]:
+def on_stack(endpoints: Endpoints) -> dict[str, Any]:
+    """What an operator's command gets configured with to work on the stack: its shard
+    servers and its directory."""
+    return {
+        "shards": ShardSettings(servers=endpoints.shard_servers),
+        "directory": DirectorySettings(db_url=endpoints.directory_db_url),
+    }
+
+
+def mover(endpoints: Endpoints) -> AbstractAsyncContextManager[TenantMover]:
     """The operator's tenant mover (`python -m accounts.moves`) on the stack's shards."""
-    settings = AccountsSettings(
-        shards=ShardSettings(servers=endpoints.shard_servers),
-        directory=DirectorySettings(db_url=endpoints.directory_db_url),
-    )
-    async with accounts_mover(settings) as moves:
-        yield moves
+    return accounts_mover(AccountsSettings(**on_stack(endpoints)))
 
 
-@asynccontextmanager
-async def billing_mover(endpoints: Endpoints) -> AsyncIterator[TenantMover]:
+def billing_mover(endpoints: Endpoints) -> AbstractAsyncContextManager[TenantMover]:
     """The operator's mover of billing rows (`python -m billing.moves`) on the stack."""
-    settings = BillingSettings(
-        shards=ShardSettings(servers=endpoints.shard_servers),
-        directory=DirectorySettings(db_url=endpoints.directory_db_url),
-    )
-    async with billing_moves_mover(settings) as moves:
-        yield moves
+    return billing_moves_mover(BillingSettings(**on_stack(endpoints)))
 
 
 async def shard_servers(endpoints: Endpoints) -> dict[str, str]:

@@ -106,14 +106,8 @@ def isolate_tenant(stack: LocalStack, tenant: uuid.UUID) -> str:
     moves = {}
     for rows, module in (("home", "accounts.moves"), ("billing", "billing.moves")):
         with step(f"move tenant {tenant}'s {rows} rows to {name}"):
-            command = ["-m", module, "start", "--tenant", str(tenant), "--to", name]
-            moved = subprocess.run(
-                [sys.executable, *command], env={**os.environ, **stack.environment},
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            if moved.returncode != 0:
-                raise RuntimeError(f"the {rows} move failed: {moved.stderr[-2000:]}")
-            moves[rows] = json.loads(moved.stdout)
+            command = [module, "start", "--tenant", str(tenant), "--to", name]
+            moves[rows] = json.loads(_run_module(stack, command, f"the {rows} move"))
     return json.dumps(moves, indent=2)
 
 
@@ -121,15 +115,21 @@ def grow_ring(stack: LocalStack, shard: str, pause_seconds: float) -> str:
     """Grow the billing ring onto `shard` (a shard of the topology), each phase followed by
     every process before the next; the growth's report (JSON)."""
     followers = [arg for url in follower_urls(stack) for arg in ("--follower", url)]
-    command = ["-m", "billing.ring", "grow", "--shard", shard, "--pause", str(pause_seconds)]
+    command = ["billing.ring", "grow", "--shard", shard, "--pause", str(pause_seconds)]
     with step(f"billing ring onto {shard}"):
-        grown = subprocess.run(
-            [sys.executable, *command, *followers], env={**os.environ, **stack.environment},
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if grown.returncode != 0:
-            raise RuntimeError(f"the ring growth failed: {grown.stderr[-2000:]}")
-    return grown.stdout
+        return _run_module(stack, [*command, *followers], "the ring growth")
+
+
+def _run_module(stack: LocalStack, command: list[str], what: str) -> str:
+    """`python -m <command>` with the stack's environment; its standard output (`what`
+    failed: RuntimeError with the end of its standard error)."""
+    ran = subprocess.run(
+        [sys.executable, "-m", *command], env={**os.environ, **stack.environment},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if ran.returncode != 0:
+        raise RuntimeError(f"{what} failed: {ran.stderr[-2000:]}")
+    return ran.stdout
 
 
 def follower_urls(stack: LocalStack) -> list[str]:

@@ -5,12 +5,14 @@ by each billing process (a poll reads the rows changed since the last one)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Uuid, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera_common.background import poll_forever
+from tessera_common.resharding.moves import FLIP_LOOKBACK
 
 metadata = MetaData()
 
@@ -23,9 +25,6 @@ billing_placements = Table(
     Index("billing_placements_updated_at", "updated_at"),
 )
 
-# A flip's transaction stamps its start; a poll may run before it commits: look back.
-_OVERLAP = timedelta(seconds=10)
-
 
 class BillingOverrides:
     """This process's copy of the overrides. Rows are only added or changed while it runs
@@ -37,18 +36,20 @@ class BillingOverrides:
         self._since: datetime | None = None
 
     async def follow(self) -> None:
-        """Take the overrides changed since the last poll (all of them, the first time)."""
+        """Take the overrides changed since the last poll (all of them, the first time), in
+        one statement: a poll that finds nothing still learns the time to ask from next."""
         c = billing_placements.c
-        query = select(c.tenant_id, c.shard, func.now().label("now"))
+        query = select(
+            func.now(),
+            func.array_agg(aggregate_order_by(c.tenant_id, c.tenant_id)),
+            func.array_agg(aggregate_order_by(c.shard, c.tenant_id)),
+        )
         if self._since is not None:
-            query = query.where(c.updated_at > self._since - _OVERLAP)
+            query = query.where(c.updated_at > self._since - FLIP_LOOKBACK)
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-            if not rows:
-                self._since = (await conn.execute(select(func.now()))).scalar_one()
-                return
-        self.placed.update({row.tenant_id: row.shard for row in rows})
-        self._since = rows[0].now
+            now, tenants, shards = (await conn.execute(query)).one()
+        self.placed.update(zip(tenants or (), shards or (), strict=True))
+        self._since = now
 
     async def followed(self) -> None:
         """Ready once followed: until then, a moved tenant would be routed by the ring."""

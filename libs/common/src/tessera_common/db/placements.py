@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from cachetools import LRUCache
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func, select
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tessera_common.background import poll_forever
 from tessera_common.db.engines import ping
 from tessera_common.db.errors import shard_error
-from tessera_common.resharding.moves import MoveState, tenant_moves
+from tessera_common.resharding.moves import FLIP_LOOKBACK, MoveState, tenant_moves
 from tessera_common.resharding.placements import MoveScope
 from tessera_common.vocabulary import Region
 
@@ -58,10 +58,6 @@ def _directory_errors() -> Iterator[None]:
         raise
 
 
-# A flip's transaction stamps its start; a poll may run before it commits: look back.
-_MOVES_OVERLAP = timedelta(seconds=10)
-
-
 class TenantDirectory:
     def __init__(self, engine: AsyncEngine, cache_size: int) -> None:
         self._engine = engine
@@ -74,7 +70,7 @@ class TenantDirectory:
         query = select(func.now(), func.array_agg(c.tenant_id)).where(
             c.scope == MoveScope.HOME.value,
             c.state.in_([MoveState.FLIPPED.value, MoveState.DONE.value]),
-            c.updated_at > (since - _MOVES_OVERLAP if since else func.now()),
+            c.updated_at > (since - FLIP_LOOKBACK if since else func.now()),
         )
         async with self._engine.connect() as conn:
             now, moved = (await conn.execute(query)).one()

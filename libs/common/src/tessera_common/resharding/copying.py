@@ -136,8 +136,9 @@ async def sync_tables(
     for table in tables:
         buckets: Buckets = None
         if tally_first:
-            at_source, at_target = bucketed[table.name] = await _bucket_tallies(
-                source, target, table, tenant, None
+            # Two servers: the scans run side by side.
+            at_source, at_target = bucketed[table.name] = await asyncio.gather(
+                bucket_tallies(source, table, tenant), bucket_tallies(target, table, tenant)
             )
             buckets = sorted(
                 b
@@ -175,21 +176,6 @@ async def sync_tables(
         tallies[table.name] = (_whole(at_source), _whole(at_target))
     copied, deleted = sum(len(d.fresh) for d in changed), sum(len(d.stale) for d in changed)
     return Synced(copied, deleted, tallies)
-
-
-async def _bucket_tallies(
-    source: asyncpg.Connection,
-    target: asyncpg.Connection,
-    table: TenantTable,
-    tenant: Any,
-    buckets: Buckets,
-) -> tuple[dict[int, Tally], dict[int, Tally]]:
-    """Both sides' tallies per bucket; two servers, so the scans run side by side."""
-    at_source, at_target = await asyncio.gather(
-        bucket_tallies(source, table, tenant, buckets),
-        bucket_tallies(target, table, tenant, buckets),
-    )
-    return at_source, at_target
 
 
 async def bucket_tallies(

@@ -28,7 +28,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -72,6 +72,9 @@ class MoveState(StrEnum):
 
 
 ENDED = (MoveState.DONE, MoveState.ROLLED_BACK)
+# A flip's transaction stamps its start (`now()`), and a poll may run before it commits:
+# what follows flips asks for those since its last poll, less this.
+FLIP_LOOKBACK = timedelta(seconds=10)
 ABORTABLE = (
     MoveState.PLANNED, MoveState.COPIED, MoveState.FENCED, MoveState.CAUGHT_UP, MoveState.VERIFIED
 )  # fmt: skip

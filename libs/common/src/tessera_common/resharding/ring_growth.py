@@ -171,18 +171,19 @@ class RingGrower:
     async def reassigned(self, topology: ShardTopology) -> Reassigned:
         """The tenants with billing rows on the ring whose rows the wider ring places on
         another shard, with that shard; and how many tenants the ring holds."""
+        tenants, moves = set[uuid.UUID](), dict[uuid.UUID, str]()
+        next_ring = topology.next_ring or topology.ring  # not growing: nothing to move
         placed = await self._overrides()
         servers = self._servers(topology)
-        tenants, moves = set[uuid.UUID](), dict[uuid.UUID, str]()
         for shard in topology.billing_ring:
             on_shard = await self._tenants_on(servers[shard])
             tenants |= on_shard
             for tenant in on_shard - placed.keys():
-                if topology.ring.shard_for(str(tenant)) == shard and topology.reassigned(
-                    tenant, shard
-                ):
-                    assert topology.next_ring is not None  # reassigned: the ring grows
-                    moves[tenant] = topology.next_ring.shard_for(str(tenant))
+                key = str(tenant)  # its rows on this shard, and the ring puts them here
+                if topology.ring.shard_for(key) == shard:
+                    target = next_ring.shard_for(key)
+                    if target != shard:
+                        moves[tenant] = target
         return Reassigned(len(tenants), moves)
 
     async def _tenants_on(self, server: str) -> set[uuid.UUID]:
