@@ -53,8 +53,12 @@ async def test_a_batch_lands_once_on_the_shard_that_holds_the_tenant(
         "/v1/usage", json={"records": [*batch[:500], batch[0]]}, headers=key
     )
     assert again.json() == {"accepted": 0, "duplicates": 501}
+    mixed = await api.gateway.post(
+        "/v1/usage", json={"records": [*batch[:3], record(), record()]}, headers=key
+    )
+    assert mixed.json() == {"accepted": 2, "duplicates": 3}
     # Geography: usage lives on the same regional shard as the tenant's account.
-    assert await stored(usage_db, tenant["tenant_id"]) == {tenant["shard"]: 2_000}
+    assert await stored(usage_db, tenant["tenant_id"]) == {tenant["shard"]: 2_002}
 
 
 @pytest.mark.parametrize(

@@ -230,3 +230,42 @@ def test_usage_takes_a_tenants_own_key_and_counts_duplicates() -> None:
         assert problem(refused) == (403, "tenant-key-required")
         assert (first.status_code, first.json()) == (202, {"accepted": 1, "duplicates": 0})
         assert again.json() == {"accepted": 0, "duplicates": 1}
+
+
+def test_usage_bodies_are_read_from_json_naming_each_invalid_field() -> None:
+    app = create_command_app(UsageTwin(UsageSettings()), [api.router, metered.router])
+    tenant = Caller(subject="t", operator=False, tenant_id=uuid.uuid4(), region="apac")
+    good = {
+        "event_id": str(uuid.uuid4()), "meter": "api_calls", "quantity": 2,
+        "occurred_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+    }  # fmt: skip
+    bad = [
+        {**good, "occurred_at": 1_765_000_000},  # a number is not read as seconds since 1970
+        {**good, "occurred_at": "2026-12-01T10:00:00"},  # no offset
+        {**good, "quantity": 0},
+        {**good, "colour": "blue"},
+    ]
+    with TestClient(app) as usage_api:
+        invalid = usage_api.post(
+            "/v1/usage", json={"records": [good, *bad]}, headers=as_caller(tenant)
+        )
+        malformed = usage_api.post("/v1/usage", content=b'{"records": [', headers=as_caller(tenant))
+        metered_invalid = usage_api.post(
+            "/internal/usage/metered",
+            json={"tenants": [{"tenant_id": str(tenant.tenant_id), "region": "apac",
+                               "records": [bad[0]]}]},
+            headers=as_caller(),
+        )  # fmt: skip
+        accepted = usage_api.post("/v1/usage", json={"records": [good]}, headers=as_caller(tenant))
+
+    assert problem(invalid) == (422, "validation-error")
+    assert {e["field"] for e in invalid.json()["errors"]} == {
+        "records.1.occurred_at", "records.2.occurred_at", "records.3.quantity",
+        "records.4.colour",
+    }  # fmt: skip
+    assert problem(malformed) == (400, "malformed-json")
+    assert problem(metered_invalid) == (422, "validation-error")
+    assert [e["field"] for e in metered_invalid.json()["errors"]] == [
+        "tenants.0.records.0.occurred_at"
+    ]
+    assert (accepted.status_code, accepted.json()) == (202, {"accepted": 1, "duplicates": 0})

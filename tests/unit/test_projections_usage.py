@@ -8,7 +8,7 @@ from projector.projections.usage import project_usage
 from tessera_common.events import usage as contracts
 from tessera_common.events.envelope import EventEnvelope, new_event
 from tessera_common.vocabulary import Meter
-from usage.domain.batch import UsageRecord, hourly_totals
+from usage.domain.batch import UsageRecord, hourly_totals, monthly_totals
 
 TENANT = uuid.uuid4()
 NOW = datetime(2026, 11, 28, 15, 42, tzinfo=UTC)
@@ -36,6 +36,25 @@ def test_records_are_totalled_per_utc_hour_and_meter() -> None:
         (hour, Meter.API_CALLS): 12,  # 17:59 at +02:00 is 15:59 UTC
         (hour, Meter.SEATS): 1,
     }
+
+
+def test_months_are_totalled_from_the_utc_hours() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    records = [
+        UsageRecord(uuid.uuid4(), Meter.API_CALLS, 3, datetime(2026, 12, 1, 1, 30, tzinfo=plus_two)),
+        UsageRecord(uuid.uuid4(), Meter.API_CALLS, 4, datetime(2026, 12, 1, 2, 0, tzinfo=plus_two)),
+        UsageRecord(uuid.uuid4(), Meter.API_CALLS, 5, datetime(1969, 12, 31, 23, 59, tzinfo=UTC)),
+    ]  # fmt: skip
+    hourly = hourly_totals(records)
+    assert hourly == {
+        (datetime(2026, 11, 30, 23, tzinfo=UTC), Meter.API_CALLS): 3,  # 01:30 at +02:00
+        (datetime(2026, 12, 1, 0, tzinfo=UTC), Meter.API_CALLS): 4,
+        (datetime(1969, 12, 31, 23, tzinfo=UTC), Meter.API_CALLS): 5,
+    }
+    assert monthly_totals(hourly) == {
+        ("2026-11", Meter.API_CALLS): 3, ("2026-12", Meter.API_CALLS): 4,
+        ("1969-12", Meter.API_CALLS): 5,
+    }  # fmt: skip
 
 
 def test_a_batch_becomes_its_hourly_contributions() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
+from tessera_common.http.json_body import with_json_bodies
 from tessera_common.problems import PROBLEM_JSON
 
 Responses = dict[int | str, dict[str, Any]]
@@ -132,7 +133,7 @@ def install_problem_openapi(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if not completed:
-            completed.update(with_problems(generate()))
+            completed.update(with_problems(with_json_bodies(generate(), app.routes)))
         return completed
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -15,7 +15,6 @@ from tessera_common.sharding.time_partitions import (
     partition_for,
     partitions_ahead,
 )
-from tessera_common.vocabulary import Meter
 from usage.domain.batch import Batch
 from usage.domain.records import UsageRecord
 
@@ -28,18 +27,23 @@ ON COMMIT DROP
 # An event id is claimed once per tenant, whatever its time (and so its partition); only
 # the records whose claim this statement made are stored. A concurrent batch holding the
 # same id makes this one wait for its outcome, so exactly one of them stores it; claiming
-# in id order keeps two such batches from waiting on each other (a deadlock).
+# in id order keeps two such batches from waiting on each other (a deadlock). It answers
+# the records it did not store (duplicates, seldom any) rather than the many it did.
 _MOVE = """
 WITH claimed AS (
     INSERT INTO usage_event_ids (tenant_id, event_id, occurred_at)
     SELECT tenant_id, event_id, occurred_at FROM incoming_usage ORDER BY tenant_id, event_id
     ON CONFLICT DO NOTHING
     RETURNING tenant_id, event_id
+), stored AS (
+    INSERT INTO usage_records (tenant_id, event_id, meter, quantity, occurred_at)
+    SELECT i.tenant_id, i.event_id, i.meter, i.quantity, i.occurred_at
+    FROM incoming_usage i JOIN claimed USING (tenant_id, event_id)
 )
-INSERT INTO usage_records (tenant_id, event_id, meter, quantity, occurred_at)
-SELECT i.tenant_id, i.event_id, i.meter, i.quantity, i.occurred_at
-FROM incoming_usage i JOIN claimed USING (tenant_id, event_id)
-RETURNING tenant_id, event_id, meter, quantity, occurred_at
+SELECT i.tenant_id, i.event_id FROM incoming_usage i
+WHERE NOT EXISTS (
+    SELECT FROM claimed c WHERE c.tenant_id = i.tenant_id AND c.event_id = i.event_id
+)
 """
 
 
@@ -52,16 +56,20 @@ async def insert_new(
     raw = (await conn.get_raw_connection()).driver_connection
     assert raw is not None  # asyncpg's connection, for COPY
     rows = [
-        (batch.tenant_id, r.event_id, r.meter.value, r.quantity, r.occurred_at)
+        (batch.tenant_id, r.event_id, r.meter, r.quantity, r.occurred_at)  # a Meter is a str
         for batch in batches
         for r in batch.records
     ]
     await raw.copy_records_to_table("incoming_usage", records=rows)
-    stored: dict[uuid.UUID, list[UsageRecord]] = {batch.tenant_id: [] for batch in batches}
-    for row in await conn.execute(text(_MOVE)):
-        record = UsageRecord(row.event_id, Meter(row.meter), row.quantity, row.occurred_at)
-        stored[row.tenant_id].append(record)
-    return stored
+    duplicates: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for tenant_id, event_id in await raw.fetch(_MOVE):
+        duplicates.setdefault(tenant_id, set()).add(event_id)
+    return {
+        batch.tenant_id: [r for r in batch.records if r.event_id not in duplicates[batch.tenant_id]]
+        if batch.tenant_id in duplicates
+        else list(batch.records)
+        for batch in batches
+    }
 
 
 async def ensure_partitions(

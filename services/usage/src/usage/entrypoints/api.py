@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
 
 from tessera_common.events.envelope import EventEnvelope
 from tessera_common.http.commands import CommandDep
 from tessera_common.http.idempotency import rendered
+from tessera_common.http.json_body import JsonBody
 from tessera_common.http.openapi import IDEMPOTENCY_KEY, problems
 from tessera_common.http.service_app import CallerDep
 from tessera_common.idempotency import StoredResponse
@@ -29,11 +32,14 @@ def _accepted(recorded: Recorded, events: list[EventEnvelope]) -> StoredResponse
     response_model=UsageAccepted,
     responses=problems(403, *IDEMPOTENCY_KEY, 503),
 )
-async def post_usage(body: UsageBatchIn, caller: CallerDep, command: CommandDep) -> Response:
+async def post_usage(
+    body: Annotated[UsageBatchIn, Depends(JsonBody(UsageBatchIn))],
+    caller: CallerDep,
+    command: CommandDep,
+) -> Response:
     """Record usage; duplicates (by event_id) are counted, not stored twice."""
     if caller.tenant_id is None or caller.region is None:
         raise Problem(403, "tenant-key-required", "Tenant key required",
                       "usage is recorded with the tenant's own key")  # fmt: skip
-    records = tuple(r.record() for r in body.records)
-    cmd = RecordUsage(caller.tenant_id, Region(caller.region), records)
+    cmd = RecordUsage(caller.tenant_id, Region(caller.region), tuple(body.records))
     return await command.run(record_usage, cmd, _accepted, guard=command.guard(body))

@@ -8,9 +8,12 @@ make a resent flush a duplicate. Only the gateway (an operator token) may call i
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 
 from tessera_common.http.commands import CommandDep
+from tessera_common.http.json_body import JsonBody
 from tessera_common.http.openapi import problems
 from tessera_common.http.service_app import OperatorDep
 from usage.app.record_metered import RecordMetered, TenantRecords, record_metered
@@ -25,13 +28,12 @@ router = APIRouter(tags=["usage"])
     response_model=MeteredAccepted,
     responses=problems(403, 503),
 )
-async def post_metered(body: MeteredIn, _: OperatorDep, command: CommandDep) -> MeteredAccepted:
+async def post_metered(
+    body: Annotated[MeteredIn, Depends(JsonBody(MeteredIn))], _: OperatorDep, command: CommandDep
+) -> MeteredAccepted:
     """Record many tenants' metered calls; a tenant with invalid records is refused alone."""
     cmd = RecordMetered(
-        tuple(
-            TenantRecords(t.tenant_id, t.region, tuple(r.record() for r in t.records))
-            for t in body.tenants
-        )
+        tuple(TenantRecords(t.tenant_id, t.region, tuple(t.records)) for t in body.tenants)
     )
     outcomes = await command.outcome(record_metered, cmd)
     return MeteredAccepted(

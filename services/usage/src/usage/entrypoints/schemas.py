@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from tessera_common.vocabulary import Meter, Region
 from usage.domain.batch import MAX_QUANTITY, MAX_RECORDS, UsageRecord
@@ -13,26 +14,19 @@ from usage.domain.batch import MAX_QUANTITY, MAX_RECORDS, UsageRecord
 MAX_TENANTS = 1_000
 
 
-def _text(value: object) -> object:
-    """A JSON timestamp is an RFC 3339 string; a number is not read as seconds since 1970."""
-    if isinstance(value, int | float):
-        raise ValueError("must be an RFC 3339 date-time string with its offset")
-    return value
+# A JSON timestamp is an RFC 3339 string with its offset: strict, a number is not read as
+# seconds since 1970 (bodies are read from JSON: `JsonBody`).
+Timestamp = Annotated[AwareDatetime, Strict()]
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_text)]
-
-
-class RecordIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    event_id: uuid.UUID = Field(description="Yours; a record sent twice is stored once.")
+# A usage record as the API reads it: pydantic-core validates each record of a batch
+# straight into the domain's type, with no copy per record.
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class RecordIn(UsageRecord):
+    event_id: Annotated[uuid.UUID, Field(description="Yours; a record sent twice is stored once.")]
     meter: Meter
-    quantity: int = Field(gt=0, le=MAX_QUANTITY)
+    quantity: Annotated[int, Field(gt=0, le=MAX_QUANTITY)]
     occurred_at: Timestamp
-
-    def record(self) -> UsageRecord:
-        return UsageRecord(self.event_id, self.meter, self.quantity, self.occurred_at)
 
 
 class UsageBatchIn(BaseModel):
