@@ -21,6 +21,7 @@ from tessera_stack.layout import REPO_ROOT
 pytestmark = pytest.mark.timeout(1500)
 PNG = b"\x89PNG\r\n\x1a\n"
 FIGURES = {
+    "idle",
     *(f"reads.profile.open.{rate}" for rate in (100, 300, 1000)),
     "reads.profile.peak", "reads.directory.open.100", "reads.directory.peak",
     "reads.usage.open.300", "reads.usage.peak",
@@ -40,7 +41,7 @@ BASELINES = {
     "baseline.aiokafka.accounts.events",
 }  # fmt: skip
 SECTIONS = (
-    "## Targets", "## Reads", "## Tracing cost", "## Commands",
+    "## Targets", "## Idle stack", "## Reads", "## Tracing cost", "## Commands",
     "## Command → visible in the read model",
     "## Usage ingest", "## Projector replay", "## Scale curve", "## Baselines",
     "## Cache hit ratio per layer", "## CPU per request, by process", "## Cost per user",

@@ -12,7 +12,12 @@ import pytest
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
-from tessera_common.db.fences import FENCED_SQLSTATE, fence_statements, tenant_fences
+from tessera_common.db.fences import (
+    FENCED_SQLSTATE,
+    bulk_insert_fence_statements,
+    fence_statements,
+    tenant_fences,
+)
 from tessera_common.db.migrations import ensure_database
 from tessera_common.db.urls import asyncpg_dsn, with_database
 from tessera_common.resharding.copying import delete_rows, sync_tables, tally
@@ -130,3 +135,37 @@ async def test_a_fence_refuses_every_write_of_its_tenant_but_the_movers(
         assert "being moved to shard-9" in str(refused.value)
     await source.execute("UPDATE children SET note = 'fine' WHERE tenant_id = $1", B)
     assert await delete_rows(source, await tenant_tables(source), A) == 6
+
+
+async def test_a_bulk_tables_inserts_are_refused_per_statement_its_changes_per_row(
+    pair: Pair,
+) -> None:
+    source, _ = pair
+    for statement in bulk_insert_fence_statements({"children": "tenant_id"}):
+        await source.execute(statement)
+    parents = {tenant: await fill(source, tenant, 2) for tenant in (A, B)}
+    await source.execute(
+        "INSERT INTO tenant_fences (tenant_id, state, moved_to) VALUES ($1, 'moved', 'shard-9')", A
+    )
+    many = (
+        "INSERT INTO children SELECT t, 100 + n, $3, 'late' "
+        "FROM unnest($1::uuid[]) t, generate_series(1, $2) n"
+    )
+    with pytest.raises(asyncpg.PostgresError) as refused:  # B's rows with one of A's: none
+        await source.execute(many, [B, A], 500, parents[B][0])
+    assert refused.value.sqlstate == FENCED_SQLSTATE
+    assert "being moved to shard-9" in str(refused.value)
+    for write in (
+        "UPDATE children SET note = 'late' WHERE tenant_id = $1",
+        "DELETE FROM children WHERE tenant_id = $1",
+    ):
+        with pytest.raises(asyncpg.PostgresError) as refused:
+            await source.execute(write, A)
+        assert refused.value.sqlstate == FENCED_SQLSTATE
+    await source.execute(many, [B], 500, parents[B][0])
+    async with source.transaction():
+        await source.execute("SET LOCAL tessera.mover = 'on'")
+        await source.execute(many, [A], 3, parents[A][0])
+    counts = dict(await source.fetch("SELECT tenant_id, count(*) FROM children GROUP BY 1"))
+    assert counts == {A: 2 + 3, B: 2 + 500}
+    assert [t.name for t in await tenant_tables(source)] == ["parents", "children"]

@@ -25,6 +25,7 @@ class Budget:
     kafka_records: int
     kafka_latency_messages: int
     backlog_tenants: int  # per projector scale step
+    idle_seconds: float
 
 
 # Every step of a full run covers at least two of the gateways' metering flushes (15 s by
@@ -36,6 +37,7 @@ FULL = Budget(
     command_rates=(25, 50, 100), ingest_seconds=15, ingest_batches=(1_000, 10_000),
     visibility_sample=0.1, redis_requests=200_000, pgbench_seconds=10, copy_rows=200_000,
     kafka_records=200_000, kafka_latency_messages=500, backlog_tenants=2_000,
+    idle_seconds=30,
 )  # fmt: skip
 
 QUICK = Budget(
@@ -44,4 +46,5 @@ QUICK = Budget(
     command_rates=(25, 50, 100), ingest_seconds=3, ingest_batches=(1_000, 10_000),
     visibility_sample=0.25, redis_requests=20_000, pgbench_seconds=2, copy_rows=20_000,
     kafka_records=20_000, kafka_latency_messages=50, backlog_tenants=200,
+    idle_seconds=5,
 )  # fmt: skip

@@ -22,7 +22,7 @@ CPU_COLUMNS = ("edge", "gateway", "query", "accounts", "billing", "usage", "proj
 
 
 GROUP_TITLES = {
-    "reads": "Reads", "tracing": "Tracing cost", "commands": "Commands",
+    "idle": "Idle stack", "reads": "Reads", "tracing": "Tracing cost", "commands": "Commands",
     "visibility": "Command → visible in the read model",
     "ingest": "Usage ingest", "replay": "Projector replay", "scale": "Scale curve",
     "baseline": "Baselines (same run, same machine)",
@@ -155,11 +155,12 @@ def render(document: dict[str, Any], plots: dict[str, str]) -> str:
         )
     lines += ["", "## CPU per request, by process (ms)", "",
               "Every process of the stack, from /proc, over each step; per 1,000 records for "
-              "ingest.", "",
+              "ingest, per second for the idle stack.", "",
               "| scenario | " + " | ".join(CPU_COLUMNS) + " | total |",
               "|---|" + "---|" * (len(CPU_COLUMNS) + 1)]  # fmt: skip
     for f in document["figures"]:
         if f["cpu_ms_per_request"] and f["group"] in (
+            "idle",
             "reads",
             "tracing",
             "commands",

@@ -15,6 +15,7 @@ from tessera_bench.budget import Budget
 from tessera_bench.commands import command_figures
 from tessera_bench.figures import Figure, relate
 from tessera_bench.fixtures import population
+from tessera_bench.idle import idle_figure
 from tessera_bench.ingest import ingest_figures
 from tessera_bench.kafka_tools import perf_tools_classpath
 from tessera_bench.lag import settle
@@ -28,7 +29,7 @@ from tessera_stack.layout import REPO_ROOT, StackLayout
 from tessera_stack.progress import console
 from tessera_stack.stack import LocalStack
 
-GROUPS = ("baselines", "reads", "tracing", "commands", "ingest", "replay", "scale")
+GROUPS = ("idle", "baselines", "reads", "tracing", "commands", "ingest", "replay", "scale")
 
 
 def _progress(message: str) -> None:
@@ -79,6 +80,10 @@ async def _measure(session: Session, seed: int, only: frozenset[str]) -> dict[st
     figures: list[Figure] = []
     cache_layers: list[dict[str, object]] = []
     lag_timeline: list[dict[str, object]] = []
+    if "idle" in only:
+        await _settled(layout)
+        _progress(f"idle: the stack's CPU over {budget.idle_seconds:.0f}s with no traffic")
+        figures.append(await idle_figure(session, budget.idle_seconds))
     if "baselines" in only:
         await _settled(layout)
         base += await baselines.http_baselines(session)
