@@ -40,11 +40,15 @@ def test_records_are_totalled_per_utc_hour_and_meter() -> None:
 
 def test_months_are_totalled_from_the_utc_hours() -> None:
     plus_two = timezone(timedelta(hours=2))
+    times = [
+        datetime(2026, 12, 1, 1, 30, tzinfo=plus_two),
+        datetime(2026, 12, 1, 2, 0, tzinfo=plus_two),
+        datetime(1969, 12, 31, 23, 59, tzinfo=UTC),
+    ]
     records = [
-        UsageRecord(uuid.uuid4(), Meter.API_CALLS, 3, datetime(2026, 12, 1, 1, 30, tzinfo=plus_two)),
-        UsageRecord(uuid.uuid4(), Meter.API_CALLS, 4, datetime(2026, 12, 1, 2, 0, tzinfo=plus_two)),
-        UsageRecord(uuid.uuid4(), Meter.API_CALLS, 5, datetime(1969, 12, 31, 23, 59, tzinfo=UTC)),
-    ]  # fmt: skip
+        UsageRecord(uuid.uuid4(), Meter.API_CALLS, n, t)
+        for n, t in zip([3, 4, 5], times, strict=True)
+    ]
     hourly = hourly_totals(records)
     assert hourly == {
         (datetime(2026, 11, 30, 23, tzinfo=UTC), Meter.API_CALLS): 3,  # 01:30 at +02:00
