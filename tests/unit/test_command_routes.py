@@ -215,48 +215,51 @@ def test_billing_answers_before_and_after_the_subscription_starts() -> None:
         assert problem(invoice) == (422, "period-not-closed")
 
 
-def test_usage_takes_a_tenants_own_key_and_counts_duplicates() -> None:
+USAGE_TENANT = Caller(subject="t", operator=False, tenant_id=uuid.uuid4(), region="apac")
+
+
+@pytest.fixture
+def usage_api() -> Iterator[TestClient]:
     app = create_command_app(UsageTwin(UsageSettings()), [api.router, metered.router])
-    tenant = Caller(subject="t", operator=False, tenant_id=uuid.uuid4(), region="apac")
-    record = {
+    with TestClient(app) as client:
+        yield client
+
+
+def usage_record() -> dict[str, Any]:
+    return {
         "event_id": str(uuid.uuid4()), "meter": "api_calls", "quantity": 2,
         "occurred_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
     }  # fmt: skip
-    with TestClient(app) as usage_api:
-        refused = usage_api.post("/v1/usage", json={"records": [record]}, headers=as_caller())
-        first = usage_api.post("/v1/usage", json={"records": [record]}, headers=as_caller(tenant))
-        again = usage_api.post("/v1/usage", json={"records": [record]}, headers=as_caller(tenant))
-
-        assert problem(refused) == (403, "tenant-key-required")
-        assert (first.status_code, first.json()) == (202, {"accepted": 1, "duplicates": 0})
-        assert again.json() == {"accepted": 0, "duplicates": 1}
 
 
-def test_usage_bodies_are_read_from_json_naming_each_invalid_field() -> None:
-    app = create_command_app(UsageTwin(UsageSettings()), [api.router, metered.router])
-    tenant = Caller(subject="t", operator=False, tenant_id=uuid.uuid4(), region="apac")
-    good = {
-        "event_id": str(uuid.uuid4()), "meter": "api_calls", "quantity": 2,
-        "occurred_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
-    }  # fmt: skip
+def test_usage_takes_a_tenants_own_key_and_counts_duplicates(usage_api: TestClient) -> None:
+    tenant, record = USAGE_TENANT, usage_record()
+    refused = usage_api.post("/v1/usage", json={"records": [record]}, headers=as_caller())
+    first = usage_api.post("/v1/usage", json={"records": [record]}, headers=as_caller(tenant))
+    again = usage_api.post("/v1/usage", json={"records": [record]}, headers=as_caller(tenant))
+
+    assert problem(refused) == (403, "tenant-key-required")
+    assert (first.status_code, first.json()) == (202, {"accepted": 1, "duplicates": 0})
+    assert again.json() == {"accepted": 0, "duplicates": 1}
+
+
+def test_usage_bodies_are_read_from_json_naming_each_invalid_field(usage_api: TestClient) -> None:
+    tenant, good = USAGE_TENANT, usage_record()
     bad = [
         {**good, "occurred_at": 1_765_000_000},  # a number is not read as seconds since 1970
         {**good, "occurred_at": "2026-12-01T10:00:00"},  # no offset
         {**good, "quantity": 0},
         {**good, "colour": "blue"},
     ]
-    with TestClient(app) as usage_api:
-        invalid = usage_api.post(
-            "/v1/usage", json={"records": [good, *bad]}, headers=as_caller(tenant)
-        )
-        malformed = usage_api.post("/v1/usage", content=b'{"records": [', headers=as_caller(tenant))
-        metered_invalid = usage_api.post(
-            "/internal/usage/metered",
-            json={"tenants": [{"tenant_id": str(tenant.tenant_id), "region": "apac",
-                               "records": [bad[0]]}]},
-            headers=as_caller(),
-        )  # fmt: skip
-        accepted = usage_api.post("/v1/usage", json={"records": [good]}, headers=as_caller(tenant))
+    invalid = usage_api.post("/v1/usage", json={"records": [good, *bad]}, headers=as_caller(tenant))
+    malformed = usage_api.post("/v1/usage", content=b'{"records": [', headers=as_caller(tenant))
+    metered_invalid = usage_api.post(
+        "/internal/usage/metered",
+        json={"tenants": [{"tenant_id": str(tenant.tenant_id), "region": "apac",
+                           "records": [bad[0]]}]},
+        headers=as_caller(),
+    )  # fmt: skip
+    accepted = usage_api.post("/v1/usage", json={"records": [good]}, headers=as_caller(tenant))
 
     assert problem(invalid) == (422, "validation-error")
     assert {e["field"] for e in invalid.json()["errors"]} == {
