@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.routing import BaseRoute
 
-from tessera_common.http.json_body import with_json_bodies
+from tessera_common.http.json_body import JsonBody
 from tessera_common.problems import PROBLEM_JSON
 
 Responses = dict[int | str, dict[str, Any]]
@@ -78,11 +80,39 @@ def problem_response(status: int, description: str | None = None) -> dict[str, A
     }
 
 
+def component_schemas(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's schema and the ones it refers to, as OpenAPI components."""
+    schema = model.model_json_schema(ref_template=_SCHEMAS + "{model}")
+    nested = schema.pop("$defs", {})
+    return {model.__name__: schema, **nested}
+
+
 def problem_schemas() -> dict[str, Any]:
     """The `Problem` schema and the ones it refers to, as OpenAPI components."""
-    schema = Problem.model_json_schema(ref_template=_SCHEMAS + "{model}")
-    nested = schema.pop("$defs", {})
-    return {"Problem": schema, **nested}
+    return component_schemas(Problem)
+
+
+def with_json_bodies(document: dict[str, Any], routes: Iterable[BaseRoute]) -> dict[str, Any]:
+    """The document with each `JsonBody` route's request body, as FastAPI would have written
+    it, and its schemas."""
+    document = copy.deepcopy(document)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for context in iter_route_contexts(list(routes)):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        for body in (d.call for d in route.dependant.dependencies):
+            if not isinstance(body, JsonBody):
+                continue
+            schema = {"$ref": f"{_SCHEMAS}{body.model.__name__}"}
+            for method in route.methods or ():
+                document["paths"][route.path_format][method.lower()]["requestBody"] = {
+                    "content": {"application/json": {"schema": schema}},
+                    "required": True,
+                }
+            schemas.update(component_schemas(body.model))
+    document["components"]["schemas"] = dict(sorted(schemas.items()))
+    return document
 
 
 def with_problems(document: dict[str, Any]) -> dict[str, Any]:
