@@ -7,7 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from support import Accounts, Api
+from support import Accounts, Api, shard_servers
 
 from accounts.app._tenants import open_tenant
 from accounts.app.ports import Clock, Directory, UnitOfWork
@@ -24,8 +24,8 @@ from tessera_stack.endpoints import Endpoints
 
 @pytest.fixture
 async def service(endpoints: Endpoints) -> AsyncIterator[AccountsService]:
-    settings = AccountsSettings(
-        shards=ShardSettings(servers=endpoints.shard_servers),
+    settings = AccountsSettings(  # every shard: the tenant may land on one a test added
+        shards=ShardSettings(servers=await shard_servers(endpoints)),
         directory=DirectorySettings(db_url=endpoints.directory_db_url),
     )
     accounts = bootstrap(settings)  # its relays are not started: the stack's publish
